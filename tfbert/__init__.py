@@ -11,9 +11,13 @@ from tfbert import _backend  # noqa: F401  (selects the TensorFlow backend first
 
 __version__ = "0.1.0"
 
+_MODELS = ("TFBertPreTrainedModel", "TFBertModel", "TFBertForPreTraining", "TFBertLMHeadModel",
+           "TFBertForMaskedLM", "TFBertForNextSentencePrediction", "TFBertForSequenceClassification",
+           "TFBertForMultipleChoice", "TFBertForTokenClassification", "TFBertForQuestionAnswering")
 _EXPORTS = {
     "BertConfig": "tfbert.config",
     "TFBertTokenizer": "tfbert.tokenizer",
+    **{name: "tfbert.modeling" for name in _MODELS},
 }
 
 

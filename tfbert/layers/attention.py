@@ -1,0 +1,171 @@
+"""Multi-head attention as BERT does it: self-attention (padding and causal masks, absolute or
+relative positions) and cross-attention to encoder states, in one layer."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from tfbert.layers.common import ConfiguredLayer, LookupTable, dense, initializer
+from tfbert.layers.feed_forward import TFBertOutput
+
+_MASKED = float(np.finfo(np.float32).min)  # added to the scores of hidden keys, as transformers does
+
+
+def additive_mask(attention_mask, query_length, key_length, causal: bool = False):
+    """Turns a 0/1 mask into the float32 bias added to attention scores.
+
+    Args:
+        attention_mask: ``(batch, key_length)`` or ``(batch, query_length, key_length)`` with 1 for
+            positions to attend to, or ``None`` (attend everywhere).
+        query_length, key_length: Sequence lengths.
+        causal: Also hide keys after each query (decoders); with a cache of ``key_length -
+            query_length`` past positions, query ``i`` sees keys ``<= i + past``.
+
+    Returns:
+        ``None`` or a float32 tensor broadcastable to ``(batch, heads, query_length, key_length)``:
+        0 where attending, the float32 minimum elsewhere.
+    """
+    allowed = None
+    if attention_mask is not None:
+        attention_mask = ops.cast(attention_mask, "bool")
+        if len(attention_mask.shape) == 2:
+            allowed = attention_mask[:, None, None, :]
+        elif len(attention_mask.shape) == 3:
+            allowed = attention_mask[:, None, :, :]
+        else:
+            raise ValueError(f"attention_mask must have rank 2 (batch, seq) or 3 (batch, query, key), "
+                             f"got shape {tuple(attention_mask.shape)}")
+    if causal:
+        past = key_length - query_length
+        rows = ops.arange(query_length)[:, None] + past
+        cols = ops.arange(key_length)[None, :]
+        lower = (cols <= rows)[None, None, :, :]
+        allowed = lower if allowed is None else ops.logical_and(allowed, lower)
+    if allowed is None:
+        return None
+    return ops.where(allowed, 0.0, _MASKED)
+
+
+class TFBertSelfAttention(ConfiguredLayer):
+    """Scaled dot-product attention over ``num_attention_heads`` heads.
+
+    Variables: ``query``, ``key``, ``value`` (Dense) and, for relative positions,
+    ``distance_embedding/embeddings``.
+
+    Args:
+        config: A :class:`tfbert.BertConfig`.
+        is_cross_attention: Keys and values come from ``key_value_states`` (encoder states);
+            relative positions are not used then, as in transformers.
+
+    Call args:
+        hidden_states: ``(batch, query_length, hidden)``.
+        attention_mask: Additive float32 mask from :func:`additive_mask`, or ``None``.
+        head_mask: ``(heads,)`` multipliers of each head's probabilities, or ``None``.
+        key_value_states: ``(batch, key_length, hidden)`` for cross-attention.
+        output_attentions: Also return the attention probabilities.
+
+    Returns:
+        ``(context, probabilities or None)``; context is ``(batch, query_length, hidden)``.
+    """
+
+    def __init__(self, config, is_cross_attention: bool = False, **kwargs):
+        super().__init__(config, **kwargs)
+        self.is_cross_attention = is_cross_attention
+        self.num_heads = config.num_attention_heads
+        self.head_size = config.head_size
+        size = config.hidden_size
+        self.query = dense(config, size, "query", self.dtype_policy)
+        self.key = dense(config, size, "key", self.dtype_policy)
+        self.value = dense(config, size, "value", self.dtype_policy)
+        self.dropout = keras.layers.Dropout(config.attention_probs_dropout_prob)
+        self.relative = None if is_cross_attention or config.position_embedding_type == "absolute" \
+            else config.position_embedding_type
+        if self.relative:
+            self.distance_embedding = LookupTable(
+                2 * config.max_position_embeddings - 1, self.head_size, what="relative distances",
+                embeddings_initializer=initializer(config), name="distance_embedding",
+                dtype=self.dtype_policy)
+
+    def build(self, input_shape=None):
+        shape = (None, None, self.config.hidden_size)
+        for layer in (self.query, self.key, self.value):
+            layer.build(shape)
+        if self.relative:
+            self.distance_embedding.build()
+        self.built = True
+
+    def _split_heads(self, x):
+        batch, length = ops.shape(x)[0], ops.shape(x)[1]
+        x = ops.reshape(x, (batch, length, self.num_heads, self.head_size))
+        return ops.transpose(x, (0, 2, 1, 3))
+
+    def call(self, hidden_states, attention_mask=None, head_mask=None, key_value_states=None,
+             output_attentions=False, training=False):
+        source = hidden_states if key_value_states is None else key_value_states
+        query = self._split_heads(self.query(hidden_states))
+        key = self._split_heads(self.key(source))
+        value = self._split_heads(self.value(source))
+
+        scores = ops.matmul(query, ops.transpose(key, (0, 1, 3, 2)))
+        if self.relative:
+            scores = scores + self._relative_scores(query, key)
+        scores = ops.cast(scores, "float32") * (1.0 / math.sqrt(self.head_size))
+        if attention_mask is not None:
+            scores = scores + attention_mask
+        probs = ops.cast(ops.softmax(scores, axis=-1), self.compute_dtype)
+        probs = self.dropout(probs, training=training)
+        if head_mask is not None:
+            probs = probs * ops.cast(ops.reshape(head_mask, (1, -1, 1, 1)), probs.dtype)
+
+        context = ops.matmul(probs, value)
+        context = ops.transpose(context, (0, 2, 1, 3))
+        batch, length = ops.shape(context)[0], ops.shape(context)[1]
+        context = ops.reshape(context, (batch, length, self.config.hidden_size))
+        return context, (probs if output_attentions else None)
+
+    def _relative_scores(self, query, key):
+        query_length, key_length = ops.shape(query)[2], ops.shape(key)[2]
+        distance = ops.arange(query_length)[:, None] - ops.arange(key_length)[None, :]
+        table = self.distance_embedding(distance + self.config.max_position_embeddings - 1)
+        table = ops.cast(table, query.dtype)
+        scores = ops.einsum("bhld,lrd->bhlr", query, table)
+        if self.relative == "relative_key_query":
+            scores = scores + ops.einsum("bhrd,lrd->bhlr", key, table)
+        return scores
+
+    def get_config(self):
+        return {**super().get_config(), "is_cross_attention": self.is_cross_attention}
+
+
+class TFBertAttention(ConfiguredLayer):
+    """Attention followed by its output projection, dropout, residual and LayerNorm.
+
+    Sub-layers ``self`` (:class:`TFBertSelfAttention`) and ``output`` (:class:`TFBertOutput`), the
+    names transformers gives them.
+    """
+
+    def __init__(self, config, is_cross_attention: bool = False, **kwargs):
+        super().__init__(config, **kwargs)
+        self.is_cross_attention = is_cross_attention
+        self.self_attention = TFBertSelfAttention(config, is_cross_attention, name="self",
+                                                  dtype=self.dtype_policy)
+        self.dense_output = TFBertOutput(config, name="output", dtype=self.dtype_policy)
+
+    def build(self, input_shape=None):
+        self.self_attention.build()
+        self.dense_output.build((None, None, self.config.hidden_size))
+        self.built = True
+
+    def call(self, hidden_states, attention_mask=None, head_mask=None, key_value_states=None,
+             output_attentions=False, training=False):
+        context, probs = self.self_attention(
+            hidden_states, attention_mask=attention_mask, head_mask=head_mask,
+            key_value_states=key_value_states, output_attentions=output_attentions, training=training)
+        return self.dense_output(context, hidden_states, training=training), probs
+
+    def get_config(self):
+        return {**super().get_config(), "is_cross_attention": self.is_cross_attention}

@@ -1,0 +1,117 @@
+"""Small building blocks shared by the BERT layers: initialisers, dtypes, the id-checked lookup table."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+
+def initializer(config) -> keras.initializers.Initializer:
+    """The truncated-normal initialiser BERT uses for every kernel and table."""
+    return keras.initializers.TruncatedNormal(stddev=config.initializer_range)
+
+
+def float32_policy_for(dtype_policy) -> str | keras.DTypePolicy:
+    """The policy for numerically sensitive layers (LayerNorm): float32 under mixed precision."""
+    policy = keras.dtype_policies.get(dtype_policy) if dtype_policy is not None else keras.config.dtype_policy()
+    if policy.compute_dtype in ("float16", "bfloat16"):
+        return "float32"
+    return policy
+
+
+def layer_norm(config, name: str, dtype=None) -> keras.layers.LayerNormalization:
+    """A LayerNorm named as transformers names it, computed in float32 under mixed precision."""
+    return keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name=name,
+                                           dtype=float32_policy_for(dtype))
+
+
+def dense(config, units: int, name: str, dtype=None, activation=None) -> keras.layers.Dense:
+    """A Dense layer with BERT's initialiser."""
+    return keras.layers.Dense(units, kernel_initializer=initializer(config), name=name, dtype=dtype,
+                              activation=activation)
+
+
+class ConfiguredLayer(keras.layers.Layer):
+    """Base of the BERT layers: holds a :class:`tfbert.BertConfig` and serialises it.
+
+    Subclasses are registered with Keras, so ``.keras`` files load without ``custom_objects``.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        keras.saving.register_keras_serializable(package="tfbert")(cls)
+
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+
+    def get_config(self):
+        return {**super().get_config(), "config": self.config.to_dict()}
+
+    @classmethod
+    def from_config(cls, config):
+        from tfbert.config import BertConfig
+
+        config = dict(config)
+        return cls(BertConfig.from_dict(config.pop("config")), **config)
+
+
+@keras.saving.register_keras_serializable(package="tfbert")
+class LookupTable(keras.layers.Layer):
+    """An embedding table whose variable is named as transformers v4 named it.
+
+    Unlike ``tf.gather`` on a GPU, which returns zeros for an out-of-range id, a lookup of an id
+    outside ``[0, input_dim)`` raises an error naming the bad id (in eager mode and graphs;
+    under XLA the checks are compiled out).
+
+    Args:
+        input_dim: Number of rows.
+        output_dim: Width of a row.
+        weight_name: Name of the table variable (``"weight"`` or ``"embeddings"``).
+        what: What the ids are, for error messages (``"input_ids"``).
+        embeddings_initializer: Initialiser of the table.
+
+    Example:
+        >>> import numpy as np
+        >>> table = LookupTable(4, 2, weight_name="weight", what="input_ids", name="word_embeddings")
+        >>> tuple(table(np.array([[0, 3]])).shape)
+        (1, 2, 2)
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, *, weight_name: str = "embeddings",
+                 what: str = "ids", embeddings_initializer="uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.weight_name = weight_name
+        self.what = what
+        self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
+
+    def build(self, input_shape=None):
+        self.table = self.add_weight(name=self.weight_name, shape=(self.input_dim, self.output_dim),
+                                     initializer=self.embeddings_initializer)
+        self.built = True
+
+    def call(self, ids):
+        ids = check_ids(ids, self.input_dim, self.what)
+        return ops.take(self.table, ids, axis=0)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "weight_name": self.weight_name, "what": self.what,
+                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer)}
+
+
+def check_ids(ids, size: int, what: str):
+    """Returns ``ids`` as int32, with graph assertions that every id is in ``[0, size)``."""
+    ids = tf.convert_to_tensor(ids)
+    if not ids.dtype.is_integer:
+        raise TypeError(f"{what} must be integers, got dtype {ids.dtype.name}")
+    checks = [
+        tf.debugging.assert_non_negative(ids, message=f"{what} must be >= 0; got"),
+        tf.debugging.assert_less(ids, tf.constant(size, ids.dtype),
+                                 message=f"{what} must be < {size} (the table size); got"),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(tf.cast(ids, tf.int32))

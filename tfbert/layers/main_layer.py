@@ -1,0 +1,92 @@
+"""The BERT backbone: embeddings, encoder stack and pooler (transformers v4's ``TFBertMainLayer``)."""
+
+from __future__ import annotations
+
+from keras import ops
+
+from tfbert.layers.attention import additive_mask
+from tfbert.layers.common import ConfiguredLayer
+from tfbert.layers.embeddings import TFBertEmbeddings
+from tfbert.layers.encoder import TFBertEncoder
+from tfbert.layers.pooler import TFBertPooler
+
+
+class TFBertMainLayer(ConfiguredLayer):
+    """Embeddings, encoder and (optionally) pooler; every ``TFBert*`` model holds one named ``bert``.
+
+    Args:
+        config: A :class:`tfbert.BertConfig`.
+        add_pooling_layer: Build the pooler (heads that read tokens, not ``[CLS]``, leave it out,
+            as transformers does).
+
+    Call args:
+        input_ids: ``(batch, seq)`` token ids; or give ``inputs_embeds``.
+        attention_mask: ``(batch, seq)`` 1 for tokens, 0 for padding (or ``(batch, seq, seq)``).
+        token_type_ids, position_ids: ``(batch, seq)``.
+        head_mask: ``(heads,)`` or ``(layers, heads)`` multipliers of attention probabilities.
+        inputs_embeds: ``(batch, seq, hidden)``.
+        encoder_hidden_states, encoder_attention_mask: For cross-attention (decoders).
+        output_attentions, output_hidden_states: Also return these.
+
+    Returns:
+        A dict with ``last_hidden_state``, ``pooler_output`` (with the pooler) and, when asked,
+        ``hidden_states``, ``attentions``, ``cross_attentions``.
+    """
+
+    def __init__(self, config, add_pooling_layer: bool = True, **kwargs):
+        super().__init__(config, **kwargs)
+        self.add_pooling_layer = add_pooling_layer
+        self.embeddings = TFBertEmbeddings(config, name="embeddings", dtype=self.dtype_policy)
+        self.encoder = TFBertEncoder(config, name="encoder", dtype=self.dtype_policy)
+        self.pooler = TFBertPooler(config, name="pooler", dtype=self.dtype_policy) \
+            if add_pooling_layer else None
+
+    def build(self, input_shape=None):
+        self.embeddings.build()
+        self.encoder.build()
+        if self.pooler is not None:
+            self.pooler.build()
+        self.built = True
+
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+             head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
+             encoder_attention_mask=None, output_attentions=False, output_hidden_states=False,
+             training=False):
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("give exactly one of input_ids and inputs_embeds, got "
+                             f"{'both' if input_ids is not None else 'neither'}")
+        reference = input_ids if input_ids is not None else inputs_embeds[..., 0]
+        if len(reference.shape) != 2:
+            raise ValueError(f"input_ids must have shape (batch, seq), got {tuple(reference.shape)}")
+        seq_length = ops.shape(reference)[1]
+        embeddings = self.embeddings(input_ids, token_type_ids=token_type_ids,
+                                     position_ids=position_ids, inputs_embeds=inputs_embeds,
+                                     training=training)
+        mask = additive_mask(attention_mask, seq_length, seq_length, causal=self.config.is_decoder)
+        cross_mask = None
+        if encoder_hidden_states is not None:
+            cross_mask = additive_mask(encoder_attention_mask, seq_length,
+                                       ops.shape(encoder_hidden_states)[1])
+        outputs = self.encoder(embeddings, attention_mask=mask, head_mask=self._head_mask(head_mask),
+                               encoder_hidden_states=encoder_hidden_states,
+                               encoder_attention_mask=cross_mask,
+                               output_attentions=output_attentions,
+                               output_hidden_states=output_hidden_states, training=training)
+        if self.pooler is not None:
+            outputs["pooler_output"] = self.pooler(outputs["last_hidden_state"])
+        return outputs
+
+    def _head_mask(self, head_mask):
+        if head_mask is None:
+            return None
+        head_mask = ops.convert_to_tensor(head_mask)
+        layers, heads = self.config.num_hidden_layers, self.config.num_attention_heads
+        if tuple(head_mask.shape) == (heads,):
+            return ops.broadcast_to(head_mask[None, :], (layers, heads))
+        if tuple(head_mask.shape) == (layers, heads):
+            return head_mask
+        raise ValueError(f"head_mask must have shape ({heads},) or ({layers}, {heads}), "
+                         f"got {tuple(head_mask.shape)}")
+
+    def get_config(self):
+        return {**super().get_config(), "add_pooling_layer": self.add_pooling_layer}
