@@ -29,7 +29,7 @@ class TFBertClassifier(keras.layers.Dense):
         if dropout is None:
             dropout = config.hidden_dropout_prob if config.classifier_dropout is None \
                 else config.classifier_dropout
-        self.dropout = keras.layers.Dropout(dropout)
+        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def call(self, inputs, training=False):
         return super().call(self.dropout(inputs, training=training))

@@ -1,7 +1,7 @@
 """Keras layers of BERT, written with ``keras.ops`` and named as transformers v4 named them."""
 
 from tfbert.layers.activations import get_activation
-from tfbert.layers.attention import TFBertAttention, TFBertSelfAttention, additive_mask
+from tfbert.layers.attention import TFBertAttention, TFBertSelfAttention, attention_allowed
 from tfbert.layers.common import LookupTable
 from tfbert.layers.embeddings import TFBertEmbeddings
 from tfbert.layers.encoder import TFBertEncoder, TFBertLayer
@@ -11,4 +11,4 @@ from tfbert.layers.pooler import TFBertPooler
 
 __all__ = ["LookupTable", "TFBertAttention", "TFBertEmbeddings", "TFBertEncoder",
            "TFBertIntermediate", "TFBertLayer", "TFBertMainLayer", "TFBertOutput", "TFBertPooler",
-           "TFBertSelfAttention", "additive_mask", "get_activation"]
+           "TFBertSelfAttention", "attention_allowed", "get_activation"]

@@ -12,11 +12,11 @@ from keras import ops
 from tfbert.layers.common import ConfiguredLayer, LookupTable, dense, initializer
 from tfbert.layers.feed_forward import TFBertOutput
 
-_MASKED = float(np.finfo(np.float32).min)  # added to the scores of hidden keys, as transformers does
+_MASKED = float(np.finfo(np.float32).min)  # the score of a hidden key, as in transformers
 
 
-def additive_mask(attention_mask, query_length, key_length, causal: bool = False):
-    """Turns a 0/1 mask into the float32 bias added to attention scores.
+def attention_allowed(attention_mask, query_length, key_length, causal: bool = False):
+    """Turns a 0/1 mask into the boolean mask of the keys each query may attend to.
 
     Args:
         attention_mask: ``(batch, key_length)`` or ``(batch, query_length, key_length)`` with 1 for
@@ -26,8 +26,9 @@ def additive_mask(attention_mask, query_length, key_length, causal: bool = False
             query_length`` past positions, query ``i`` sees keys ``<= i + past``.
 
     Returns:
-        ``None`` or a float32 tensor broadcastable to ``(batch, heads, query_length, key_length)``:
-        0 where attending, the float32 minimum elsewhere.
+        ``None`` or a boolean tensor broadcastable to ``(batch, heads, query_length, key_length)``.
+        (Boolean, not an additive float bias, so Keras' mixed-precision input casting leaves it
+        alone and the masked scores stay at the float32 minimum.)
     """
     allowed = None
     if attention_mask is not None:
@@ -45,9 +46,7 @@ def additive_mask(attention_mask, query_length, key_length, causal: bool = False
         cols = ops.arange(key_length)[None, :]
         lower = (cols <= rows)[None, None, :, :]
         allowed = lower if allowed is None else ops.logical_and(allowed, lower)
-    if allowed is None:
-        return None
-    return ops.where(allowed, 0.0, _MASKED)
+    return allowed
 
 
 class TFBertSelfAttention(ConfiguredLayer):
@@ -63,7 +62,7 @@ class TFBertSelfAttention(ConfiguredLayer):
 
     Call args:
         hidden_states: ``(batch, query_length, hidden)``.
-        attention_mask: Additive float32 mask from :func:`additive_mask`, or ``None``.
+        attention_mask: Boolean mask from :func:`attention_allowed`, or ``None``.
         head_mask: ``(heads,)`` multipliers of each head's probabilities, or ``None``.
         key_value_states: ``(batch, key_length, hidden)`` for cross-attention.
         output_attentions: Also return the attention probabilities.
@@ -81,7 +80,7 @@ class TFBertSelfAttention(ConfiguredLayer):
         self.query = dense(config, size, "query", self.dtype_policy)
         self.key = dense(config, size, "key", self.dtype_policy)
         self.value = dense(config, size, "value", self.dtype_policy)
-        self.dropout = keras.layers.Dropout(config.attention_probs_dropout_prob)
+        self.dropout = keras.layers.Dropout(config.attention_probs_dropout_prob, dtype=self.dtype_policy)
         self.relative = None if is_cross_attention or config.position_embedding_type == "absolute" \
             else config.position_embedding_type
         if self.relative:
@@ -115,7 +114,7 @@ class TFBertSelfAttention(ConfiguredLayer):
             scores = scores + self._relative_scores(query, key)
         scores = ops.cast(scores, "float32") * (1.0 / math.sqrt(self.head_size))
         if attention_mask is not None:
-            scores = scores + attention_mask
+            scores = ops.where(attention_mask, scores, _MASKED)
         probs = ops.cast(ops.softmax(scores, axis=-1), self.compute_dtype)
         probs = self.dropout(probs, training=training)
         if head_mask is not None:

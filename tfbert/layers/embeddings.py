@@ -38,7 +38,7 @@ class TFBertEmbeddings(ConfiguredLayer):
                                                what="position_ids", embeddings_initializer=init,
                                                name="position_embeddings", dtype=self.dtype_policy)
         self.LayerNorm = layer_norm(config, "LayerNorm", self.dtype_policy)
-        self.dropout = keras.layers.Dropout(config.hidden_dropout_prob)
+        self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
         for table in (self.word_embeddings, self.token_type_embeddings, self.position_embeddings):

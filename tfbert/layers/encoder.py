@@ -55,7 +55,7 @@ class TFBertEncoder(ConfiguredLayer):
 
     Call args:
         hidden_states: ``(batch, seq, hidden)`` embeddings.
-        attention_mask, encoder_attention_mask: Additive masks (see ``additive_mask``).
+        attention_mask, encoder_attention_mask: Boolean masks (see ``attention_allowed``).
         head_mask: ``(layers, heads)`` multipliers or ``None``.
         encoder_hidden_states: States to cross-attend to, or ``None``.
         output_attentions, output_hidden_states: What to collect.

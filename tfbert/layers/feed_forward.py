@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+from keras import ops
 
 from tfbert.layers.activations import get_activation
 from tfbert.layers.common import ConfiguredLayer, dense, layer_norm
@@ -35,7 +36,7 @@ class TFBertOutput(ConfiguredLayer):
         super().__init__(config, **kwargs)
         self.dense = dense(config, config.hidden_size, "dense", self.dtype_policy)
         self.LayerNorm = layer_norm(config, "LayerNorm", self.dtype_policy)
-        self.dropout = keras.layers.Dropout(config.hidden_dropout_prob)
+        self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
         self.dense.build(input_shape or (None, None, self.config.hidden_size))
@@ -44,4 +45,4 @@ class TFBertOutput(ConfiguredLayer):
 
     def call(self, hidden_states, residual, training=False):
         hidden_states = self.dropout(self.dense(hidden_states), training=training)
-        return self.LayerNorm(hidden_states + residual)
+        return self.LayerNorm(ops.add(hidden_states, residual))  # ops.add promotes mixed dtypes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keras import ops
 
-from tfbert.layers.attention import additive_mask
+from tfbert.layers.attention import attention_allowed
 from tfbert.layers.common import ConfiguredLayer
 from tfbert.layers.embeddings import TFBertEmbeddings
 from tfbert.layers.encoder import TFBertEncoder
@@ -62,10 +62,10 @@ class TFBertMainLayer(ConfiguredLayer):
         embeddings = self.embeddings(input_ids, token_type_ids=token_type_ids,
                                      position_ids=position_ids, inputs_embeds=inputs_embeds,
                                      training=training)
-        mask = additive_mask(attention_mask, seq_length, seq_length, causal=self.config.is_decoder)
+        mask = attention_allowed(attention_mask, seq_length, seq_length, causal=self.config.is_decoder)
         cross_mask = None
         if encoder_hidden_states is not None:
-            cross_mask = additive_mask(encoder_attention_mask, seq_length,
+            cross_mask = attention_allowed(encoder_attention_mask, seq_length,
                                        ops.shape(encoder_hidden_states)[1])
         outputs = self.encoder(embeddings, attention_mask=mask, head_mask=self._head_mask(head_mask),
                                encoder_hidden_states=encoder_hidden_states,
