@@ -7,3 +7,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def batch():
+    """Two sequences of 7 tokens for the tiny config, the second padded, two segments."""
+    from tests.reference import tiny_batch
+
+    return tiny_batch()

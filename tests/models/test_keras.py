@@ -8,7 +8,7 @@ import tensorflow as tf
 
 import tfbert
 from tfbert import BertConfig
-from tests.models.conftest import TINY
+from tests.reference import TINY
 
 ALL_CLASSES = [getattr(tfbert, name) for name in (
     "TFBertModel", "TFBertForPreTraining", "TFBertLMHeadModel", "TFBertForMaskedLM",

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tfbert
-from tests.models.conftest import assert_outputs_close, make_reference, run_reference
+from tests.reference import assert_outputs_close, make_reference, run_reference
 
 B, L, C = 2, 7, 3
 

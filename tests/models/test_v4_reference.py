@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tfbert
-from tests.models.conftest import assert_outputs_close
+from tests.reference import assert_outputs_close
 
 FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures" / "v4"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids", "head_mask")

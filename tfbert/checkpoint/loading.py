@@ -85,15 +85,16 @@ def assign_weights(model, state: dict[str, np.ndarray], *, ignore_mismatched_siz
         if name not in state:
             missing.append(name)
             continue
-        value = state[name].T if transpose else state[name]
-        if tuple(value.shape) != tuple(variable.shape):
+        stored = tuple(state[name].shape)
+        wanted = tuple(reversed(variable.shape)) if transpose else tuple(variable.shape)
+        if stored != wanted:
             if not ignore_mismatched_sizes:
-                raise ValueError(f"{name} has shape {tuple(value.shape)} in {source} but "
-                                 f"{tuple(variable.shape)} in {type(model).__name__} (as "
-                                 f"{variable_name(variable)}); pass ignore_mismatched_sizes=True "
-                                 f"to initialise it instead")
-            mismatched.append(f"{name}: {tuple(value.shape)} -> {tuple(variable.shape)}")
+                raise ValueError(f"{name} has shape {stored} in {source} but {type(model).__name__} "
+                                 f"needs {wanted} (its {variable_name(variable)}); pass "
+                                 f"ignore_mismatched_sizes=True to initialise it instead")
+            mismatched.append(f"{name}: {stored} -> {wanted}")
             continue
+        value = state[name].T if transpose else state[name]
         variable.assign(value.astype(variable.dtype))
     used = {name for _, name, _ in targets}
     unused = sorted(k for k in state if k not in used and not is_tied_or_buffer(k))

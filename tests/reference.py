@@ -1,15 +1,13 @@
-"""Fixtures for model tests: a tiny config, inputs with padding and token types, and the
-transformers PyTorch reference built on the same random weights."""
+"""The reference for model tests: a tiny config, and transformers' PyTorch models built on
+the same random weights as ours, run on the same inputs."""
 
 import numpy as np
-import pytest
 
 TINY = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
             intermediate_size=37, max_position_embeddings=64, type_vocab_size=2, num_labels=3)
 
 
-@pytest.fixture(scope="session")
-def batch():
+def tiny_batch():
     """Two sequences of 7 tokens, the second padded after 5, two segments."""
     rng = np.random.default_rng(0)
     input_ids = rng.integers(1, TINY["vocab_size"], (2, 7))
