@@ -5,6 +5,7 @@ import logging
 import os
 import pathlib
 import shutil
+import sys
 
 import numpy as np
 import pytest
@@ -98,6 +99,15 @@ def test_pytorch_bin_and_bfloat16_safetensors(mlm_reference, batch, tmp_path):
     model = tfbert.TFBertForMaskedLM.from_pretrained(bf16)
     word = model.bert.embeddings.table.numpy()
     np.testing.assert_array_equal(word, state["bert.embeddings.word_embeddings.weight"].float().numpy())
+
+
+def test_pytorch_bin_without_torch_names_what_was_found(mlm_reference, tmp_path, monkeypatch):
+    pt_model, _ = mlm_reference
+    torch.save(pt_model.state_dict(), tmp_path / "pytorch_model.bin")
+    pt_model.config.save_pretrained(tmp_path)
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed
+    with pytest.raises(ImportError, match="only weights found are pytorch_model.bin.*torch is not installed"):
+        tfbert.TFBertForMaskedLM.from_pretrained(tmp_path)
 
 
 def test_base_checkpoint_into_task_model_warns_about_the_new_head(batch, tmp_path, caplog):

@@ -105,8 +105,9 @@ def read_pytorch_bin(path) -> dict[str, np.ndarray]:
     try:
         import torch
     except ImportError:
-        raise ImportError(f"{os.path.basename(path)} is a PyTorch pickle and torch is not installed; "
-                          "install torch, or convert the checkpoint to model.safetensors") from None
+        raise ImportError(f"the only weights found are {os.path.basename(path)}, a PyTorch pickle, and "
+                          f"torch is not installed; install torch (pip install torch==2.13.0 for "
+                          f"the CPU build), or use a model.safetensors or tf_model.h5 checkpoint") from None
     state = torch.load(path, map_location="cpu", weights_only=True)
     return {k: v.float().numpy() if v.is_floating_point() else v.numpy() for k, v in state.items()}
 
