@@ -114,7 +114,9 @@ class TFBertPreTrainedModel(keras.Model):
         """Trains on the model's own loss when ``compile()`` got no loss (transformers' way).
 
         With labels in the input dict, ``model.compile(optimizer)`` then ``model.fit(dataset)``
-        minimises the ``loss`` the model returns; a loss given to ``compile`` takes precedence.
+        minimises the ``loss`` the model returns. A loss given to ``compile`` (Keras' way, with
+        ``fit(x, y)``) takes precedence; it sees the logits (``(start_logits, end_logits)`` for
+        question answering).
         """
         if self._compile_loss is None and isinstance(y_pred, Mapping) and "loss" in y_pred:
             loss = y_pred["loss"]
@@ -125,7 +127,15 @@ class TFBertPreTrainedModel(keras.Model):
             raise ValueError(f"{type(self).__name__} was compiled without a loss, so it trains on "
                              f"its own loss, which needs targets in the input dict: "
                              f"{', '.join(self.label_names)}")
+        if isinstance(y_pred, out.ModelOutput):
+            y_pred = y_pred.predictions()
         return super().compute_loss(x, y, y_pred, sample_weight, training)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Keras metrics from ``compile(metrics=...)`` see the logits, as the compiled loss does."""
+        if isinstance(y_pred, out.ModelOutput):
+            y_pred = y_pred.predictions()
+        return super().compute_metrics(x, y, y_pred, sample_weight)
 
     # -- serialisation and checkpoints -------------------------------------------------------------
 

@@ -40,6 +40,15 @@ class ModelOutput(dict):
             return self.to_tuple()[key]
         return super().__getitem__(key)
 
+    def predictions(self):
+        """What a Keras loss or metric compares with ``y``: the logits (a tuple for two heads).
+
+        Hidden states, attentions and the model's own loss are left out.
+        """
+        values = tuple(v for k, v in self.items()
+                       if k not in ("loss", "hidden_states", "attentions", "cross_attentions"))
+        return values[0] if len(values) == 1 else values
+
     def to_tuple(self) -> tuple:
         """The produced fields' values, in order (transformers' ``return_dict=False``)."""
         return tuple(self.values())

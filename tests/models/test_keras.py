@@ -102,3 +102,25 @@ def test_fit_without_labels_and_without_loss_says_what_is_missing(batch):
     model.compile(optimizer="adam")
     with pytest.raises(ValueError, match="needs targets in the input dict: labels"):
         model.fit(batch, epochs=1, verbose=0)
+
+
+def test_keras_style_compile_with_loss_and_metrics_on_x_y(batch):
+    keras.utils.set_random_seed(0)
+    model = tfbert.TFBertForSequenceClassification(BertConfig(**TINY, hidden_dropout_prob=0.0))
+    model.compile(optimizer=keras.optimizers.Adam(5e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    history = model.fit(batch, np.array([2, 0]), epochs=15, batch_size=2, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0] * 0.5, history["loss"]
+    assert history["accuracy"][-1] == 1.0
+    # the compiled loss saw the logits: it equals the model's own loss on the same batch
+    own = float(model({**batch, "labels": np.array([2, 0])}).loss)
+    np.testing.assert_allclose(model.evaluate(batch, np.array([2, 0]), verbose=0)[0], own, rtol=1e-5)
+
+
+def test_keras_style_question_answering_takes_start_and_end_targets(batch):
+    model = tfbert.TFBertForQuestionAnswering(BertConfig(**TINY))
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer="adam", loss=[loss, loss])
+    history = model.fit(batch, (np.array([1, 2]), np.array([3, 4])), epochs=2, verbose=0).history
+    assert np.isfinite(history["loss"]).all()
