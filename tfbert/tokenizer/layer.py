@@ -267,10 +267,11 @@ class TFBertTokenizer(keras.layers.Layer):
                 raise ValueError(f"text has {n} items but text_pair has {m}; they must match")
             tf.debugging.assert_equal(tf.size(texts), tf.size(pairs), message="text and text_pair lengths differ")
         inputs = [texts] if pairs is None else [texts, pairs]
-        if not tf.executing_eagerly():  # already in a graph: build inline
-            return self._select(self._assemble(layout, *[self._encoder(t) for t in inputs]), args)
-        # Eagerly: the encoder's graph is traced once; each layout only traces the small assembly.
+        # The encoder's graph is traced once per layer and called from every graph that needs it.
         encoded = [self._encode(t) for t in inputs]
+        if not tf.executing_eagerly():  # already in a graph: build the assembly inline
+            return self._select(self._assemble(layout, *encoded), args)
+        # Eagerly: each layout traces only the small assembly graph, once.
         key = (layout, len(inputs))
         if key not in self._graphs:
             self._graphs[key] = tf.function(
