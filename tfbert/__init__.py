@@ -18,6 +18,7 @@ _EXPORTS = {
     "BertConfig": "tfbert.config",
     "TFBertTokenizer": "tfbert.tokenizer",
     **{name: "tfbert.modeling" for name in _MODELS},
+    "pipeline": "tfbert.tasks",
 }
 
 

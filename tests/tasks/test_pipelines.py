@@ -1,0 +1,128 @@
+"""tfbert.pipeline() equals transformers' pipelines (same keys, same values, scores to 1e-4)."""
+
+import numpy as np
+import pytest
+
+import tfbert
+from tests.tasks.conftest import make_checkpoint, reference_pipeline
+
+TEXTS = ["Plants create [MASK] through a process known as photosynthesis.",
+         "The capital of France is [MASK].",
+         "I [MASK] this movie, it was [MASK]!",
+         "Héllo wörld… [MASK] 東京 is big"]
+
+
+def assert_same_results(ours, theirs, atol=1e-4):
+    """Same structure, same keys, same strings and ids; floats to ``atol``."""
+    if isinstance(theirs, list):
+        assert isinstance(ours, list) and len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert_same_results(a, b, atol)
+    elif isinstance(theirs, dict):
+        assert set(ours) == set(theirs)
+        for key in theirs:
+            assert_same_results(ours[key], theirs[key], atol)
+    elif isinstance(theirs, float):
+        assert ours == pytest.approx(theirs, abs=atol)
+    else:
+        assert ours == theirs
+
+
+@pytest.fixture(scope="module")
+def mlm(tmp_path_factory, minilm_folder):
+    folder = tmp_path_factory.mktemp("mlm")
+    return make_checkpoint("BertForMaskedLM", folder, minilm_folder), folder
+
+
+@pytest.mark.parametrize("options", [{}, {"top_k": 3}, {"targets": ["energy", "food", "water"]}])
+def test_fill_mask(mlm, options):
+    pt_model, folder = mlm
+    theirs = reference_pipeline("fill-mask", pt_model, folder)
+    ours = tfbert.pipeline("fill-mask", model=str(folder), **options)
+    assert_same_results(ours(TEXTS), [theirs(text, **options) for text in TEXTS])
+    assert_same_results(ours(TEXTS[0]), theirs(TEXTS[0], **options))
+
+
+def test_fill_mask_without_mask_is_an_error(mlm):
+    _, folder = mlm
+    with pytest.raises(ValueError, match=r"fill-mask input 'No mask here\.' has no \[MASK\] token"):
+        tfbert.pipeline("fill-mask", model=str(folder))("No mask here.")
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory, minilm_folder):
+    folder = tmp_path_factory.mktemp("clf")
+    model = make_checkpoint("BertForSequenceClassification", folder, minilm_folder,
+                            id2label={0: "NEG", 1: "NEU", 2: "POS"})
+    return model, folder
+
+
+@pytest.mark.parametrize("options", [{}, {"top_k": 2}, {"top_k": None}])
+def test_text_classification(classifier, options):
+    pt_model, folder = classifier
+    theirs = reference_pipeline("text-classification", pt_model, folder)
+    ours = tfbert.pipeline("text-classification", model=str(folder))
+    texts = ["I loved it.", "Terrible, do not watch.", "It was fine I guess, nothing more to say."]
+    assert_same_results(ours(texts, **options), theirs(texts, **options))
+    assert_same_results(ours(texts[0], **options), theirs(texts[0], **options))
+
+
+@pytest.mark.parametrize("problem_type", ["multi_label_classification", "regression"])
+def test_text_classification_function_by_problem_type(tmp_path, minilm_folder, problem_type):
+    pt_model = make_checkpoint("BertForSequenceClassification", tmp_path, minilm_folder,
+                               problem_type=problem_type)
+    theirs = reference_pipeline("text-classification", pt_model, tmp_path, top_k=None)
+    ours = tfbert.pipeline("text-classification", model=str(tmp_path), top_k=None)
+    assert_same_results(ours(["Good.", "Bad."]), theirs(["Good.", "Bad."]))
+
+
+def test_feature_extraction(mlm):
+    import transformers
+
+    _, folder = mlm
+    base = transformers.BertModel.from_pretrained(folder).eval()
+    theirs = reference_pipeline("feature-extraction", base, folder)
+    ours = tfbert.pipeline("feature-extraction", model=str(folder))
+    texts = ["short", "a somewhat longer sentence with more tokens"]
+    for a, b in zip(ours(texts), theirs(texts)):
+        np.testing.assert_allclose(np.array(a), np.array(b), atol=1e-4)
+
+
+def test_sentence_embedding_of_all_minilm_l6_v2_equals_mean_pooled_transformers(minilm_folder):
+    import torch
+    import transformers
+
+    texts = ["A man is eating food.", "A man is eating a piece of bread.",
+             "The new movie is awesome " * 60, "", "Ünïcödé and emoji 🙂 too"]
+    ours = tfbert.pipeline("sentence-embedding", batch_size=2)(texts)  # the default model
+    tokenizer = transformers.BertTokenizerFast.from_pretrained(minilm_folder)
+    model = transformers.BertModel.from_pretrained(minilm_folder).eval()
+    encoded = tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+    with torch.no_grad():
+        tokens = model(**encoded).last_hidden_state
+    mask = encoded["attention_mask"][..., None].float()
+    expected = torch.nn.functional.normalize((tokens * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+    assert encoded["input_ids"].shape[1] == 256  # the long text was cut at max_seq_length
+    np.testing.assert_allclose(ours, expected, atol=1e-4)
+
+
+def test_errors(classifier, mlm):
+    _, clf_folder = classifier
+    with pytest.raises(ValueError, match="unknown task 'summarization'; tfbert knows"):
+        tfbert.pipeline("summarization", model=str(clf_folder))
+    with pytest.raises(ValueError, match="without the head fill-mask needs"):
+        tfbert.pipeline("fill-mask", model=str(clf_folder))
+    with pytest.raises(ValueError, match="text-classification needs a model="):
+        tfbert.pipeline("text-classification")
+    _, mlm_folder = mlm
+    with pytest.raises(ValueError, match="target 'photosynthesizing' is not a single token"):
+        tfbert.pipeline("fill-mask", model=str(mlm_folder), targets=["photosynthesizing"])
+
+
+def test_generators_and_input_order(mlm):
+    _, folder = mlm
+    embed = tfbert.pipeline("sentence-embedding", model=str(folder), batch_size=2)
+    texts = ["a b c d e f g", "x", "one two three", "y z"]
+    vectors = embed(text for text in texts)  # a generator, sorted into batches by length
+    for text, vector in zip(texts, vectors):
+        np.testing.assert_allclose(embed(text), vector, atol=1e-5)

@@ -1,0 +1,77 @@
+"""``TaskGraph``: one Keras model from raw strings to a task's results, all in graph.
+
+The tokenizer (``TFBertTokenizer``), a ``TFBert*`` model and the task's post-processing layer,
+chained. ``tfbert.pipeline`` runs this graph; the export writes this graph. One implementation of
+each task serves both.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+MODEL_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+@keras.saving.register_keras_serializable(package="tfbert")
+class TaskGraph(keras.Model):
+    """Strings in, a task's results out.
+
+    Args:
+        task: The task's name (``"fill-mask"``, ...).
+        tokenizer: A ``TFBertTokenizer``.
+        model: A ``TFBert*`` model whose head fits the task.
+        postprocess: A layer called as ``postprocess(model_outputs, encoded)``, where ``encoded`` is
+            the tokenizer's output, returning a dict of result tensors.
+        text_inputs: Names of the string inputs: ``("text",)``, ``("text", "text_pair")`` or
+            ``("question", "context")``; the first is the tokenizer's ``text``, the second its
+            ``text_pair``.
+        tokenizer_options: Keyword arguments of every tokenizer call (``max_length``, ...).
+
+    Call args:
+        inputs: A dict of 1-D ``tf.string`` tensors named by ``text_inputs``, or (one input) a
+            1-D string tensor or list of strings.
+    """
+
+    def __init__(self, task: str, tokenizer, model, postprocess, text_inputs=("text",),
+                 tokenizer_options=None, **kwargs):
+        super().__init__(**kwargs)
+        self.task = task
+        self.tokenizer = tokenizer
+        self.model = model
+        self.postprocess = postprocess
+        self.text_inputs = tuple(text_inputs)
+        self.tokenizer_options = dict(tokenizer_options or {})
+
+    def call(self, inputs):
+        if not isinstance(inputs, dict):
+            inputs = {self.text_inputs[0]: inputs}
+        missing = [name for name in self.text_inputs if name not in inputs]
+        if missing:
+            raise ValueError(f"{self.task} needs inputs {list(self.text_inputs)}; missing {missing}")
+        texts = [inputs[name] for name in self.text_inputs]
+        encoded = self.tokenizer(*texts, **self.tokenizer_options)
+        features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
+        outputs = self.model(features, training=False)
+        if getattr(self.postprocess, "needs_tokenizer", False):  # decodes ids back to text
+            return self.postprocess(outputs, encoded, tokenizer=self.tokenizer)
+        return self.postprocess(outputs, encoded)
+
+    def serving_function(self) -> tf.types.experimental.ConcreteFunction:
+        """The graph as a concrete function of 1-D string tensors named by ``text_inputs``."""
+        signature = {name: tf.TensorSpec([None], tf.string, name=name) for name in self.text_inputs}
+        return tf.function(lambda **texts: self(texts)).get_concrete_function(**signature)
+
+    def get_config(self):
+        return {"name": self.name, "task": self.task, "text_inputs": list(self.text_inputs),
+                "tokenizer_options": self.tokenizer_options,
+                "tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
+                "model": keras.saving.serialize_keras_object(self.model),
+                "postprocess": keras.saving.serialize_keras_object(self.postprocess)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("tokenizer", "model", "postprocess"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

@@ -1,0 +1,155 @@
+"""The tasks: what each needs (model class, inputs), builds (post-processing) and returns."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, Callable
+
+import numpy as np
+
+from tfbert.tasks.classification import ClassificationScores, default_function
+from tfbert.tasks.embedding import SentencePooling, TokenFeatures, sentence_transformers_settings
+from tfbert.tasks.fill_mask import FillMaskTopK
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """One task.
+
+    Attributes:
+        name: The task's name, as transformers names it where it has one.
+        model_class: The ``TFBert*`` class whose head the task reads.
+        architectures: transformers architectures whose checkpoints carry that head (``None``:
+            any BERT checkpoint fits).
+        text_inputs: Names of the string inputs.
+        build: ``(folder, config, tokenizer, options) -> (postprocess layer, tokenizer options)``;
+            consumes the graph options it understands from ``options``.
+        format: ``(results of one input, options) -> what the pipeline returns for it``.
+        collect: ``(formatted results, options, single) -> what a pipeline call returns``.
+    """
+
+    name: str
+    model_class: str
+    architectures: tuple[str, ...] | None
+    text_inputs: tuple[str, ...]
+    build: Callable
+    format: Callable
+    collect: Callable = lambda results, options, single: results[0] if single else results
+
+
+def _sentence_embedding(folder, config, tokenizer, options):
+    settings = sentence_transformers_settings(folder) if os.path.isdir(folder) else \
+        {"mode": "mean", "normalize": False, "max_length": None}
+    normalize = options.pop("normalize", settings["normalize"])
+    max_length = options.pop("max_length", settings["max_length"])
+    layer = SentencePooling(mode=options.pop("pooling", settings["mode"]), normalize=normalize)
+    return layer, ({"max_length": max_length} if max_length else {})
+
+
+def _feature_extraction(folder, config, tokenizer, options):
+    return TokenFeatures(), _length_option(options)
+
+
+def _text_classification(folder, config, tokenizer, options):
+    function = options.pop("function_to_apply", None) or default_function(config)
+    labels = [config.id2label[i] for i in range(config.num_labels)]
+    return ClassificationScores(labels, function=str(function).lower()), _length_option(options)
+
+
+def _fill_mask(folder, config, tokenizer, options):
+    vocab = {token: i for i, token in enumerate(tokenizer.vocab)}
+    targets = options.pop("targets", None)
+    target_ids = None
+    if targets is not None:
+        targets = [targets] if isinstance(targets, str) else list(targets)
+        target_ids = []
+        for target in targets:
+            if target not in vocab:
+                raise ValueError(f"fill-mask target {target!r} is not a single token of the vocabulary")
+            target_ids.append(vocab[target])
+    layer = FillMaskTopK(vocab[tokenizer.special_tokens["mask_token"]],
+                         vocab[tokenizer.special_tokens["pad_token"]],
+                         top_k=options.pop("top_k", 5), targets=target_ids)
+    return layer, _length_option(options)
+
+
+def _length_option(options):
+    max_length = options.pop("max_length", None)
+    return {"max_length": max_length} if max_length else {}
+
+
+def _format_embedding(result, options):
+    return result["embeddings"]
+
+
+def _format_features(result, options):
+    length = int(result["attention_mask"].sum())
+    return [result["features"][:length].tolist()]
+
+
+def _format_classification(result, options):
+    top_k = options.get("top_k", "legacy")
+    scores = result["probabilities"]
+    labels = options["labels"]
+    if top_k == "legacy":
+        best = int(np.argmax(scores))
+        return {"label": labels[best], "score": float(scores[best])}
+    ranked = sorted(({"label": labels[i], "score": float(s)} for i, s in enumerate(scores)),
+                    key=lambda item: item["score"], reverse=True)
+    return ranked if top_k is None else ranked[:top_k]
+
+
+def _format_fill_mask(result, options):
+    masks = [[{"score": float(score), "token": int(token), "token_str": token_str.decode("utf-8"),
+               "sequence": sequence.decode("utf-8")}
+              for score, token, token_str, sequence in zip(*row)]
+             for row in zip(result["score"], result["token"], result["token_str"], result["sequence"])]
+    if not masks:
+        raise ValueError(f"fill-mask input {options['text']!r} has no {options['mask_token']} token")
+    return masks[0] if len(masks) == 1 else masks
+
+
+def _collect_embeddings(results, options, single):
+    return results[0] if single else np.stack(results) if results else np.zeros((0, 0), np.float32)
+
+
+def _collect_classification(results, options, single):
+    if single and options.get("top_k", "legacy") == "legacy":
+        return results  # transformers wraps a single input's best label in a list
+    return results[0] if single else results
+
+
+_ENCODERS = None  # any checkpoint with the encoder fits
+TASKS: dict[str, Task] = {task.name: task for task in (
+    Task("sentence-embedding", "TFBertModel", _ENCODERS, ("text",), _sentence_embedding,
+         _format_embedding, _collect_embeddings),
+    Task("feature-extraction", "TFBertModel", _ENCODERS, ("text",), _feature_extraction,
+         _format_features),
+    Task("text-classification", "TFBertForSequenceClassification",
+         ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
+         _collect_classification),
+    Task("fill-mask", "TFBertForMaskedLM", ("BertForMaskedLM", "BertForPreTraining"), ("text",),
+         _fill_mask, _format_fill_mask),
+)}
+TASK_ALIASES = {"sentiment-analysis": "text-classification"}
+
+
+def get_task(name: str) -> Task:
+    """The task called ``name`` (or an alias such as ``"sentiment-analysis"``).
+
+    Raises:
+        ValueError: Unknown task; the message lists the known ones.
+    """
+    task = TASKS.get(TASK_ALIASES.get(name, name))
+    if task is None:
+        raise ValueError(f"unknown task {name!r}; tfbert knows {', '.join(sorted(TASKS))}")
+    return task
+
+
+def split_rows(task: Task, outputs: dict[str, np.ndarray], batch: int) -> list[dict[str, Any]]:
+    """Splits a batch's graph outputs into one dict per input."""
+    if "row" in outputs:  # one output row per mask: group them by input
+        rows = outputs["row"]
+        return [{k: v[rows == i] for k, v in outputs.items() if k != "row"} for i in range(batch)]
+    return [{k: v[i] for k, v in outputs.items()} for i in range(batch)]
