@@ -126,3 +126,37 @@ def test_generators_and_input_order(mlm):
     vectors = embed(text for text in texts)  # a generator, sorted into batches by length
     for text, vector in zip(texts, vectors):
         np.testing.assert_allclose(embed(text), vector, atol=1e-5)
+
+
+NER_LABELS = {0: "O", 1: "B-PER", 2: "I-PER", 3: "B-LOC", 4: "I-LOC"}
+NER_TEXTS = ["Angela Merkel visited Washington yesterday.",
+             "Hugging Face Inc. is a company based in New York City. Its headquarters are in DUMBO, "
+             "therefore very close to the Manhattan Bridge which is visible from the window.",
+             "Übermäßig ⅷ naïve café owners in Zürich, 東京 and São Paulo"]
+
+
+@pytest.fixture(scope="module")
+def tagger(tmp_path_factory, minilm_folder):
+    folder = tmp_path_factory.mktemp("ner")
+    return make_checkpoint("BertForTokenClassification", folder, minilm_folder,
+                           id2label=NER_LABELS), folder
+
+
+@pytest.mark.parametrize("strategy", ["none", "simple", "first", "average", "max"])
+def test_token_classification(tagger, strategy):
+    pt_model, folder = tagger
+    theirs = reference_pipeline("token-classification", pt_model, folder,
+                                aggregation_strategy=strategy)
+    ours = tfbert.pipeline("token-classification", model=str(folder), aggregation_strategy=strategy)
+    expected = [theirs(text) for text in NER_TEXTS]
+    assert any(expected), "the reference found no entity: the test would prove nothing"
+    assert_same_results(_plain(ours(NER_TEXTS)), _plain(expected))
+
+
+def _plain(value):
+    """numpy scalars (transformers' scores) as Python numbers."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value.item() if isinstance(value, np.generic) else value

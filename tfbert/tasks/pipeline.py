@@ -12,7 +12,7 @@ import tensorflow as tf
 from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.registry import get_task, split_rows
 
-_FORMAT_OPTIONS = ("top_k",)
+_FORMAT_OPTIONS = ("top_k", "aggregation_strategy", "ignore_labels")
 
 
 def default_model_path() -> str:
@@ -155,7 +155,8 @@ def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progre
         >>> vectors.shape
         (2, 384)
     """
+    name = get_task(task).name
     format_options = {k: options.pop(k) for k in _FORMAT_OPTIONS
-                      if k in options and get_task(task).name == "text-classification"}
+                      if k in options and (name, k) != ("fill-mask", "top_k")}
     graph, rest = build_task_graph(task, model, **options)
     return Pipeline(graph, {**rest, **format_options}, batch_size=batch_size, progress=progress)

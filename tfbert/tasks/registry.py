@@ -11,6 +11,7 @@ import numpy as np
 from tfbert.tasks.classification import ClassificationScores, default_function
 from tfbert.tasks.embedding import SentencePooling, TokenFeatures, sentence_transformers_settings
 from tfbert.tasks.fill_mask import FillMaskTopK
+from tfbert.tasks.token_classification import TokenEntities, aggregate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +75,13 @@ def _fill_mask(folder, config, tokenizer, options):
     return layer, _length_option(options)
 
 
+def _token_classification(folder, config, tokenizer, options):
+    labels = [config.id2label[i] for i in range(config.num_labels)]
+    layer = TokenEntities(labels, tokenizer.vocab, unk_token=tokenizer.special_tokens["unk_token"])
+    return layer, {**_length_option(options), "return_offsets_mapping": True,
+                   "return_special_tokens_mask": True}
+
+
 def _length_option(options):
     max_length = options.pop("max_length", None)
     return {"max_length": max_length} if max_length else {}
@@ -98,6 +106,12 @@ def _format_classification(result, options):
     ranked = sorted(({"label": labels[i], "score": float(s)} for i, s in enumerate(scores)),
                     key=lambda item: item["score"], reverse=True)
     return ranked if top_k is None else ranked[:top_k]
+
+
+def _format_entities(result, options):
+    return aggregate(result, options["text"], options["labels"],
+                     options.get("aggregation_strategy", "none"),
+                     options.get("ignore_labels") or ("O",))
 
 
 def _format_fill_mask(result, options):
@@ -129,10 +143,12 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("text-classification", "TFBertForSequenceClassification",
          ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
          _collect_classification),
+    Task("token-classification", "TFBertForTokenClassification",
+         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities),
     Task("fill-mask", "TFBertForMaskedLM", ("BertForMaskedLM", "BertForPreTraining"), ("text",),
          _fill_mask, _format_fill_mask),
 )}
-TASK_ALIASES = {"sentiment-analysis": "text-classification"}
+TASK_ALIASES = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
 
 
 def get_task(name: str) -> Task:
