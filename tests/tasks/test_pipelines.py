@@ -160,3 +160,33 @@ def _plain(value):
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value.item() if isinstance(value, np.generic) else value
+
+
+def test_question_answering_equals_transformers_4_57():
+    """Golden answers recorded by tests/fixtures/make_qa_fixture.py with transformers 4.57."""
+    import json
+    import pathlib
+
+    folder = pathlib.Path(__file__).parent.parent / "fixtures" / "qa"
+    cases = json.loads((folder / "answers.json").read_text())
+    assert max(case["windows"] for case in cases) > 1  # a context longer than 384 tokens
+    for case in cases:
+        qa = tfbert.pipeline("question-answering", model=str(folder), **case["options"])
+        ours = qa(question=case["question"], context=case["context"])
+        assert_same_results(ours, case["answers"])
+    batch = tfbert.pipeline("question-answering", model=str(folder), top_k=2)
+    questions = [{"question": c["question"], "context": c["context"]} for c in cases]
+    expected = [c["answers"] for c in cases if c["options"] == {"top_k": 2}]
+    got = [answer for answer, c in zip(batch(questions), cases) if c["options"] == {"top_k": 2}]
+    assert_same_results(got, expected)
+
+
+def test_question_answering_errors():
+    import pathlib
+
+    folder = pathlib.Path(__file__).parent.parent / "fixtures" / "qa"
+    qa = tfbert.pipeline("question-answering", model=str(folder))
+    with pytest.raises(ValueError, match="empty question"):
+        qa(question="  ", context="Some context.")
+    with pytest.raises(ValueError, match="takes \\['question', 'context'\\] for each input, got a string"):
+        qa("just a string")

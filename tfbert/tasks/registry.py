@@ -11,6 +11,7 @@ import numpy as np
 from tfbert.tasks.classification import ClassificationScores, default_function
 from tfbert.tasks.embedding import SentencePooling, TokenFeatures, sentence_transformers_settings
 from tfbert.tasks.fill_mask import FillMaskTopK
+from tfbert.tasks.question_answering import AnswerSpans
 from tfbert.tasks.token_classification import TokenEntities, aggregate
 
 
@@ -28,6 +29,8 @@ class Task:
             consumes the graph options it understands from ``options``.
         format: ``(results of one input, options) -> what the pipeline returns for it``.
         collect: ``(formatted results, options, single) -> what a pipeline call returns``.
+        format_options: Options applied when formatting (Python side), so a call may change
+            them; every other option shapes the graph and is fixed when the pipeline is built.
     """
 
     name: str
@@ -37,6 +40,7 @@ class Task:
     build: Callable
     format: Callable
     collect: Callable = lambda results, options, single: results[0] if single else results
+    format_options: tuple[str, ...] = ()
 
 
 def _sentence_embedding(folder, config, tokenizer, options):
@@ -80,6 +84,30 @@ def _token_classification(folder, config, tokenizer, options):
     layer = TokenEntities(labels, tokenizer.vocab, unk_token=tokenizer.special_tokens["unk_token"])
     return layer, {**_length_option(options), "return_offsets_mapping": True,
                    "return_special_tokens_mask": True}
+
+
+def _question_answering(folder, config, tokenizer, options):
+    max_seq_len = options.pop("max_seq_len", None) or min(tokenizer.options["model_max_length"] or 384, 384)
+    doc_stride = options.pop("doc_stride", None) or min(max_seq_len // 2, 128)
+    layer = AnswerSpans(tokenizer.vocab, top_k=options.pop("top_k", 1),
+                        max_answer_len=options.pop("max_answer_len", 15),
+                        handle_impossible_answer=options.pop("handle_impossible_answer", False))
+    return layer, {"truncation": "only_second", "max_length": max_seq_len, "stride": doc_stride,
+                   "return_overflowing_tokens": True, "return_offsets_mapping": True,
+                   "return_special_tokens_mask": True}
+
+
+def _format_answers(result, options):
+    question = options["text"]["question"]
+    if not question.strip():
+        raise ValueError("question-answering got an empty question")
+    if not options["text"]["context"].strip():
+        raise ValueError(f"question-answering got an empty context for question {question!r}")
+    answers = [{"score": float(score), "start": int(start), "end": int(end),
+                "answer": answer.decode("utf-8")}
+               for score, start, end, answer in zip(result["score"], result["start"], result["end"],
+                                                    result["answer"]) if score > float("-inf")]
+    return answers[0] if len(answers) == 1 else answers
 
 
 def _length_option(options):
@@ -142,9 +170,12 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          _format_features),
     Task("text-classification", "TFBertForSequenceClassification",
          ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
-         _collect_classification),
+         _collect_classification, format_options=("top_k",)),
     Task("token-classification", "TFBertForTokenClassification",
-         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities),
+         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities,
+         format_options=("aggregation_strategy", "ignore_labels")),
+    Task("question-answering", "TFBertForQuestionAnswering", ("BertForQuestionAnswering",),
+         ("question", "context"), _question_answering, _format_answers),
     Task("fill-mask", "TFBertForMaskedLM", ("BertForMaskedLM", "BertForPreTraining"), ("text",),
          _fill_mask, _format_fill_mask),
 )}
