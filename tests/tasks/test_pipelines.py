@@ -190,3 +190,43 @@ def test_question_answering_errors():
         qa(question="  ", context="Some context.")
     with pytest.raises(ValueError, match="takes \\['question', 'context'\\] for each input, got a string"):
         qa("just a string")
+
+
+def _reference_probabilities(pt_model, folder, first, second, choices=None):
+    import torch
+    import transformers
+
+    tokenizer = transformers.BertTokenizerFast.from_pretrained(folder)
+    encoded = tokenizer(first, second, padding=True, return_tensors="pt")
+    if choices:
+        encoded = {k: v.view(-1, choices, v.shape[-1]) for k, v in encoded.items()}
+    with torch.no_grad():
+        return torch.softmax(pt_model(**encoded).logits, -1).numpy()
+
+
+def test_next_sentence_prediction(tmp_path, minilm_folder):
+    pt_model = make_checkpoint("BertForNextSentencePrediction", tmp_path, minilm_folder)
+    pairs = [{"text": "The sky is blue.", "text_pair": "It rarely rains here."},
+             {"text": "I bought apples.", "text_pair": "Quantum chromodynamics is hard."}]
+    ours = tfbert.pipeline("next-sentence-prediction", model=str(tmp_path))(pairs)
+    expected = _reference_probabilities(pt_model, tmp_path, [p["text"] for p in pairs],
+                                        [p["text_pair"] for p in pairs])
+    for result, probs in zip(ours, expected):
+        assert result["label"] == ("is_next", "not_next")[int(probs.argmax())]
+        assert result["score"] == pytest.approx(float(probs.max()), abs=1e-4)
+
+
+def test_multiple_choice(tmp_path, minilm_folder):
+    pt_model = make_checkpoint("BertForMultipleChoice", tmp_path, minilm_folder)
+    items = [{"text": "The chef cut the onion with", "choices": ["a knife.", "a cloud.", "music."]},
+             {"text": "To stay dry, take", "choices": ["an umbrella.", "a fish.", "a nap."]}]
+    mc = tfbert.pipeline("multiple-choice", model=str(tmp_path))
+    ours = mc(items)
+    firsts = [item["text"] for item in items for _ in item["choices"]]
+    seconds = [choice for item in items for choice in item["choices"]]
+    expected = _reference_probabilities(pt_model, tmp_path, firsts, seconds, choices=3)
+    for result, probs in zip(ours, expected):
+        assert result["choice"] == int(probs.argmax())
+        np.testing.assert_allclose(result["scores"], probs, atol=1e-4)
+    with pytest.raises(ValueError, match="same number of choices; got \\[2, 3\\]"):
+        mc([items[0], {"text": "x", "choices": ["a", "b"]}])

@@ -52,3 +52,19 @@ class ClassificationScores(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "labels": self.labels, "function": self.function}
+
+
+@keras.saving.register_keras_serializable(package="tfbert")
+class ChoiceScores(keras.layers.Layer):
+    """Multiple choice: softmax over each input's alternatives.
+
+    Returns (call):
+        ``{"logits": (batch, choices), "probabilities": (batch, choices), "choice": (batch,),
+        "score": (batch,)}``; ``choice`` is the index of the best alternative.
+    """
+
+    def call(self, outputs, encoded):
+        logits = ops.cast(outputs["logits"], "float32")
+        scores = ops.softmax(logits, axis=-1)
+        return {"logits": logits, "probabilities": scores,
+                "choice": ops.cast(ops.argmax(scores, axis=-1), "int32"), "score": ops.max(scores, axis=-1)}

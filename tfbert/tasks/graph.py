@@ -27,6 +27,9 @@ class TaskGraph(keras.Model):
             ``("question", "context")``; the first is the tokenizer's ``text``, the second its
             ``text_pair``.
         tokenizer_options: Keyword arguments of every tokenizer call (``max_length``, ...).
+        choices_input: The name of a 2-D input whose rows hold several alternatives to pair with
+            the first input (multiple choice); each alternative is tokenized as the first
+            input's pair and the model sees ``(batch, choices, seq)``.
 
     Call args:
         inputs: A dict of 1-D ``tf.string`` tensors named by ``text_inputs``, or (one input) a
@@ -34,7 +37,7 @@ class TaskGraph(keras.Model):
     """
 
     def __init__(self, task: str, tokenizer, model, postprocess, text_inputs=("text",),
-                 tokenizer_options=None, **kwargs):
+                 tokenizer_options=None, choices_input: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.task = task
         self.tokenizer = tokenizer
@@ -42,6 +45,7 @@ class TaskGraph(keras.Model):
         self.postprocess = postprocess
         self.text_inputs = tuple(text_inputs)
         self.tokenizer_options = dict(tokenizer_options or {})
+        self.choices_input = choices_input
 
     def call(self, inputs):
         if not isinstance(inputs, dict):
@@ -50,8 +54,16 @@ class TaskGraph(keras.Model):
         if missing:
             raise ValueError(f"{self.task} needs inputs {list(self.text_inputs)}; missing {missing}")
         texts = [inputs[name] for name in self.text_inputs]
-        encoded = self.tokenizer(*texts, **self.tokenizer_options)
-        features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
+        if self.choices_input is None:
+            encoded = self.tokenizer(*texts, **self.tokenizer_options)
+            features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
+        else:
+            choices = tf.convert_to_tensor(inputs[self.choices_input])
+            count = tf.shape(choices)[1]
+            encoded = self.tokenizer(tf.repeat(texts[0], count), tf.reshape(choices, [-1]),
+                                     **self.tokenizer_options)
+            features = {k: tf.reshape(encoded[k], [-1, count, tf.shape(encoded[k])[-1]])
+                        for k in MODEL_KEYS if k in encoded}
         outputs = self.model(features, training=False)
         extra = {}
         if getattr(self.postprocess, "needs_tokenizer", False):  # decodes ids back to text
@@ -62,12 +74,13 @@ class TaskGraph(keras.Model):
 
     def serving_function(self) -> tf.types.experimental.ConcreteFunction:
         """The graph as a concrete function of 1-D string tensors named by ``text_inputs``."""
-        signature = {name: tf.TensorSpec([None], tf.string, name=name) for name in self.text_inputs}
+        signature = {name: tf.TensorSpec([None, None] if name == self.choices_input else [None],
+                                         tf.string, name=name) for name in self.text_inputs}
         return tf.function(lambda **texts: self(texts)).get_concrete_function(**signature)
 
     def get_config(self):
         return {"name": self.name, "task": self.task, "text_inputs": list(self.text_inputs),
-                "tokenizer_options": self.tokenizer_options,
+                "tokenizer_options": self.tokenizer_options, "choices_input": self.choices_input,
                 "tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
                 "model": keras.saving.serialize_keras_object(self.model),
                 "postprocess": keras.saving.serialize_keras_object(self.postprocess)}

@@ -66,7 +66,8 @@ def build_task_graph(task: str, model: str | None = None, *, tokenizer: str | No
     postprocess, tokenizer_options = spec.build(str(model), config, tokenizer_layer, options)
     network = getattr(tfbert, spec.model_class).from_pretrained(model, config=config)
     graph = TaskGraph(spec.name, tokenizer_layer, network, postprocess, text_inputs=spec.text_inputs,
-                      tokenizer_options=tokenizer_options, name=spec.name.replace("-", "_"))
+                      tokenizer_options=tokenizer_options, choices_input=spec.choices_input,
+                      name=spec.name.replace("-", "_"))
     options.update(labels=[config.id2label[i] for i in range(config.num_labels)],
                    mask_token=tokenizer_layer.special_tokens["mask_token"])
     return graph, options
@@ -91,7 +92,8 @@ class Pipeline:
         self.options = options
         self.batch_size = batch_size
         self.progress = progress
-        signature = {name: tf.TensorSpec([None], tf.string) for name in graph.text_inputs}
+        signature = {name: tf.TensorSpec([None, None] if name == graph.choices_input else [None],
+                                         tf.string) for name in graph.text_inputs}
         self._run = tf.function(lambda texts: graph(texts), input_signature=[signature])
 
     def __call__(self, inputs: str | dict | Iterable | None = None, **options) -> Any:
@@ -108,7 +110,12 @@ class Pipeline:
             raise ValueError(f"{self.task.name} call options {sorted(unknown)} are not known here; "
                              f"graph options go to tfbert.pipeline(...)")
         rows = [self._as_row(item, i) for i, item in enumerate(items)]
-        order = sorted(range(len(rows)), key=lambda i: sum(len(t) for t in rows[i].values()))
+        if self.graph.choices_input:
+            counts = sorted({len(row[self.graph.choices_input]) for row in rows})
+            if len(counts) > 1:
+                raise ValueError(f"every input of one {self.task.name} call needs the same number "
+                                 f"of choices; got {counts}")
+        order = sorted(range(len(rows)), key=lambda i: sum(map(len, _strings(rows[i]))))
         results: list[Any] = [None] * len(rows)
         batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         if self.progress:
@@ -132,10 +139,15 @@ class Pipeline:
                                  f"at input {index}")
             return {names[0]: item}
         if isinstance(item, dict) and set(item) == set(names):
-            return {name: str(item[name]) for name in names}
+            return {name: list(map(str, item[name])) if name == self.graph.choices_input
+                    else str(item[name]) for name in names}
         raise ValueError(f"{self.task.name} input {index} must be "
                          f"{'a string' if len(names) == 1 else 'a dict with ' + str(list(names))}, "
                          f"got {type(item).__name__}")
+
+
+def _strings(row: dict) -> list[str]:
+    return [t for value in row.values() for t in ([value] if isinstance(value, str) else value)]
 
 
 def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progress: bool = False,

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tfbert.tasks.classification import ClassificationScores, default_function
+from tfbert.tasks.classification import ChoiceScores, ClassificationScores, default_function
 from tfbert.tasks.embedding import SentencePooling, TokenFeatures, sentence_transformers_settings
 from tfbert.tasks.fill_mask import FillMaskTopK
 from tfbert.tasks.question_answering import AnswerSpans
@@ -41,6 +41,7 @@ class Task:
     format: Callable
     collect: Callable = lambda results, options, single: results[0] if single else results
     format_options: tuple[str, ...] = ()
+    choices_input: str | None = None
 
 
 def _sentence_embedding(folder, config, tokenizer, options):
@@ -110,6 +111,22 @@ def _format_answers(result, options):
     return answers[0] if len(answers) == 1 else answers
 
 
+NSP_LABELS = ("is_next", "not_next")  # index 0: the second text follows the first
+
+
+def _next_sentence(folder, config, tokenizer, options):
+    return ClassificationScores(NSP_LABELS, function="softmax"), _length_option(options)
+
+
+def _multiple_choice(folder, config, tokenizer, options):
+    return ChoiceScores(), _length_option(options)
+
+
+def _format_choice(result, options):
+    return {"choice": int(result["choice"]), "score": float(result["score"]),
+            "scores": [float(p) for p in result["probabilities"]]}
+
+
 def _length_option(options):
     max_length = options.pop("max_length", None)
     return {"max_length": max_length} if max_length else {}
@@ -176,6 +193,12 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          format_options=("aggregation_strategy", "ignore_labels")),
     Task("question-answering", "TFBertForQuestionAnswering", ("BertForQuestionAnswering",),
          ("question", "context"), _question_answering, _format_answers),
+    Task("next-sentence-prediction", "TFBertForNextSentencePrediction",
+         ("BertForNextSentencePrediction", "BertForPreTraining"), ("text", "text_pair"),
+         _next_sentence, lambda result, options: {"label": result["label"].decode("utf-8"),
+                                                  "score": float(result["score"])}),
+    Task("multiple-choice", "TFBertForMultipleChoice", ("BertForMultipleChoice",),
+         ("text", "choices"), _multiple_choice, _format_choice, choices_input="choices"),
     Task("fill-mask", "TFBertForMaskedLM", ("BertForMaskedLM", "BertForPreTraining"), ("text",),
          _fill_mask, _format_fill_mask),
 )}
