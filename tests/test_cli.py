@@ -35,3 +35,51 @@ def test_convert_errors_and_version(tmp_path):
     assert not (tmp_path / "out").exists()
     result = _tfbert("--version")
     assert result.returncode == 0 and tfbert.__version__ in result.stdout
+
+
+def _run_cli(args, stdin: bytes):
+    return subprocess.run([sys.executable, "-m", "tfbert.cli", "run", *args], input=stdin,
+                          capture_output=True, timeout=600)
+
+
+def test_run_fill_mask_lines_with_bad_lines_reported_and_skipped(tmp_path):
+    import json
+
+    from tests.tasks.conftest import make_checkpoint
+    from tfbert.tasks import default_model_path
+
+    make_checkpoint("BertForMaskedLM", tmp_path, pathlib.Path(default_model_path()))
+    lines = [b"Plants create [MASK] through a process known as photosynthesis.", b"no mask here",
+             b"\xff\xfe not utf-8", b"The capital of France is [MASK]."]
+    result = _run_cli(["--task", "fill-mask", "--model", str(tmp_path), "--top-k", "2"],
+                      b"\n".join(lines) + b"\n")
+    stderr = result.stderr.decode()
+    assert result.returncode == 1
+    assert "line 2: fill-mask input 'no mask here' has no [MASK] token" in stderr
+    assert "line 3: not valid UTF-8" in stderr
+    outputs = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    expected = tfbert.pipeline("fill-mask", model=str(tmp_path), top_k=2)(
+        [lines[0].decode(), lines[3].decode()])
+    assert len(outputs) == 2
+    for got, want in zip(outputs, expected):
+        assert [r["token_str"] for r in got] == [r["token_str"] for r in want]
+        np.testing.assert_allclose([r["score"] for r in got], [r["score"] for r in want], atol=1e-6)
+
+
+def test_run_sentence_embedding_on_the_embedded_default_model():
+    import json
+
+    result = _run_cli(["--task", "sentence-embedding"], "A cat sits.\nA dog runs.\n".encode())
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    vectors = np.array([json.loads(line) for line in result.stdout.decode().splitlines()])
+    assert vectors.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_run_pairs_need_tabs():
+    result = _run_cli(["--task", "question-answering", "--model", str(FIXTURES.parent / "qa")],
+                      "Where is it?\tIt is in Paris.\nno tab here\n".encode())
+    assert result.returncode == 1
+    assert "line 2: question-answering needs 2 tab-separated fields (question<TAB>context), got 1" \
+        in result.stderr.decode()
+    assert len(result.stdout.decode().splitlines()) == 1

