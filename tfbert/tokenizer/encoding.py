@@ -7,7 +7,8 @@ then takes one of two roads:
 * plain printable ASCII goes straight to tf-text's end-to-end ``FastWordpieceTokenizer``
   (after ASCII lower-casing), where bytes and characters coincide and tf-text's splitting is
   BertPreTokenizer's;
-* anything else is decoded to code points, normalised by the measured per-character table
+* anything else is cut at ASCII whitespace, the plain ASCII words go the first road, and the
+  rest are decoded to code points, normalised by the measured per-character table
   (:mod:`tfbert.tokenizer.normalization`), cut into words at spaces, and each word given to a
   ``FastWordpieceTokenizer`` that does no splitting of its own; offsets are carried through
   as code point indices.
@@ -69,7 +70,8 @@ class PieceEncoder(tf.Module):
         self._unk = index[unk_token]
         self._lowercase = lowercase
         self._max_chars = max_chars
-        self._table = char_table(lowercase, strip_accents, chinese)
+        # Eager tensors, captured by the traced graph rather than copied into it.
+        self._table = tuple(tf.constant(a) for a in char_table(lowercase, strip_accents, chinese))
         common = dict(
             vocab=list(vocab), suffix_indicator=suffix, token_out_type=tf.int32, unknown_token=unk_token
         )
@@ -94,43 +96,91 @@ class PieceEncoder(tf.Module):
 
     def __call__(self, texts: tf.Tensor) -> Encoded:
         """Encodes a 1-D ``tf.string`` tensor; see :class:`Encoded`."""
+        # RegexSplit stops at NUL; U+0001 is dropped by the normaliser just the same.
+        texts = tf.strings.regex_replace(texts, "\\x00", "\x01")
+        units, text_of, begin, special = self._units(texts)
+        plain = special < 0
+        ascii_ = plain & tf.strings.regex_full_match(units, PRINTABLE_ASCII)
+        groups = [tf.where(ascii_)[:, 0], tf.where(plain & ~ascii_)[:, 0], tf.where(~plain)[:, 0]]
+        parts = [
+            self._encode_ascii(tf.gather(units, groups[0])),
+            self._encode_other(tf.gather(units, groups[1])),
+            self._encode_special(tf.gather(units, groups[2]), tf.gather(special, groups[2])),
+        ]
+        # Each part is (ids, starts, ends, tokens per unit, characters per unit), flat and in
+        # group order; put the tokens back in unit order with one gather.
+        ids, starts, ends, counts, chars = (tf.concat(list(p), 0) for p in zip(*parts))
+        inverse = tf.math.invert_permutation(tf.concat(groups, 0))
+        first = tf.gather(tf.cumsum(counts, exclusive=True), inverse)
+        counts, chars = tf.gather(counts, inverse), tf.gather(chars, inverse)
+        unit, position = expand_rows(counts)
+        source = tf.gather(first, unit) + position
+        # Offsets so far count characters from the start of each unit. A unit starts `begin`
+        # bytes into its text; what lies between units is ASCII, so the characters before it
+        # are `begin` less the surplus bytes of the units before it in the same text.
+        surplus = tf.cumsum(tf.strings.length(units) - chars, exclusive=True)
+        text_surplus = tf.math.unsorted_segment_min(surplus, text_of, tf.size(texts))
+        shift = tf.gather(begin - surplus + tf.gather(text_surplus, text_of), unit)
+        per_text = tf.math.unsorted_segment_sum(counts, text_of, tf.size(texts))
+        rows = lambda v: tf.RaggedTensor.from_row_lengths(v, tf.cast(per_text, tf.int64), validate=False)
+        return Encoded(
+            rows(tf.gather(ids, source)),
+            rows(tf.gather(starts, source) + shift),
+            rows(tf.gather(ends, source) + shift),
+        )
+
+    def _units(self, texts):
+        """Cuts texts into units: special tokens, and the text between them, where that text is
+        not plain ASCII, further cut at ASCII whitespace (always a word break) so that only the
+        words that need it take the slow road.
+
+        Returns:
+            ``(units, text, begin, special)``: the unit strings in text order, the text each
+            comes from, its byte offset there, and its special token id (-1 if none).
+        """
         if self._pattern is None:
-            pieces = tf.RaggedTensor.from_tensor(texts[:, tf.newaxis])
+            pieces = tf.RaggedTensor.from_uniform_row_length(texts, 1)
+            piece_begin = tf.zeros_like(texts, tf.int64)
             special = tf.fill(tf.shape(texts), -1)
         else:
-            # RegexSplit stops at NUL; U+0001 is dropped by the normaliser just the same.
-            texts = tf.strings.regex_replace(texts, "\\x00", "\x01")
-            pieces, _, _ = tf_text.regex_split_with_offsets(texts, self._pattern, self._pattern)
+            pieces, piece_begin, _ = tf_text.regex_split_with_offsets(texts, self._pattern, self._pattern)
+            piece_begin = piece_begin.flat_values
             special = self._special.lookup(pieces.flat_values)
         flat = pieces.flat_values
-        ascii_ = (special < 0) & tf.strings.regex_full_match(flat, PRINTABLE_ASCII)
-        groups = [tf.where(ascii_)[:, 0], tf.where((special < 0) & ~ascii_)[:, 0], tf.where(special >= 0)[:, 0]]
-        parts = [
-            self._encode_ascii(tf.gather(flat, groups[0])),
-            self._encode_other(tf.gather(flat, groups[1])),
-            self._encode_special(tf.gather(flat, groups[2]), tf.gather(special, groups[2])),
-        ]
-        inverse = tf.math.invert_permutation(tf.concat(groups, 0))
-        ids, starts, ends, chars = (tf.gather(tf.concat(list(p), 0), inverse) for p in zip(*parts))
-        # Offsets so far count from the start of each piece; shift them to the start of the text.
-        ends_in_text = tf.cumsum(chars)
-        row_base = tf.gather(tf.concat([[0], ends_in_text], 0), pieces.row_starts())
-        shift = tf.cast(ends_in_text - chars - tf.gather(row_base, pieces.value_rowids()), tf.int32)
-        starts, ends = starts + shift[:, tf.newaxis], ends + shift[:, tf.newaxis]
-        per_text = lambda r: tf.RaggedTensor.from_row_splits(r, pieces.row_splits).merge_dims(1, 2)
-        return Encoded(per_text(ids), per_text(starts), per_text(ends))
+        text_of = tf.cast(pieces.value_rowids(), tf.int32)
+        mixed = (special < 0) & ~tf.strings.regex_full_match(flat, PRINTABLE_ASCII)
+        whole, cut = tf.where(~mixed)[:, 0], tf.where(mixed)[:, 0]
+        chunks, chunk_begin, _ = tf_text.regex_split_with_offsets(tf.gather(flat, cut), "[ \t\n\r]+")
+        sizes = tf.tensor_scatter_nd_update(
+            tf.ones_like(text_of), cut[:, tf.newaxis], tf.cast(chunks.row_lengths(), tf.int32)
+        )
+        first_unit = tf.cumsum(sizes, exclusive=True)
+        chunk_piece = tf.gather(cut, chunks.value_rowids())
+        chunk_row_start = tf.gather(tf.cast(chunks.row_starts(), tf.int32), chunks.value_rowids())
+        chunk_unit = tf.gather(first_unit, chunk_piece) + tf.range(tf.size(chunks.values)) - chunk_row_start
+        at = [tf.gather(first_unit, whole), chunk_unit]
+        stitch = lambda whole_values, chunk_values: tf.dynamic_stitch(at, [whole_values, chunk_values])
+        return (
+            stitch(tf.gather(flat, whole), chunks.values),
+            stitch(tf.gather(text_of, whole), tf.gather(text_of, chunk_piece)),
+            tf.cast(
+                stitch(tf.gather(piece_begin, whole), tf.gather(piece_begin, chunk_piece) + chunk_begin.values),
+                tf.int32,
+            ),
+            stitch(tf.gather(special, whole), -tf.ones_like(chunk_unit)),
+        )
 
     def _encode_ascii(self, texts):
         if self._lowercase:
             texts = tf.strings.lower(texts)
         ids, starts, ends = self._ascii.tokenize_with_offsets(texts)
-        as_int = lambda r: tf.cast(r, tf.int32)
-        return ids, as_int(starts), as_int(ends), tf.strings.length(texts, unit="BYTE")
+        as_int = lambda t: tf.cast(t, tf.int32)
+        counts = as_int(ids.row_lengths())
+        return ids.values, as_int(starts.values), as_int(ends.values), counts, tf.strings.length(texts)
 
     def _encode_special(self, texts, ids):
-        column = lambda v: tf.RaggedTensor.from_tensor(v[:, tf.newaxis])
         chars = tf.strings.length(texts, unit="UTF8_CHAR")
-        return column(ids), column(tf.zeros_like(ids)), column(chars), chars
+        return ids, tf.zeros_like(ids), chars, tf.ones_like(ids), chars
 
     def _encode_other(self, texts):
         chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
@@ -143,7 +193,7 @@ class PieceEncoder(tf.Module):
         kept = tf.where(keep)[:, 0]
         word_starts = tf.cast(tf.gather(breaks, kept), tf.int32)
         words = tf.RaggedTensor.from_value_rowids(
-            tf.gather(normalized, kept), tf.cumsum(word_starts) - 1, nrows=tf.reduce_sum(word_starts)
+            tf.gather(normalized, kept), tf.cumsum(word_starts) - 1, nrows=tf.reduce_sum(word_starts), validate=False
         )
         word_first = tf.cast(words.row_starts(), tf.int32)
         word_chars = tf.cast(words.row_lengths(), tf.int32)
@@ -167,6 +217,5 @@ class PieceEncoder(tf.Module):
         starts = tf.gather(local, first)
         ends = tf.gather(local, first + width - 1) + 1
         token_piece = tf.gather(tf.gather(piece, kept), tf.gather(word_first, word))
-        n = tf.shape(texts, out_type=tf.int64)[0]
-        rag = lambda v: tf.RaggedTensor.from_value_rowids(v, tf.cast(token_piece, tf.int64), nrows=n)
-        return rag(ids), rag(starts), rag(ends), tf.cast(chars.row_lengths(), tf.int32)
+        counts = tf.math.unsorted_segment_sum(tf.ones_like(token_piece), token_piece, tf.size(texts))
+        return ids, starts, ends, counts, tf.cast(chars.row_lengths(), tf.int32)

@@ -21,14 +21,15 @@ NUM_CODE_POINTS = 0x110000
 
 
 class CharTable(NamedTuple):
-    """What each code point becomes: ``values[splits[i]:splits[i + 1]]`` for ``index[c] == i``.
+    """What each code point becomes.
 
-    ``index[c] == -1`` means "itself, unchanged", which is most of Unicode.
+    ``packed[c] == -1`` means "itself, unchanged" (most of Unicode); otherwise code point ``c``
+    becomes ``values[start:start + length]`` with ``packed[c] == start << 2 | length``
+    (``length`` is 0 to 3).
     """
 
-    index: np.ndarray
+    packed: np.ndarray
     values: np.ndarray
-    splits: np.ndarray
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,8 +55,8 @@ def char_table(lowercase: bool, strip_accents: bool, chinese: bool) -> CharTable
     changed = measured["normalized"][f"{int(lowercase)},{int(strip_accents)}"]
     punctuation = frozenset(measured["punctuation"])
     padded = frozenset(measured["chinese"]) if chinese else frozenset()
-    index = np.full(NUM_CODE_POINTS, -1, np.int32)
-    values, splits = [], [0]
+    packed = np.full(NUM_CODE_POINTS, -1, np.int32)
+    values = []
     for c in sorted(set(changed) | punctuation | padded):
         out = []
         for ch in changed.get(c, chr(c)):
@@ -63,10 +64,10 @@ def char_table(lowercase: bool, strip_accents: bool, chinese: bool) -> CharTable
         if c in padded:
             out = [SPACE, *out, SPACE]
         if out != [c]:
-            index[c] = len(splits) - 1
+            assert len(out) <= 3, (c, out)
+            packed[c] = len(values) << 2 | len(out)
             values += out
-            splits.append(len(values))
-    return CharTable(index, np.asarray(values, np.int32), np.asarray(splits, np.int32))
+    return CharTable(packed, np.asarray(values, np.int32))
 
 
 def expand_rows(lengths: tf.Tensor):
@@ -78,9 +79,15 @@ def expand_rows(lengths: tf.Tensor):
     Returns:
         ``(row, position)``, two 1-D int32 tensors of length ``sum(lengths)``.
     """
-    row = tf.repeat(tf.range(tf.size(lengths)), lengths)
+    # Linear in the total (tf.repeat costs the longest row times the number of rows): mark
+    # where each non-empty row starts with the step in row number, then add up.
     starts = tf.cumsum(lengths, exclusive=True)
-    position = tf.range(tf.size(row)) - tf.gather(starts, row)
+    total = tf.reduce_sum(lengths)
+    filled = tf.cast(tf.where(lengths > 0)[:, 0], tf.int32)
+    step = filled - tf.concat([[0], filled[:-1]], 0)
+    marks = tf.math.unsorted_segment_sum(step, tf.gather(starts, filled), total)
+    row = tf.cumsum(marks)
+    position = tf.range(total) - tf.gather(starts, row)
     return row, position
 
 
@@ -89,21 +96,18 @@ def normalize_code_points(code_points: tf.Tensor, table: CharTable):
 
     Args:
         code_points: 1-D int32 code points.
-        table: from :func:`char_table`.
+        table: from :func:`char_table`, as numpy arrays or (better, created once outside the
+            graph and captured) tensors.
 
     Returns:
         ``(normalized, source)``: the normalised code points (spaces mark word breaks) and, for
         each, the index in ``code_points`` of the character it came from.
     """
-    index = tf.constant(table.index)
-    values = tf.constant(table.values)
-    splits = tf.constant(table.splits)
-    entry = tf.gather(index, code_points)
+    packed, values = table
+    entry = tf.gather(packed, code_points)
     mapped = entry >= 0
-    entry = tf.maximum(entry, 0)
-    starts = tf.gather(splits, entry)
-    lengths = tf.where(mapped, tf.gather(splits, entry + 1) - starts, 1)
-    source, position = expand_rows(lengths)
-    replaced = tf.gather(values, tf.gather(starts, source) + position)
-    normalized = tf.where(tf.gather(mapped, source), replaced, tf.gather(code_points, source))
+    source, position = expand_rows(tf.where(mapped, tf.bitwise.bitwise_and(entry, 3), 1))
+    entry = tf.gather(entry, source)
+    replaced = tf.gather(values, tf.maximum(tf.bitwise.right_shift(entry, 2), 0) + position)
+    normalized = tf.where(entry >= 0, replaced, tf.gather(code_points, source))
     return normalized, source
