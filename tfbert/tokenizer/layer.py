@@ -75,7 +75,7 @@ class TFBertTokenizer(keras.layers.Layer):
         >>> tok = TFBertTokenizer.from_pretrained(path)
         >>> out = tok(["Plants create [MASK] through photosynthesis."])
         >>> out["input_ids"].numpy().tolist()
-        [[101, 4264, 3443, 103, 2083, 26833, 1012, 102]]
+        [[101, 4264, 3443, 103, 2083, 7760, 6038, 25078, 1012, 102]]
         >>> tok.batch_decode(out["input_ids"]).numpy().tolist()
         [b'[CLS] plants create [MASK] through photosynthesis. [SEP]']
     """

@@ -1,0 +1,64 @@
+"""Every code point, and random unicode, against BertTokenizerFast."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.tokenizer.conftest import assert_same, assert_same_or_both_refuse
+
+
+def test_shipped_table_is_what_tokenizers_does():
+    from tfbert.tokenizer import _unicode_data, _unicode_gen
+
+    assert _unicode_gen.decode(_unicode_data.BLOB) == _unicode_gen.measure()
+
+
+def _every_code_point(per_text=2000):
+    points = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    # Each code point inside a word, so joining, splitting and removal all show.
+    words = ["x" + chr(c) + "y" for c in points]
+    return [" ".join(words[i : i + per_text]) for i in range(0, len(words), per_text)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("vocab", ["uncased", "cased"])
+def test_every_code_point(request, vocab):
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    directory = request.getfixturevalue(f"{vocab}_dir")
+    options = {"uncased": {}, "cased": dict(strip_accents=True, tokenize_chinese_chars=False)}[vocab]
+    tok = TFBertTokenizer.from_pretrained(directory, **options)
+    ref = BertTokenizerFast.from_pretrained(directory, **options)
+    assert_same(tok, ref, _every_code_point(), padding=False, truncation=False, return_offsets_mapping=True)
+
+
+PIECES = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.text(st.characters(max_codepoint=0x2FFF, exclude_categories=("Cs",)), max_size=12),
+    st.sampled_from(["[MASK]", "[SEP]", "[CLS]", "[PAD]", "[UNK]", "[mask]", "##", " ", "\t", "é", "北京", "…", "I'm"]),
+    st.text("abcXYZ .,!?'-", max_size=8),
+)
+TEXTS = st.lists(st.lists(PIECES, max_size=10).map("".join), min_size=1, max_size=16)
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(texts=TEXTS, cased=st.booleans())
+def test_random_unicode(tok_uncased, ref_uncased, cased_tokenizers, texts, cased):
+    tok, ref = cased_tokenizers if cased else (tok_uncased, ref_uncased)
+    assert_same(
+        tok, ref, texts, padding=False, truncation=False, return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(texts=TEXTS, max_length=st.sampled_from([8, 32]), stride=st.sampled_from([0, 2]))
+def test_random_pairs_with_overflow(tok_uncased, ref_uncased, texts, max_length, stride):
+    pairs = texts[::-1]
+    assert_same_or_both_refuse(  # a stride too long for a truncated length makes tokenizers panic
+        tok_uncased, ref_uncased, texts, pairs, min_accepted=0, padding="longest", truncation="longest_first",
+        max_length=max_length, stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
