@@ -1,0 +1,105 @@
+"""Exports of real task graphs, built once per session, and how to run the deployment kit's check.
+
+sentence-embedding is the real all-MiniLM-L6-v2; the other tasks use tiny random-weight
+checkpoints with the real uncased vocabulary (``tests.tasks.conftest.make_checkpoint``).
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.tasks.conftest import minilm_folder  # noqa: F401  (the session fixture)
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CHECK_SCRIPT = REPO / "export" / "check_saved_model.py"
+
+TEXTS = {
+    "sentence-embedding": ["A man is eating food.", "Ünïcödé and emoji 🙂 too", "",
+                           "The new movie is awesome " * 40],
+    "feature-extraction": ["short", "a somewhat longer sentence with more tokens", "Héllo wörld…"],
+    "text-classification": ["I loved it.", "Terrible, do not watch.", "東京 is big, isn't it?"],
+    "fill-mask": ["The capital of France is [MASK].", "I [MASK] this movie, it was [MASK]!",
+                  "Héllo wörld… [MASK] 東京 is big"],
+}
+CHECKPOINTS = {  # task -> transformers class of its tiny checkpoint (None: the real MiniLM)
+    "sentence-embedding": None,
+    "feature-extraction": "BertModel",
+    "text-classification": "BertForSequenceClassification",
+    "fill-mask": "BertForMaskedLM",
+}
+
+
+def checkpoint(task, tmp_path_factory, minilm_folder):
+    from tests.tasks.conftest import make_checkpoint
+
+    pt_class = CHECKPOINTS[task]
+    if pt_class is None:
+        return None
+    folder = tmp_path_factory.mktemp(task)
+    extra = {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}} if task == "text-classification" else {}
+    make_checkpoint(pt_class, folder, minilm_folder, **extra)
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def graphs(tmp_path_factory, minilm_folder):
+    """task -> (TaskGraph, checkpoint folder or None)."""
+    from tfbert.tasks import build_task_graph
+
+    built = {}
+    for task in TEXTS:
+        folder = checkpoint(task, tmp_path_factory, minilm_folder)
+        built[task] = build_task_graph(task, folder)[0], folder
+    return built
+
+
+@pytest.fixture(scope="session")
+def saved_models(graphs, tmp_path_factory):
+    """task -> the SavedModel folder (``OUT/1``) written by ``export_graph``."""
+    from tfbert.export import export_graph
+
+    root = tmp_path_factory.mktemp("serving")
+    return {task: pathlib.Path(export_graph(graph, root / task)) for task, (graph, _) in graphs.items()}
+
+
+def python_results(graph, texts):
+    """The task graph's own results in this (tfbert) process: the reference."""
+    import tensorflow as tf
+
+    outputs = graph({graph.text_inputs[0]: tf.constant(texts)})
+    return {k: v.numpy() for k, v in outputs.items()}
+
+
+def run_check(export_dir, inputs=None, signature="serving_default", timeout=240):
+    """Runs export/check_saved_model.py in a clean interpreter; returns (exit code, report)."""
+    args = [sys.executable, str(CHECK_SCRIPT), str(export_dir), "--signature", signature]
+    if inputs is not None:
+        path = pathlib.Path(export_dir).parent / f"inputs-{signature}.json"
+        path.write_text(json.dumps(inputs))
+        args += ["--inputs-json", str(path)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=pathlib.Path(export_dir).parent)
+    assert done.stdout.strip(), done.stderr[-3000:]
+    return done.returncode, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def assert_same_outputs(ours: dict, reference: dict, atol=1e-4):
+    """Same names; strings and integers identical; floats to ``atol``."""
+    assert set(ours) == set(reference)
+    for name, expected in reference.items():
+        actual = np.asarray(ours[name])
+        expected = np.asarray(expected)
+        if expected.dtype.kind in "SUO":
+            decode = np.vectorize(lambda s: s.decode("utf-8") if isinstance(s, bytes) else s, otypes=[object])
+            assert decode(actual).tolist() == decode(expected).tolist(), name
+        elif expected.dtype.kind == "f":
+            assert actual.shape == expected.shape, name
+            np.testing.assert_allclose(actual, expected, atol=atol, rtol=0, err_msg=name)
+        else:
+            assert actual.tolist() == expected.tolist(), name

@@ -1,0 +1,287 @@
+"""Task graphs out of Python: one SavedModel for TF Serving, one ``.tflite`` per task.
+
+Both carry the task graph (:class:`tfbert.tasks.TaskGraph`: tokenizer, model, post-processing)
+behind two signatures:
+
+* ``serving_default``: the graph's string inputs (``text``; ``text``/``text_pair``;
+  ``question``/``context``), each a 1-D ``tf.string`` batch, to the task's named results;
+* ``token_ids``: ``input_ids``, ``attention_mask`` and ``token_type_ids`` (int32,
+  ``[batch, tokens]``) to the same results, for clients that tokenize themselves.
+
+The SavedModel is written with ``tf.saved_model.save`` of a plain ``tf.Module`` holding the
+variables, the tokenizer's lookup tables and the two concrete functions: it loads with
+``tensorflow`` and ``tensorflow_text`` alone (no tfbert, no Keras, nothing to unpickle) and its ops
+are TensorFlow core and tf-text ops, the set the TF Serving binary links. The vocabulary is inside
+(graph constants) and beside it as ``assets/vocab.txt``.
+
+The ``.tflite`` is converted from that SavedModel, both signatures kept: builtin ops for the model,
+tf-text's TFLite kernels (``tensorflow_text.tflite_registrar``) where tf-text has them, TensorFlow
+select ops for the rest (see ``export/README.md`` for which signatures run where).
+
+Example:
+    >>> from tfbert.export import export_task
+    >>> path = export_task("sentence-embedding", None, "/tmp/minilm_serving")  # doctest: +SKIP
+    >>> path                                                                    # doctest: +SKIP
+    '/tmp/minilm_serving/1'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+
+import tensorflow as tf
+
+from tfbert.tasks.graph import MODEL_KEYS, TaskGraph
+
+FORMATS = ("saved_model", "tflite")
+QUANTIZATIONS = ("none", "dynamic", "float16")
+IDS_SIGNATURE = "token_ids"
+SIGNATURES = ("serving_default", IDS_SIGNATURE)
+_CONTEXT_OPTIONS = ("labels", "mask_token")  # what build_task_graph hands back for formatting
+
+
+def run_on_ids(graph: TaskGraph, features: dict) -> dict:
+    """The task graph after its tokenizer: model and post-processing on token ids.
+
+    Args:
+        graph: A :class:`TaskGraph`.
+        features: ``input_ids``, ``attention_mask`` and ``token_type_ids``, int ``[batch, tokens]``.
+
+    Returns:
+        The task's results, as ``graph(texts)`` returns them for texts that tokenize to
+        ``features``.
+    """
+    features = {k: tf.cast(features[k], tf.int32) for k in MODEL_KEYS}
+    outputs = graph.model(features, training=False)
+    if getattr(graph.postprocess, "needs_tokenizer", False):
+        return graph.postprocess(outputs, features, tokenizer=graph.tokenizer)
+    return graph.postprocess(outputs, features)
+
+
+def serving_functions(graph: TaskGraph, signatures=SIGNATURES) -> dict[str, tf.types.experimental.ConcreteFunction]:
+    """The signatures of an export, as concrete functions.
+
+    Args:
+        graph: A :class:`TaskGraph`.
+        signatures: Which to trace, some of ``("serving_default", "token_ids")``.
+
+    Returns:
+        ``{"serving_default": strings -> results, "token_ids": ids -> results}`` (those asked for).
+    """
+    functions = {}
+    if "serving_default" in signatures:
+        functions["serving_default"] = graph.serving_function()
+    if IDS_SIGNATURE in signatures:
+        ids_spec = {k: tf.TensorSpec([None, None], tf.int32, name=k) for k in MODEL_KEYS}
+        ids_fn = tf.function(lambda **features: run_on_ids(graph, features))
+        functions[IDS_SIGNATURE] = ids_fn.get_concrete_function(**ids_spec)
+    return functions
+
+
+def _resources(graph: TaskGraph) -> list:
+    """The TensorFlow state the graph captures besides Keras variables (the tokenizer's tables)."""
+    import keras
+
+    found = []
+    for layer in graph._flatten_layers(include_self=True):
+        for value in vars(layer).values():
+            if isinstance(value, tf.Module) and not isinstance(value, (keras.layers.Layer, keras.Variable)):
+                found.append(value)
+    return found
+
+
+def _servable(graph: TaskGraph, vocab_file: str, signatures) -> tuple[tf.Module, dict]:
+    """A Keras-free ``tf.Module`` holding what the signatures need, and the signatures."""
+    functions = serving_functions(graph, signatures)
+    root = tf.Module(name=graph.name)
+    # The tf.Variables themselves, not Keras' wrappers: a wrapper exports as a second variable
+    # that the checkpoint restores while the functions read the first, which TF1-style loaders
+    # (TF Serving, ``saved_model_cli run``) then find uninitialised.
+    root.model_variables = [v.value if isinstance(v.value, tf.Variable) else v for v in graph.variables]
+    if "serving_default" in functions:  # the tokenizer's tables; the ids signature has none
+        root.resources = _resources(graph)
+    root.vocabulary = tf.saved_model.Asset(vocab_file)
+    # Attributes named after the signatures, but not ``serve``: the TFLite converter takes a
+    # ``serve`` attribute for Keras' ``model.export`` default endpoint and drops the others.
+    for name, function in functions.items():
+        setattr(root, f"signature_{name}", function)
+    return root, functions
+
+
+def _write_saved_model(graph: TaskGraph, path: str, scratch: str, signatures=SIGNATURES) -> None:
+    vocab_file = os.path.join(scratch, "vocab.txt")
+    with open(vocab_file, "w", encoding="utf-8") as f:
+        f.write("".join(token + "\n" for token in graph.tokenizer.vocab))
+    root, functions = _servable(graph, vocab_file, signatures)
+    try:
+        tf.saved_model.save(root, path, signatures=functions)
+    except AssertionError as error:  # TensorFlow's "untracked resource" report
+        raise ValueError(f"{graph.task}: the graph uses TensorFlow state tfbert.export does not "
+                         f"find on its layers: {error}") from None
+
+
+def _converter(saved_model: str, quantize: str, signatures) -> tf.lite.TFLiteConverter:
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model, signature_keys=list(signatures))
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    converter.allow_custom_ops = True  # tf-text ops, run by tensorflow_text.tflite_registrar
+    if quantize != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    return converter
+
+
+def _check_choice(name: str, value: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} {value!r} is not one of {', '.join(choices)}")
+
+
+def _check_free(path: str, overwrite: bool, what: str) -> None:
+    if os.path.isdir(path) and os.listdir(path) and not overwrite:
+        raise FileExistsError(f"{what} {path} exists and is not empty; pass overwrite=True "
+                              f"(--overwrite) to replace it")
+    if os.path.isfile(path) and not overwrite:
+        raise FileExistsError(f"{what} {path} exists; pass overwrite=True (--overwrite) to replace it")
+
+
+@contextlib.contextmanager
+def _scratch_beside(path: str):
+    """A temporary folder next to ``path`` (same file system, so renames are atomic), removed after."""
+    parent = os.path.dirname(os.path.abspath(path)) or "."
+    os.makedirs(parent, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(path))}.partial-", dir=parent)
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _move_into_place(built: str, target: str) -> None:
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)
+    elif os.path.lexists(target):
+        os.remove(target)
+    os.replace(built, target)
+
+
+def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", quantize: str = "none",
+                 version: int = 1, overwrite: bool = False, signatures=SIGNATURES) -> str:
+    """Writes a task graph as a TF Serving SavedModel or a ``.tflite`` file.
+
+    Args:
+        graph: A :class:`TaskGraph` (from :func:`tfbert.tasks.build_task_graph`).
+        output: For ``"saved_model"``, the model folder TF Serving watches: the SavedModel goes to
+            ``output/<version>/`` (other versions already there are kept). For ``"tflite"``, the
+            ``.tflite`` file to write.
+        format: ``"saved_model"`` or ``"tflite"``.
+        quantize: ``"none"``, ``"dynamic"`` (int8 weights) or ``"float16"`` (TFLite only).
+        version: The SavedModel's version folder, a positive integer.
+        overwrite: Replace what is at the target; otherwise a non-empty target is an error.
+        signatures: The signatures to write, some of ``("serving_default", "token_ids")``. A
+            ``.tflite`` of ``("token_ids",)`` alone leaves the tokenizer out, so it needs neither
+            tf-text kernels nor TensorFlow select ops for the tokenizer (see ``export/README.md``).
+
+    Returns:
+        The path written: ``output/<version>`` or the ``.tflite`` file.
+
+    Raises:
+        ValueError: Unknown ``format``, ``quantize`` or signature, quantization asked of a
+            SavedModel, a bad ``version``, a ``.tflite`` path without that suffix, or ``output``
+            holding something other than version folders.
+        FileExistsError: The target exists and is not empty, and ``overwrite`` is false.
+
+    Nothing is left half-written at the target: the export is built in a temporary folder beside
+    it and renamed into place when complete.
+    """
+    _check_choice("format", format, FORMATS)
+    _check_choice("quantize", quantize, QUANTIZATIONS)
+    signatures = tuple(signatures)
+    for name in signatures:
+        _check_choice("signature", name, SIGNATURES)
+    if not signatures:
+        raise ValueError(f"signatures is empty; expected some of {', '.join(SIGNATURES)}")
+    output = os.fspath(output)
+    if format == "saved_model":
+        if quantize != "none":
+            raise ValueError(f"quantize={quantize!r} applies to format='tflite'; a SavedModel keeps "
+                             f"the checkpoint's float32 weights")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"version {version!r} must be a positive integer (TF Serving's version folder)")
+        if os.path.isfile(output):
+            raise ValueError(f"output {output} is a file; a SavedModel export needs a folder")
+        if os.path.isdir(output) and not overwrite:
+            others = [name for name in os.listdir(output) if not name.isdigit()]
+            if others:
+                raise FileExistsError(f"output folder {output} is not empty and holds {sorted(others)}, "
+                                      f"not TF Serving version folders; pass overwrite=True "
+                                      f"(--overwrite) or choose an empty folder")
+        target = os.path.join(output, str(version))
+        _check_free(target, overwrite, "version folder")
+        with _scratch_beside(output) as scratch:
+            built = os.path.join(scratch, str(version))
+            _write_saved_model(graph, built, scratch, signatures)
+            os.makedirs(output, exist_ok=True)
+            _move_into_place(built, target)
+        return target
+
+    if not output.endswith(".tflite"):
+        raise ValueError(f"output {output!r} must be a .tflite file path for format='tflite'")
+    _check_free(output, overwrite, "output")
+    with _scratch_beside(output) as scratch:
+        saved = os.path.join(scratch, "saved_model")
+        _write_saved_model(graph, saved, scratch, signatures)
+        flatbuffer = _converter(saved, quantize, signatures).convert()
+        built = os.path.join(scratch, "model.tflite")
+        with open(built, "wb") as f:
+            f.write(flatbuffer)
+        _move_into_place(built, output)
+    return output
+
+
+def export_task(task: str, model: str | None, output: str, format: str = "saved_model",
+                quantize: str = "none", max_length: int | None = None, version: int = 1,
+                overwrite: bool = False, **task_options) -> str:
+    """Builds ``task``'s graph from a checkpoint and exports it (``tfbert export``).
+
+    Args:
+        task: A task name (``"sentence-embedding"``, ``"fill-mask"``, ``"text-classification"``,
+            ...; see :data:`tfbert.tasks.TASKS`).
+        model: Checkpoint folder or hub id; ``None`` takes the embedding tasks' default
+            (all-MiniLM-L6-v2).
+        output: See :func:`export_graph`.
+        format: ``"saved_model"`` or ``"tflite"``.
+        quantize: ``"none"``, ``"dynamic"`` or ``"float16"`` (TFLite only).
+        max_length: Truncate inputs to this many tokens (default: the task's or tokenizer's).
+        version: The SavedModel's version folder.
+        overwrite: Replace an existing export.
+        **task_options: The task's graph options (``top_k``, ``targets``, ``function_to_apply``,
+            ``normalize``, ``tokenizer``).
+
+    Returns:
+        The path written (see :func:`export_graph`).
+
+    Raises:
+        ValueError: Unknown task, a checkpoint without the task's head, an option the task's graph
+            does not take, or a bad export argument (see :func:`export_graph`).
+        FileNotFoundError: No checkpoint or tokenizer files at ``model``.
+        FileExistsError: The target exists and is not empty, and ``overwrite`` is false.
+    """
+    from tfbert.tasks.pipeline import build_task_graph
+
+    # Check the cheap arguments before loading anything.
+    _check_choice("format", format, FORMATS)
+    _check_choice("quantize", quantize, QUANTIZATIONS)
+    if max_length is not None:
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+            raise ValueError(f"max_length {max_length!r} must be a positive integer or None")
+        task_options["max_length"] = max_length
+    graph, rest = build_task_graph(task, model, **task_options)
+    unused = sorted(set(rest) - set(_CONTEXT_OPTIONS))
+    if unused:
+        raise ValueError(f"{graph.task} export does not take options {unused}; its graph options "
+                         f"are consumed by tfbert.tasks.build_task_graph")
+    return export_graph(graph, output, format=format, quantize=quantize, version=version,
+                        overwrite=overwrite)
