@@ -109,3 +109,16 @@ def test_added_tokens_matched_on_normalised_text_are_refused(uncased_dir, tmp_pa
     ref.save_pretrained(str(tmp_path / "normalized"))
     with pytest.raises(ValueError, match="'hellothere' is matched on normalised text"):
         TFBertTokenizer.from_pretrained(str(tmp_path / "normalized"))
+
+
+def test_added_tokens_that_strip_whitespace_are_refused(uncased_dir, tmp_path):
+    from tokenizers import AddedToken
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    ref = BertTokenizerFast.from_pretrained(uncased_dir)
+    ref.add_special_tokens({"additional_special_tokens": [AddedToken("<x>", lstrip=True, special=True)]})
+    ref.save_pretrained(str(tmp_path / "lstrip"))
+    with pytest.raises(ValueError, match="'<x>' sets lstrip"):
+        TFBertTokenizer.from_pretrained(str(tmp_path / "lstrip"))

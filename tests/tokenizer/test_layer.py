@@ -121,3 +121,19 @@ def test_invalid_utf8_and_megabyte_strings(tok_uncased, ref_uncased):
     theirs = reference(ref_uncased, [big, big.replace(" ", "")], return_offsets_mapping=True)
     assert got["input_ids"] == theirs["input_ids"]
     assert got["offset_mapping"] == theirs["offset_mapping"]
+
+
+def test_saved_model_round_trip(tok_uncased, ref_uncased, tmp_path):
+    module = tf.Module()
+    module.tok = tok_uncased
+    module.serve = tf.function(
+        lambda t: tok_uncased(t, max_length=32, return_offsets_mapping=True),
+        input_signature=[tf.TensorSpec([None], tf.string)],
+    )
+    tf.saved_model.save(module, str(tmp_path / "sm"))
+    loaded = tf.saved_model.load(str(tmp_path / "sm"))
+    out = to_lists(loaded.serve(tf.constant(TEXTS)))
+    expected = reference(
+        ref_uncased, TEXTS, padding="longest", truncation=True, max_length=32, return_offsets_mapping=True
+    )
+    assert out == expected

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from tfbert.tokenizer.normalization import SPACE, char_table, expand_rows, normalize_code_points
+from tfbert.tokenizer.normalization import SPACE, char_table, expand_rows, invert, normalize_code_points
 
 PRINTABLE_ASCII = "[\t\n\r -~]*"
 
@@ -87,12 +87,8 @@ class PieceEncoder(tf.Module):
         whole = sorted({t for t in keep_whole if t})
         self._pattern = special_pattern(whole) if whole else None
         if whole:
-            self._special = tf.lookup.StaticHashTable(
-                tf.lookup.KeyValueTensorInitializer(
-                    tf.constant(whole), tf.constant([index[t] for t in whole], tf.int32)
-                ),
-                default_value=-1,
-            )
+            self._special_tokens = tf.constant(whole)
+            self._special_ids = tf.constant([index[t] for t in whole], tf.int32)
 
     def __call__(self, texts: tf.Tensor) -> Encoded:
         """Encodes a 1-D ``tf.string`` tensor; see :class:`Encoded`."""
@@ -110,7 +106,7 @@ class PieceEncoder(tf.Module):
         # Each part is (ids, starts, ends, tokens per unit, characters per unit), flat and in
         # group order; put the tokens back in unit order with one gather.
         ids, starts, ends, counts, chars = (tf.concat(list(p), 0) for p in zip(*parts))
-        inverse = tf.math.invert_permutation(tf.concat(groups, 0))
+        inverse = invert(tf.concat(groups, 0))
         first = tf.gather(tf.cumsum(counts, exclusive=True), inverse)
         counts, chars = tf.gather(counts, inverse), tf.gather(chars, inverse)
         unit, position = expand_rows(counts)
@@ -119,7 +115,9 @@ class PieceEncoder(tf.Module):
         # bytes into its text; what lies between units is ASCII, so the characters before it
         # are `begin` less the surplus bytes of the units before it in the same text.
         surplus = tf.cumsum(tf.strings.length(units) - chars, exclusive=True)
-        text_surplus = tf.math.unsorted_segment_min(surplus, text_of, tf.size(texts))
+        units_per_text = tf.math.unsorted_segment_sum(tf.ones_like(text_of), text_of, tf.size(texts))
+        first_of_text = tf.cumsum(units_per_text, exclusive=True)  # == size(units) for trailing empty texts
+        text_surplus = tf.gather(tf.concat([surplus, [0]], 0), first_of_text)
         shift = tf.gather(begin - surplus + tf.gather(text_surplus, text_of), unit)
         per_text = tf.math.unsorted_segment_sum(counts, text_of, tf.size(texts))
         rows = lambda v: tf.RaggedTensor.from_row_lengths(v, tf.cast(per_text, tf.int64), validate=False)
@@ -145,7 +143,8 @@ class PieceEncoder(tf.Module):
         else:
             pieces, piece_begin, _ = tf_text.regex_split_with_offsets(texts, self._pattern, self._pattern)
             piece_begin = piece_begin.flat_values
-            special = self._special.lookup(pieces.flat_values)
+            matches = tf.equal(pieces.flat_values[:, tf.newaxis], self._special_tokens[tf.newaxis])
+            special = tf.reduce_max(tf.where(matches, self._special_ids, -1), axis=1)
         flat = pieces.flat_values
         text_of = tf.cast(pieces.value_rowids(), tf.int32)
         mixed = (special < 0) & ~tf.strings.regex_full_match(flat, PRINTABLE_ASCII)
@@ -158,8 +157,8 @@ class PieceEncoder(tf.Module):
         chunk_piece = tf.gather(cut, chunks.value_rowids())
         chunk_row_start = tf.gather(tf.cast(chunks.row_starts(), tf.int32), chunks.value_rowids())
         chunk_unit = tf.gather(first_unit, chunk_piece) + tf.range(tf.size(chunks.values)) - chunk_row_start
-        at = [tf.gather(first_unit, whole), chunk_unit]
-        stitch = lambda whole_values, chunk_values: tf.dynamic_stitch(at, [whole_values, chunk_values])
+        order = invert(tf.concat([tf.gather(first_unit, whole), chunk_unit], 0))
+        stitch = lambda whole_values, chunk_values: tf.gather(tf.concat([whole_values, chunk_values], 0), order)
         return (
             stitch(tf.gather(flat, whole), chunks.values),
             stitch(tf.gather(text_of, whole), tf.gather(text_of, chunk_piece)),

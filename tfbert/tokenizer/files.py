@@ -76,7 +76,8 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     Raises:
         FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there.
         ValueError: ``tokenizer.json`` is not a WordPiece tokenizer, or declares added tokens
-            matched on normalised text (not supported).
+            matched on normalised text or with ``lstrip``/``rstrip``/``single_word`` (not
+            supported).
     """
     fetch = lambda filename: _fetch(name_or_path, filename, **hub_kwargs)
     config = _read_json(fetch("tokenizer_config.json"))
@@ -119,6 +120,12 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
             raise ValueError(
                 f"added token {token['content']!r} is matched on normalised text; TFBertTokenizer "
                 "supports added tokens matched on the raw text (special tokens) only"
+            )
+        flags = [f for f in ("lstrip", "rstrip", "single_word") if token.get(f)]
+        if flags:
+            raise ValueError(
+                f"added token {token['content']!r} sets {', '.join(flags)}; TFBertTokenizer supports "
+                "added tokens with lstrip, rstrip and single_word all false"
             )
         if i >= len(vocab):
             vocab += [""] * (i + 1 - len(vocab))

@@ -30,6 +30,13 @@ _CALL_DEFAULTS = dict(
 )
 
 
+class _GraphCache:
+    """Traced assembly graphs by layout; a plain object, so that saving does not track them."""
+
+    def __init__(self):
+        self.by_key: Dict[tuple, tf.types.experimental.GenericFunction] = {}
+
+
 def _choice(table, name, value):
     try:
         return table[value]
@@ -145,7 +152,7 @@ class TFBertTokenizer(keras.layers.Layer):
         self._encode = tf.function(
             self._encoder.__call__, input_signature=[tf.TensorSpec([None], tf.string)], autograph=False
         )
-        self._graphs: Dict[tuple, tf.types.experimental.GenericFunction] = {}
+        self._graphs = _GraphCache()
 
     # ----------------------------------------------------------------------------------- call
 
@@ -273,13 +280,13 @@ class TFBertTokenizer(keras.layers.Layer):
             return self._select(self._assemble(layout, *encoded), args)
         # Eagerly: each layout traces only the small assembly graph, once.
         key = (layout, len(inputs))
-        if key not in self._graphs:
-            self._graphs[key] = tf.function(
+        if key not in self._graphs.by_key:
+            self._graphs.by_key[key] = tf.function(
                 lambda *flat: self._assemble(layout, *(Encoded(*flat[i : i + 3]) for i in range(0, len(flat), 3))),
                 input_signature=[_RAGGED_INT] * (3 * len(inputs)),
                 autograph=False,
             )
-        return self._select(self._graphs[key](*(r for e in encoded for r in e)), args)
+        return self._select(self._graphs.by_key[key](*(r for e in encoded for r in e)), args)
 
     def _assemble(self, layout: Layout, a: Encoded, b: Optional[Encoded] = None):
         ids = self._ids

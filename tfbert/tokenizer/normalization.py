@@ -91,6 +91,12 @@ def expand_rows(lengths: tf.Tensor):
     return row, position
 
 
+def invert(order: tf.Tensor) -> tf.Tensor:
+    """The inverse of a permutation (``tf.math.invert_permutation``, with ops TFLite has)."""
+    order = tf.cast(order, tf.int32)
+    return tf.math.unsorted_segment_sum(tf.range(tf.size(order)), order, tf.size(order))
+
+
 def normalize_code_points(code_points: tf.Tensor, table: CharTable):
     """Applies a :class:`CharTable` to a flat run of code points.
 
@@ -106,7 +112,7 @@ def normalize_code_points(code_points: tf.Tensor, table: CharTable):
     packed, values = table
     entry = tf.gather(packed, code_points)
     mapped = entry >= 0
-    source, position = expand_rows(tf.where(mapped, tf.bitwise.bitwise_and(entry, 3), 1))
+    source, position = expand_rows(tf.where(mapped, tf.math.floormod(entry, 4), 1))
     entry = tf.gather(entry, source)
     replaced = tf.gather(values, tf.maximum(tf.bitwise.right_shift(entry, 2), 0) + position)
     normalized = tf.where(entry >= 0, replaced, tf.gather(code_points, source))
