@@ -56,6 +56,8 @@ class TFBertPreTrainedModel(keras.Model):
     def __init__(self, config: BertConfig | dict, **kwargs):
         if isinstance(config, Mapping):
             config = BertConfig.from_dict(dict(config))
+        if "add_pooling_layer" in kwargs:  # TFBertModel only, as in transformers
+            self.add_pooling_layer = bool(kwargs.pop("add_pooling_layer"))
         super().__init__(**kwargs)
         self.config = config
         self.bert = TFBertMainLayer(config, add_pooling_layer=self.add_pooling_layer, name="bert",
@@ -179,6 +181,9 @@ def _unpack(first):
 class TFBertModel(TFBertPreTrainedModel):
     """The bare encoder: ``last_hidden_state`` and ``pooler_output``.
 
+    ``TFBertModel(config, add_pooling_layer=False)`` leaves the pooler out (token features and
+    mean-pooled sentence embeddings do not use it).
+
     Example:
         >>> import numpy as np
         >>> from tfbert import BertConfig, TFBertModel
@@ -192,6 +197,9 @@ class TFBertModel(TFBertPreTrainedModel):
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
         return out.BaseModelOutputWithPoolingAndCrossAttentions(**backbone)
+
+    def get_config(self):
+        return {**super().get_config(), "add_pooling_layer": self.add_pooling_layer}
 
 
 class _MLMModel(TFBertPreTrainedModel):

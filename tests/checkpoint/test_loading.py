@@ -164,3 +164,17 @@ def test_failed_save_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatch)
         model.save_pretrained(tmp_path)
     assert (tmp_path / "model.safetensors").read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["config.json", "model.safetensors"]
+
+
+def test_encoder_without_pooler_loads_quietly(batch, tmp_path, caplog, recwarn):
+    torch.manual_seed(0)
+    base = transformers.BertModel(transformers.BertConfig(**TINY)).eval()
+    base.save_pretrained(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        model = tfbert.TFBertModel.from_pretrained(tmp_path, add_pooling_layer=False)
+    assert "not used" not in caplog.text and not [w for w in recwarn if "initialised" in str(w.message)]
+    assert "pooler_output" not in model(batch) and not [v for v in model.weights if "pooler" in v.path]
+    expected = run_reference(base, batch)["last_hidden_state"]
+    np.testing.assert_allclose(model(batch).last_hidden_state, expected, atol=1e-4)
+    clone = tfbert.TFBertModel.from_config(model.get_config())
+    assert clone.add_pooling_layer is False

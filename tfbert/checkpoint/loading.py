@@ -16,7 +16,7 @@ from tfbert.config import BertConfig
 
 logger = logging.getLogger(__name__)
 
-_MODEL_ARGS = ("dtype", "name", "trainable")
+_MODEL_ARGS = ("dtype", "name", "trainable", "add_pooling_layer")
 
 
 def pt_names(model) -> list[tuple[object, str, bool]]:
@@ -44,7 +44,8 @@ def load_pretrained(cls, name_or_path, *, config: BertConfig | None = None,
         ignore_mismatched_sizes: Initialise weights whose checkpoint shape differs (e.g. a new
             classifier with another ``num_labels``) instead of raising.
         **kwargs: ``revision``, ``cache_dir``, ``local_files_only``, ``token`` for the hub;
-            ``dtype``, ``name``, ``trainable`` for the Keras model; anything else overrides config
+            ``dtype``, ``name``, ``trainable`` (and ``add_pooling_layer`` for ``TFBertModel``) for
+            the Keras model; anything else overrides config
             fields (``num_labels=5``, ``hidden_dropout_prob=0.2``).
 
     Returns:
@@ -97,7 +98,8 @@ def assign_weights(model, state: dict[str, np.ndarray], *, ignore_mismatched_siz
         value = state[name].T if transpose else state[name]
         variable.assign(value.astype(variable.dtype))
     used = {name for _, name, _ in targets}
-    unused = sorted(k for k in state if k not in used and not is_tied_or_buffer(k))
+    unused = sorted(k for k in state if k not in used and not is_tied_or_buffer(k)
+                    and not (".pooler." in f".{k}" and not model.add_pooling_layer))
     if missing or mismatched:
         warnings.warn(f"{type(model).__name__}: weights initialised, not loaded from {source}: "
                       f"{', '.join(missing + mismatched)}. Train the model before using it.",

@@ -64,7 +64,8 @@ def build_task_graph(task: str, model: str | None = None, *, tokenizer: str | No
     tokenizer_layer = tfbert.TFBertTokenizer.from_pretrained(tokenizer or model)
     options = dict(options)
     postprocess, tokenizer_options = spec.build(str(model), config, tokenizer_layer, options)
-    network = getattr(tfbert, spec.model_class).from_pretrained(model, config=config)
+    no_pooler = {"add_pooling_layer": False} if spec.model_class == "TFBertModel" else {}
+    network = getattr(tfbert, spec.model_class).from_pretrained(model, config=config, **no_pooler)
     graph = TaskGraph(spec.name, tokenizer_layer, network, postprocess, text_inputs=spec.text_inputs,
                       tokenizer_options=tokenizer_options, choices_input=spec.choices_input,
                       name=spec.name.replace("-", "_"))
