@@ -156,3 +156,28 @@ def test_updates_equal_torch_adamw_with_clipping_and_schedule(accumulation, tmp_
         moved = np.abs(expected[name] - initial[name]).max()
         assert moved > 1e-3, name  # every variable moved
         np.testing.assert_allclose(got, expected[name], atol=2e-6, rtol=0, err_msg=name)
+
+
+def test_fit_with_gradient_accumulation_equals_the_larger_batch():
+    """Two accumulated batches of 2 make the update one batch of 4 makes (the mean of means)."""
+    from tests.reference import TINY
+
+    config = tfbert.BertConfig(**TINY, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    rng = np.random.default_rng(0)
+    data = {"input_ids": rng.integers(1, 99, (8, 6)), "labels": rng.integers(0, 3, (8,))}
+    keras.utils.set_random_seed(0)
+    initial = tfbert.TFBertForSequenceClassification(config)
+    initial.build()
+    trained = []
+    for batch_size, accumulation in ((4, None), (2, 2)):
+        model = tfbert.TFBertForSequenceClassification(config)
+        model.build()
+        model.set_weights(initial.get_weights())
+        model.compile(optimizer=create_optimizer(1e-2, num_train_steps=4, num_warmup_steps=1,
+                                                 gradient_accumulation_steps=accumulation))
+        model.fit(data, batch_size=batch_size, epochs=2, shuffle=False, verbose=0)
+        assert int(model.optimizer.iterations) == 4  # updates, not batches
+        trained.append(model.get_weights())
+    for big, accumulated, start in zip(*trained, initial.get_weights()):
+        np.testing.assert_allclose(accumulated, big, atol=2e-6, rtol=0)
+    assert max(np.abs(b - s).max() for b, s in zip(trained[0], initial.get_weights())) > 1e-2
