@@ -12,7 +12,7 @@ from tfbert.tasks.classification import ChoiceScores, ClassificationScores, defa
 from tfbert.tasks.embedding import SentencePooling, TokenFeatures, sentence_transformers_settings
 from tfbert.tasks.fill_mask import FillMaskTopK
 from tfbert.tasks.question_answering import AnswerSpans
-from tfbert.tasks.token_classification import TokenEntities, aggregate
+from tfbert.tasks.token_classification import TokenEntities
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +82,9 @@ def _fill_mask(folder, config, tokenizer, options):
 
 def _token_classification(folder, config, tokenizer, options):
     labels = [config.id2label[i] for i in range(config.num_labels)]
-    layer = TokenEntities(labels, tokenizer.vocab, unk_token=tokenizer.special_tokens["unk_token"])
+    layer = TokenEntities(labels, tokenizer.vocab, strategy=options.pop("aggregation_strategy", "none"),
+                          ignore_labels=options.pop("ignore_labels", None) or ("O",),
+                          unk_token=tokenizer.special_tokens["unk_token"])
     return layer, {**_length_option(options), "return_offsets_mapping": True,
                    "return_special_tokens_mask": True}
 
@@ -154,9 +156,17 @@ def _format_classification(result, options):
 
 
 def _format_entities(result, options):
-    return aggregate(result, options["text"], options["labels"],
-                     options.get("aggregation_strategy", "none"),
-                     options.get("ignore_labels") or ("O",))
+    grouped = result["index"][:1].tolist() == [-1]
+    entities = []
+    for i in range(int(result["count"])):
+        entity = {"entity_group" if grouped else "entity": result["entity"][i].decode("utf-8"),
+                  "score": float(result["score"][i])}
+        if not grouped:
+            entity["index"] = int(result["index"][i])
+        entity.update(word=result["word"][i].decode("utf-8"), start=int(result["start"][i]),
+                      end=int(result["end"][i]))
+        entities.append(entity)
+    return entities
 
 
 def _format_fill_mask(result, options):
@@ -189,8 +199,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
          _collect_classification, format_options=("top_k",)),
     Task("token-classification", "TFBertForTokenClassification",
-         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities,
-         format_options=("aggregation_strategy", "ignore_labels")),
+         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities),
     Task("question-answering", "TFBertForQuestionAnswering", ("BertForQuestionAnswering",),
          ("question", "context"), _question_answering, _format_answers),
     Task("next-sentence-prediction", "TFBertForNextSentencePrediction",

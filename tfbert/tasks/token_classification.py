@@ -1,14 +1,17 @@
-"""Token classification (NER): per-token entities in graph, then transformers' aggregation.
+"""Token classification (NER) in graph, with transformers' aggregation strategies.
 
-The graph gives every token its label, score, text span and whether it continues a word; the
-``aggregation_strategy`` (none / simple / first / average / max) groups them as transformers'
-token-classification pipeline does.
+Every non-special token gets its label and score; ``aggregation_strategy`` then works as in
+transformers' token-classification pipeline: ``none`` keeps tokens, ``simple`` groups adjacent
+tokens of one entity (B-/I- tags), ``first``/``average``/``max`` first merge the pieces of each
+word (taking the first piece's scores, their mean, or the most confident piece's) and then group.
+Entities whose label is in ``ignore_labels`` are dropped.
 """
 
 from __future__ import annotations
 
+import re
+
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfbert.tokenizer.decoding import TOKEN_CLEANUP
@@ -18,131 +21,140 @@ STRATEGIES = ("none", "simple", "first", "average", "max")
 
 @keras.saving.register_keras_serializable(package="tfbert")
 class TokenEntities(keras.layers.Layer):
-    """Per-token ``scores`` (softmax), best ``entity`` and ``score``, ``token`` text, ``start``/``end``
-    character offsets, ``is_subword`` and ``special`` (special tokens and padding).
+    """Entities of each text, padded to the sequence length.
 
     Args:
         labels: Label names by id.
         vocab: The tokenizer's tokens by id.
-        unk_token: The unknown token, which counts as a word of its own.
-    """
-
-    def __init__(self, labels, vocab, unk_token: str = "[UNK]", **kwargs):
-        super().__init__(**kwargs)
-        self.labels = list(labels)
-        self.vocab = list(vocab)
-        self.unk_token = unk_token
-
-    def call(self, outputs, encoded):
-        scores = tf.nn.softmax(tf.cast(outputs["logits"], tf.float32), axis=-1)
-        best = tf.argmax(scores, axis=-1, output_type=tf.int32)
-        ids = tf.cast(encoded["input_ids"], tf.int32)
-        tokens = tf.gather(tf.constant(self.vocab), ids)
-        offsets = tf.cast(encoded["offset_mapping"], tf.int32)
-        start, end = offsets[..., 0], offsets[..., 1]
-        # transformers: a piece continues a word when its token text is not its span's text length
-        is_subword = tf.logical_and(
-            tf.not_equal(tf.strings.length(tokens, unit="UTF8_CHAR"), end - start),
-            tf.not_equal(tokens, self.unk_token))
-        return {"scores": scores, "entity": tf.gather(tf.constant(self.labels), best),
-                "score": tf.reduce_max(scores, axis=-1), "token": tokens, "start": start, "end": end,
-                "is_subword": is_subword, "special": tf.cast(encoded["special_tokens_mask"], tf.bool)}
-
-    def get_config(self):
-        return {**super().get_config(), "labels": self.labels, "vocab": self.vocab,
-                "unk_token": self.unk_token}
-
-
-def aggregate(result: dict, text: str, labels: list[str], strategy: str = "none",
-              ignore_labels=("O",)) -> list[dict]:
-    """Groups one input's per-token results into entities, as transformers does.
-
-    Args:
-        result: One input's :class:`TokenEntities` outputs as numpy arrays.
-        text: The input text (for ``[UNK]`` words).
-        labels: Label names by id.
         strategy: ``"none"``, ``"simple"``, ``"first"``, ``"average"`` or ``"max"``.
-        ignore_labels: Entities with these labels are dropped.
+        ignore_labels: Labels (or entity groups) left out of the results.
+        unk_token: The unknown token; its word is the text it stands for.
+
+    Returns (call), each ``(batch, seq)`` with ``count`` ``(batch,)`` entities valid per row:
+        ``entity`` (label, or entity group when aggregating), ``score``, ``word``, ``start``,
+        ``end`` (character offsets in the text) and ``index`` (token position; -1 when aggregating).
 
     Raises:
         ValueError: Unknown strategy.
     """
-    strategy = str(strategy).lower()
-    if strategy not in STRATEGIES:
-        raise ValueError(f"aggregation_strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
-    pieces = []
-    for i in np.flatnonzero(~result["special"]):
-        start, end = int(result["start"][i]), int(result["end"][i])
-        word = result["token"][i].decode("utf-8")
-        if word == "[UNK]":
-            word = text[start:end]
-        pieces.append({"word": word, "scores": result["scores"][i], "start": start, "end": end,
-                       "index": int(i), "is_subword": bool(result["is_subword"][i])})
-    if strategy in ("none", "simple"):
-        entities = [{"entity": labels[int(p["scores"].argmax())], "score": float(p["scores"].max()),
-                     "index": p["index"], "word": p["word"], "start": p["start"], "end": p["end"]}
-                    for p in pieces]
-    else:
-        words, group = [], []
-        for piece in pieces:
-            if group and not piece["is_subword"]:
-                words.append(_word_entity(group, strategy, labels))
-                group = []
-            group.append(piece)
-        if group:
-            words.append(_word_entity(group, strategy, labels))
-        entities = words
-    if strategy != "none":
-        entities = _group_entities(entities)
-    return [e for e in entities
-            if e.get("entity") not in ignore_labels and e.get("entity_group") not in ignore_labels]
+
+    needs_texts = True
+
+    def __init__(self, labels, vocab, strategy: str = "none", ignore_labels=("O",),
+                 unk_token: str = "[UNK]", **kwargs):
+        super().__init__(**kwargs)
+        strategy = str(strategy).lower()
+        if strategy not in STRATEGIES:
+            raise ValueError(f"aggregation_strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+        self.labels = list(labels)
+        self.vocab = list(vocab)
+        self.strategy = strategy
+        self.ignore_labels = list(ignore_labels)
+        self.unk_token = unk_token
+
+    def call(self, outputs, encoded, texts):
+        scores = tf.nn.softmax(tf.cast(outputs["logits"], tf.float32), axis=-1)
+        ids = tf.cast(encoded["input_ids"], tf.int32)
+        offsets = tf.cast(encoded["offset_mapping"], tf.int32)
+        tokens = tf.gather(tf.constant(self.vocab), ids)
+        is_unk = tf.equal(tokens, self.unk_token)
+        rows = tf.shape(ids)[0]
+        spans = tf.strings.substr(tf.repeat(texts[0][:, tf.newaxis], tf.shape(ids)[1], axis=1),
+                                  offsets[..., 0], offsets[..., 1] - offsets[..., 0], unit="UTF8_CHAR")
+        words = tf.where(is_unk, spans, tokens)
+        # a piece continues a word when its token text is not as long as the text it covers
+        is_subword = (tf.not_equal(tf.strings.length(tokens, unit="UTF8_CHAR"),
+                                   offsets[..., 1] - offsets[..., 0]) & ~is_unk)
+
+        keep = tf.equal(tf.cast(encoded["special_tokens_mask"], tf.int32), 0)
+        where = tf.where(keep)
+        units = {"row": tf.cast(where[:, 0], tf.int32), "index": tf.cast(where[:, 1], tf.int32),
+                 "scores": tf.boolean_mask(scores, keep), "word": tf.boolean_mask(words, keep),
+                 "start": tf.boolean_mask(offsets[..., 0], keep),
+                 "end": tf.boolean_mask(offsets[..., 1], keep)}
+        if self.strategy in ("first", "average", "max"):
+            units = self._merge_words(units, tf.boolean_mask(is_subword, keep))
+        label = tf.argmax(units["scores"], axis=-1, output_type=tf.int32)
+        units["score"] = tf.reduce_max(units["scores"], axis=-1)
+        units["entity"] = tf.gather(tf.constant(self.labels), label)
+        if self.strategy != "none":
+            units = self._group(units, label)
+        wanted = tf.reduce_all(tf.not_equal(units["entity"][:, tf.newaxis],
+                                            tf.constant(self.ignore_labels or [""])[tf.newaxis]), 1)
+        units = {k: tf.boolean_mask(v, wanted) for k, v in units.items() if k != "scores"}
+        return _pad_rows(units, rows, tf.shape(ids)[1])
+
+    def _merge_words(self, units, is_subword):
+        """One unit per word: its pieces' text joined, the strategy's scores."""
+        first_piece = _starts(units["row"]) | ~is_subword
+        word, count = tf.cumsum(tf.cast(first_piece, tf.int32)) - 1, tf.reduce_sum(tf.cast(first_piece, tf.int32))
+        position = tf.range(tf.shape(word)[0])
+        first = tf.math.unsorted_segment_min(position, word, count)
+        last = tf.math.unsorted_segment_max(position, word, count)
+        if self.strategy == "first":
+            scores = tf.gather(units["scores"], first)
+        elif self.strategy == "average":
+            scores = tf.math.unsorted_segment_mean(units["scores"], word, count)
+        else:  # the piece with the highest score, the first of equals
+            best = tf.reduce_max(units["scores"], axis=-1)
+            top = tf.gather(tf.math.unsorted_segment_max(best, word, count), word)
+            scores = tf.gather(units["scores"], tf.math.unsorted_segment_min(
+                tf.where(tf.equal(best, top), position, tf.int32.max), word, count))
+        return {"row": tf.gather(units["row"], first), "index": tf.fill([count], -1),
+                "scores": scores, "word": _join_tokens(units["word"], word, first, count),
+                "start": tf.gather(units["start"], first), "end": tf.gather(units["end"], last)}
+
+    def _group(self, units, label):
+        """Adjacent units of one entity type (``B-X`` starts a new one) become one entity group."""
+        tags = [name[2:] if name[:2] in ("B-", "I-") else name for name in self.labels]
+        tag = tf.gather(tf.constant([tags.index(t) for t in tags]), label)
+        begins = tf.gather(tf.constant([name.startswith("B-") for name in self.labels]), label)
+        new = _starts(units["row"]) | begins | tf.not_equal(tag, tf.concat([[-1], tag[:-1]], 0))
+        group, count = tf.cumsum(tf.cast(new, tf.int32)) - 1, tf.reduce_sum(tf.cast(new, tf.int32))
+        position = tf.range(tf.shape(group)[0])
+        first = tf.math.unsorted_segment_min(position, group, count)
+        last = tf.math.unsorted_segment_max(position, group, count)
+        group_names = tf.constant([name.split("-", 1)[-1] for name in self.labels])
+        return {"row": tf.gather(units["row"], first), "index": tf.fill([count], -1),
+                "score": tf.math.unsorted_segment_mean(units["score"], group, count),
+                "entity": tf.gather(group_names, tf.gather(label, first)),
+                "word": _join_tokens(units["word"], group, first, count),
+                "start": tf.gather(units["start"], first), "end": tf.gather(units["end"], last)}
+
+    def get_config(self):
+        return {**super().get_config(), "labels": self.labels, "vocab": self.vocab,
+                "strategy": self.strategy, "ignore_labels": self.ignore_labels,
+                "unk_token": self.unk_token}
 
 
-def _tokens_to_string(tokens):
-    """transformers' ``convert_tokens_to_string``: the WordPiece decoder, with its clean-up."""
-    pieces = []
-    for i, token in enumerate(tokens):
-        if i and token.startswith("##"):
-            token = token[2:]
-        elif i:
-            token = " " + token
-        for old, new in TOKEN_CLEANUP:
-            token = token.replace(old, new)
-        pieces.append(token)
-    return "".join(pieces)
+def _starts(rows):
+    """True where a new row begins."""
+    return tf.not_equal(rows, tf.concat([[-1], rows[:-1]], 0))
 
 
-def _word_entity(pieces, strategy, labels):
-    if strategy == "first":
-        scores = pieces[0]["scores"]
-    elif strategy == "max":
-        scores = max(pieces, key=lambda p: p["scores"].max())["scores"]
-    else:
-        scores = np.nanmean(np.stack([p["scores"] for p in pieces]), axis=0)
-    best = int(scores.argmax())
-    return {"entity": labels[best], "score": float(scores[best]),
-            "word": _tokens_to_string([p["word"] for p in pieces]),
-            "start": pieces[0]["start"], "end": pieces[-1]["end"]}
+def _join_tokens(tokens, segment, first, count):
+    """transformers' ``convert_tokens_to_string`` per segment: the WordPiece decoder and its
+    clean-up (``##`` pieces glued on, others after a space, `` .`` -> ``.`` ...)."""
+    later = tf.range(tf.shape(segment)[0]) > tf.gather(first, segment)
+    continues = later & tf.strings.regex_full_match(tokens, "(?s)##.*")
+    pieces = tf.where(continues, tf.strings.regex_replace(tokens, "^##", "", replace_global=False),
+                      tf.where(later, tf.strings.join([" ", tokens]), tokens))
+    for old, new in TOKEN_CLEANUP:
+        pieces = tf.strings.regex_replace(pieces, re.escape(old), new)
+    return tf.strings.unsorted_segment_join(pieces, segment, count)
 
 
-def _tag(entity):
-    if entity.startswith(("B-", "I-")):
-        return entity[0], entity[2:]
-    return "I", entity
-
-
-def _group_entities(entities):
-    groups, current = [], []
-    for entity in entities:
-        if current:
-            bi, tag = _tag(entity["entity"])
-            if not (tag == _tag(current[-1]["entity"])[1] and bi != "B"):
-                groups.append(current)
-                current = []
-        current.append(entity)
-    if current:
-        groups.append(current)
-    return [{"entity_group": group[0]["entity"].split("-", 1)[-1],
-             "score": float(np.mean([e["score"] for e in group])),
-             "word": _tokens_to_string([e["word"] for e in group]),
-             "start": group[0]["start"], "end": group[-1]["end"]} for group in groups]
+def _pad_rows(units, rows, width):
+    """Scatters each row's entities into ``(rows, width)`` tensors, plus ``count`` per row."""
+    position = tf.range(tf.shape(units["row"])[0])
+    rank = position - tf.gather(tf.math.unsorted_segment_min(position, units["row"], rows), units["row"])
+    at = tf.stack([units["row"], rank], axis=1)
+    padded = {}
+    for key, value in units.items():
+        if key == "row":
+            continue
+        fill = {tf.string: "", tf.int32: -1}.get(value.dtype, 0.0)
+        padded[key] = tf.tensor_scatter_nd_update(tf.fill([rows, width], tf.cast(fill, value.dtype)),
+                                                  at, value)
+    padded["count"] = tf.math.unsorted_segment_sum(tf.ones_like(units["row"]), units["row"], rows)
+    return padded
