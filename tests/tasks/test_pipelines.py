@@ -230,3 +230,11 @@ def test_multiple_choice(tmp_path, minilm_folder):
         np.testing.assert_allclose(result["scores"], probs, atol=1e-4)
     with pytest.raises(ValueError, match="same number of choices; got \\[2, 3\\]"):
         mc([items[0], {"text": "x", "choices": ["a", "b"]}])
+
+
+def test_progress_bar_when_asked(mlm, capsys):
+    _, folder = mlm
+    embed = tfbert.pipeline("sentence-embedding", model=str(folder), batch_size=2, progress=True)
+    embed([f"sentence number {i}" for i in range(5)])
+    err = capsys.readouterr().err
+    assert "sentence-embedding: 100%" in err and "3/3" in err  # 5 texts in batches of 2
