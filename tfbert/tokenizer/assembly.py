@@ -82,15 +82,12 @@ def _window(length, target, stride, index):
     return start, tf.where(whole, length, tf.minimum(target, length - start))
 
 
-def _take(values: tf.RaggedTensor, sample, start, size):
-    """Rows ``values[sample][start:start + size]`` as a ragged tensor."""
-    begin = tf.gather(tf.cast(values.row_starts(), tf.int32), sample) + start
-    return tf.gather(values.values, tf.ragged.range(begin, begin + size))
-
-
-def _pairs(starts: tf.RaggedTensor, ends: tf.RaggedTensor) -> tf.RaggedTensor:
-    """``[rows, None, 2]`` offsets with a uniform last dimension."""
-    return tf.RaggedTensor.from_row_splits(tf.stack([starts.values, ends.values], 1), starts.row_splits)
+def _window_values(encoded: Encoded, sample, start, row, index, inside):
+    """``encoded.<field>[sample[row]][start[row] + index]`` where ``inside``, else 0."""
+    base = tf.gather(tf.cast(encoded.ids.row_starts(), tf.int32), sample) + start
+    at = tf.where(inside, tf.gather(base, row) + index, tf.size(encoded.ids.values))
+    # A trailing 0 makes the "outside" index valid even when there are no tokens at all.
+    return {k: tf.gather(tf.concat([v.values, [0]], 0), at) for k, v in encoded._asdict().items()}
 
 
 def assemble(
@@ -128,26 +125,25 @@ def assemble(
     sa, wa = _window(tf.gather(la, sample), tf.gather(ta, sample), stride, ia)
     sb, wb = _window(tf.gather(lb, sample), tf.gather(tb, sample), stride, ib)
 
-    rows = tf.size(sample)
-    column = lambda value: tf.RaggedTensor.from_tensor(tf.fill([rows, 1], value))
-    like = lambda r, value: tf.ones_like(r) * value
-    seq_a = {k: _take(v, sample, sa, wa) for k, v in a._asdict().items()}
-    parts = {k: [column(cls_id if k == "ids" else 0), v, column(sep_id if k == "ids" else 0)] for k, v in seq_a.items()}
-    types = [column(0), like(seq_a["ids"], 0), column(0)]
-    special = [column(1), like(seq_a["ids"], 0), column(1)]
-    if pair:
-        seq_b = {k: _take(v, sample, sb, wb) for k, v in b._asdict().items()}
-        for k, v in seq_b.items():
-            parts[k] += [v, column(sep_id if k == "ids" else 0)]
-        types += [like(seq_b["ids"], 1), column(1)]
-        special += [like(seq_b["ids"], 0), column(1)]
-    join = lambda pieces: tf.concat(pieces, axis=1)
+    # Every output token at once: row r is [CLS] A-window [SEP] (B-window [SEP]).
+    length = wa + 2 + (wb + 1 if pair else 0)
+    row, pos = expand_rows(length)
+    wa_r = tf.gather(wa, row)
+    in_a = (pos >= 1) & (pos <= wa_r)
+    in_b = (pos >= wa_r + 2) & (pos < tf.gather(length, row) - 1) if pair else tf.zeros_like(in_a)
+    from_a = _window_values(a, sample, sa, row, pos - 1, in_a)
+    from_b = _window_values(b, sample, sb, row, pos - wa_r - 2, in_b) if pair else None
+    pick = lambda key, special_value: tf.where(
+        in_a, from_a[key], tf.where(in_b, from_b[key], special_value) if pair else special_value
+    )
+    ragged = lambda v: tf.RaggedTensor.from_row_lengths(v, tf.cast(length, tf.int64), validate=False)
+    special = ~(in_a | in_b)
     out = {
-        "input_ids": join(parts["ids"]),
-        "token_type_ids": join(types),
-        "attention_mask": like(join(parts["ids"]), 1),
-        "special_tokens_mask": join(special),
-        "offset_mapping": _pairs(join(parts["starts"]), join(parts["ends"])),
+        "input_ids": ragged(pick("ids", tf.where(pos == 0, cls_id, sep_id))),
+        "token_type_ids": ragged(tf.cast(pos > wa_r + 1, tf.int32)),
+        "attention_mask": ragged(tf.ones_like(pos)),
+        "special_tokens_mask": ragged(tf.cast(special, tf.int32)),
+        "offset_mapping": ragged(tf.stack([pick("starts", 0), pick("ends", 0)], 1)),
     }
     if layout.padding:
         lengths = out["input_ids"].row_lengths()
