@@ -14,6 +14,12 @@ def test_single_string_and_list(tok_uncased, ref_uncased):
     assert to_lists(tok_uncased(TEXTS, padding=False))["input_ids"] == ref_uncased(TEXTS)["input_ids"]
 
 
+def test_empty_batch(tok_uncased):
+    out = tok_uncased([], return_offsets_mapping=True)
+    assert out["input_ids"].shape[0] == 0
+    assert out["offset_mapping"].shape[0] == 0
+
+
 def test_inside_tf_function(tok_uncased, ref_uncased):
     fn = tf.function(lambda t, p: tok_uncased(t, p, max_length=16, return_offsets_mapping=True))
     out = to_lists(fn(tf.constant(TEXTS), tf.constant(TEXTS[::-1])))

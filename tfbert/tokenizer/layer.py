@@ -216,6 +216,8 @@ class TFBertTokenizer(keras.layers.Layer):
             for item in value:
                 if not isinstance(item, (str, bytes)):
                     raise TypeError(f"{name} must hold strings; got an item of type {type(item).__name__}")
+        if isinstance(value, (list, tuple)) and not value:
+            value = tf.constant([], tf.string)
         tensor = value if isinstance(value, (tf.Tensor, tf.RaggedTensor)) else tf.convert_to_tensor(value)
         if tensor.dtype != tf.string:
             raise TypeError(f"{name} must be a string tensor; got dtype {tensor.dtype.name}")
