@@ -1,0 +1,78 @@
+"""Pretraining data in graph: sentence pairs with honest NSP labels, BERT's 15% / 80-10-10
+masking, special tokens never chosen, whole words kept whole."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfbert
+from tfbert.training.pretraining import (mask_tokens, next_sentence_pairs, pretraining_features,
+                                         split_sentences)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from tfbert.tasks import default_model_path
+
+    return tfbert.TFBertTokenizer.from_pretrained(default_model_path())
+
+
+def test_sentences_and_pairs():
+    docs = tf.constant(["One. Two! Three? Four.", "Alpha beta. Gamma delta.", "Alone here"])
+    sentences = split_sentences(docs)
+    assert sentences.to_list()[0] == [b"One.", b"Two!", b"Three?", b"Four."]
+    docs = tf.constant([f"Doc {i} opens. Doc {i} goes on! Doc {i} ends?" for i in range(400)]
+                       + ["A lone sentence"])
+    sentences = split_sentences(docs)
+    first, second, label = next_sentence_pairs(sentences, seed=3)
+    first, second, label = first.numpy(), second.numpy(), label.numpy()
+    assert len(label) == 400  # the one-sentence document gives no pair
+    following = {pair for doc in sentences.to_list() for pair in zip(doc, doc[1:])}
+    document = {s: i for i, doc in enumerate(sentences.to_list()) for s in doc}
+    for a, b, is_random in zip(first, second, label):
+        if is_random:
+            assert document[a] != document[b]  # a sentence of another document
+        else:
+            assert (a, b) in following
+    assert 0.4 < label.mean() < 0.6
+
+
+def test_masking_rates_and_labels(tokenizer):
+    rng = np.random.default_rng(0)
+    ids = tf.ragged.constant([[101] + list(rng.integers(1000, 29000, 100)) + [102]] * 200)
+    masked, labels = mask_tokens(tokenizer, ids, max_predictions=1000)
+    ids, masked, labels = ids.flat_values.numpy(), masked.flat_values.numpy(), labels.flat_values.numpy()
+    chosen = labels != -100
+    assert np.all(labels[chosen] == ids[chosen]) and np.all(masked[~chosen] == ids[~chosen])
+    assert not chosen[(ids == 101) | (ids == 102)].any()
+    assert 0.13 < chosen.mean() < 0.17
+    as_mask = (masked[chosen] == 103).mean()
+    kept = (masked[chosen] == ids[chosen]).mean()
+    assert 0.75 < as_mask < 0.85 and 0.06 < kept < 0.14
+
+
+def test_whole_word_masking_masks_every_piece_of_a_word(tokenizer):
+    text = ["photosynthesis unbelievable tokenization " * 10] * 20
+    ids = tokenizer(text, padding=False)["input_ids"]
+    masked, labels = mask_tokens(tokenizer, ids, max_predictions=1000, whole_word_masking=True)
+    for row_ids, row_labels in zip(ids.to_list(), labels.to_list()):
+        pieces = [tokenizer.vocab[i] for i in row_ids]
+        word_chosen = None
+        for piece, label in zip(pieces, row_labels):
+            if piece.startswith("##"):
+                assert (label != -100) == word_chosen, pieces
+            else:
+                word_chosen = label != -100
+
+
+def test_features_for_the_model(tokenizer):
+    docs = tf.constant(["Cats purr. Cats sleep a lot. Cats dream.", "Rain falls. Rivers rise.",
+                        "Sun shines. It is warm."])
+    features = pretraining_features(tokenizer, docs, max_length=12, seed=1)
+    assert features["input_ids"].shape[1] <= 12
+    assert features["labels"].shape == features["input_ids"].shape
+    assert features["next_sentence_label"].shape == (3,)
+    model = tfbert.TFBertForPreTraining(tfbert.BertConfig(
+        vocab_size=len(tokenizer.vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32))
+    assert np.isfinite(float(model(features).loss))
