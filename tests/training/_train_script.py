@@ -173,7 +173,34 @@ def main(argv=None):
         model.fit(dataset, epochs=EPOCHS, callbacks=callbacks, verbose=0)
     write(steps)
     np.savez(os.path.join(args.out, name + ".npz"), *[w for w in model.get_weights()])
+    if args.mode == "mirrored" and not args.own_loss:
+        check_weight_decay(model, strategy, os.path.join(args.out, "mirrored_decay.json"))
     return 0
+
+
+def check_weight_decay(model, strategy, path):
+    """Writes which variables one zero-gradient AdamW step under ``strategy`` decays."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tfbert.training import create_optimizer
+
+    variables = model.trainable_variables
+    with strategy.scope():
+        optimizer = create_optimizer(0.1, num_train_steps=10, weight_decay=0.5)
+        optimizer.build(variables)
+    before = [v.numpy().copy() for v in variables]
+
+    @tf.function
+    def step():
+        strategy.run(lambda: optimizer.apply_gradients([(tf.zeros_like(v), v) for v in variables]))
+
+    step()
+    decayed = {v.path.split("/", 1)[1]: bool(np.allclose(v.numpy(), b * 0.95, rtol=1e-6)
+                                            and not np.array_equal(v.numpy(), b))
+               for v, b in zip(variables, before)}
+    with open(path, "w") as f:
+        json.dump(decayed, f)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,13 @@ def test_distributed_steps_equal_single_device(runs, name):
         np.testing.assert_allclose(got, want, atol=2e-5, rtol=0)
 
 
+def test_weight_decay_exclusions_hold_under_mirrored_strategy(runs):
+    decayed = json.loads((runs / "mirrored_decay.json").read_text())
+    assert 0 < sum(decayed.values()) < len(decayed), decayed
+    for name, was_decayed in decayed.items():
+        assert was_decayed == (not name.endswith(("bias", "gamma", "beta"))), name
+
+
 @pytest.mark.xfail(strict=True, reason="TFBertPreTrainedModel.compute_loss does not divide the "
                    "model's own loss by the number of replicas (see the training report)")
 def test_own_loss_under_mirrored_strategy_matches_single_device(runs):

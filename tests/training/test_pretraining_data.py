@@ -76,3 +76,35 @@ def test_features_for_the_model(tokenizer):
         vocab_size=len(tokenizer.vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
         intermediate_size=32))
     assert np.isfinite(float(model(features).loss))
+
+
+def test_pretraining_run_on_real_text_lowers_the_mlm_loss(tokenizer):
+    """A tiny TFBertForPreTraining fit on Python's documentation, straight from raw paragraphs."""
+    import re
+
+    import keras
+    from pydoc_data.topics import topics
+
+    from tfbert.heads.losses import masked_cross_entropy
+
+    docs = [re.sub(r"\s+", " ", p) for text in topics.values() for p in text.split("\n\n")
+            if re.search(r"[.!?]\s", p)]
+    keras.utils.set_random_seed(0)
+    train = (tf.data.Dataset.from_tensor_slices(docs[200:]).repeat().shuffle(5000, seed=0).batch(32)
+             .map(lambda d: pretraining_features(tokenizer, d, max_length=32)).prefetch(2))
+    held_out = pretraining_features(tokenizer, tf.constant(docs[:200]), max_length=32, seed=7)
+    model = tfbert.TFBertForPreTraining(tfbert.BertConfig(
+        vocab_size=len(tokenizer.vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+        intermediate_size=128, max_position_embeddings=64))
+
+    def losses():
+        out = model({k: v for k, v in held_out.items() if k not in ("labels", "next_sentence_label")})
+        return (float(masked_cross_entropy(held_out["labels"], out.prediction_logits)),
+                float(masked_cross_entropy(held_out["next_sentence_label"], out.seq_relationship_logits)))
+
+    mlm_before, nsp_before = losses()
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    history = model.fit(train, steps_per_epoch=40, epochs=1, verbose=0).history
+    mlm_after, nsp_after = losses()
+    assert mlm_before > 10.0 and mlm_after < mlm_before - 3.0, (mlm_before, mlm_after)
+    assert np.isfinite(nsp_after) and np.isfinite(history["loss"]).all()
