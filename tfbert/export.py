@@ -43,6 +43,25 @@ SIGNATURES = ("serving_default", IDS_SIGNATURE)
 _CONTEXT_OPTIONS = ("labels", "mask_token")  # what build_task_graph hands back for formatting
 
 
+def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
+    """The signatures an export of ``graph`` can carry.
+
+    ``token_ids`` needs a post-processing that reads ids alone: not question answering or token
+    classification (they cut answers and words out of the input strings), not multiple choice
+    (three-dimensional ids).
+
+    Args:
+        graph: A :class:`TaskGraph`.
+
+    Returns:
+        ``("serving_default", "token_ids")`` or ``("serving_default",)``.
+    """
+    reads_texts = getattr(graph.postprocess, "needs_texts", False)
+    if reads_texts or getattr(graph, "choices_input", None) is not None:
+        return ("serving_default",)
+    return SIGNATURES
+
+
 def run_on_ids(graph: TaskGraph, features: dict) -> dict:
     """The task graph after its tokenizer: model and post-processing on token ids.
 
@@ -168,7 +187,7 @@ def _move_into_place(built: str, target: str) -> None:
 
 
 def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", quantize: str = "none",
-                 version: int = 1, overwrite: bool = False, signatures=SIGNATURES) -> str:
+                 version: int = 1, overwrite: bool = False, signatures=None) -> str:
     """Writes a task graph as a TF Serving SavedModel or a ``.tflite`` file.
 
     Args:
@@ -180,7 +199,8 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
         quantize: ``"none"``, ``"dynamic"`` (int8 weights) or ``"float16"`` (TFLite only).
         version: The SavedModel's version folder, a positive integer.
         overwrite: Replace what is at the target; otherwise a non-empty target is an error.
-        signatures: The signatures to write, some of ``("serving_default", "token_ids")``. A
+        signatures: The signatures to write, some of ``("serving_default", "token_ids")``;
+            ``None`` writes all that the task supports (:func:`supported_signatures`). A
             ``.tflite`` of ``("token_ids",)`` alone leaves the tokenizer out, so it needs neither
             tf-text kernels nor TensorFlow select ops for the tokenizer (see ``export/README.md``).
 
@@ -188,7 +208,8 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
         The path written: ``output/<version>`` or the ``.tflite`` file.
 
     Raises:
-        ValueError: Unknown ``format``, ``quantize`` or signature, quantization asked of a
+        ValueError: Unknown ``format``, ``quantize`` or signature, a signature the task cannot
+            carry, quantization asked of a
             SavedModel, a bad ``version``, a ``.tflite`` path without that suffix, or ``output``
             holding something other than version folders.
         FileExistsError: The target exists and is not empty, and ``overwrite`` is false.
@@ -198,9 +219,13 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
     """
     _check_choice("format", format, FORMATS)
     _check_choice("quantize", quantize, QUANTIZATIONS)
-    signatures = tuple(signatures)
+    supported = supported_signatures(graph)
+    signatures = supported if signatures is None else tuple(signatures)
     for name in signatures:
         _check_choice("signature", name, SIGNATURES)
+        if name not in supported:
+            raise ValueError(f"{graph.task} cannot carry the {name} signature: its results are "
+                             f"cut out of the input strings (or its ids are per choice)")
     if not signatures:
         raise ValueError(f"signatures is empty; expected some of {', '.join(SIGNATURES)}")
     output = os.fspath(output)

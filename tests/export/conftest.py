@@ -18,31 +18,39 @@ from tests.tasks.conftest import minilm_folder  # noqa: F401  (the session fixtu
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CHECK_SCRIPT = REPO / "export" / "check_saved_model.py"
 
-TEXTS = {
-    "sentence-embedding": ["A man is eating food.", "Ünïcödé and emoji 🙂 too", "",
-                           "The new movie is awesome " * 40],
-    "feature-extraction": ["short", "a somewhat longer sentence with more tokens", "Héllo wörld…"],
-    "text-classification": ["I loved it.", "Terrible, do not watch.", "東京 is big, isn't it?"],
-    "fill-mask": ["The capital of France is [MASK].", "I [MASK] this movie, it was [MASK]!",
-                  "Héllo wörld… [MASK] 東京 is big"],
+CONTEXT = ("The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. " * 3
+           + "It is 330 metres tall and was the tallest man-made structure for 41 years.")
+INPUTS = {  # task -> the signature's string inputs
+    "sentence-embedding": {"text": ["A man is eating food.", "Ünïcödé and emoji 🙂 too", "",
+                                    "The new movie is awesome " * 40]},
+    "feature-extraction": {"text": ["short", "a somewhat longer sentence with more tokens", "Héllo wörld…"]},
+    "text-classification": {"text": ["I loved it.", "Terrible, do not watch.", "東京 is big, isn't it?"]},
+    "fill-mask": {"text": ["The capital of France is [MASK].", "I [MASK] this movie, it was [MASK]!",
+                           "Héllo wörld… [MASK] 東京 is big"]},
+    "token-classification": {"text": ["My name is Wolfgang and I live in Berlin.",
+                                      "Übermäßig naïve café owners in Zürich, 東京 and São Paulo"]},
+    "question-answering": {"question": ["Who built the tower?", "How tall is it?"],
+                           "context": [CONTEXT, CONTEXT[:120]]},
 }
-CHECKPOINTS = {  # task -> transformers class of its tiny checkpoint (None: the real MiniLM)
+CHECKPOINTS = {  # task -> (transformers class of its tiny checkpoint, config); None: the real MiniLM
     "sentence-embedding": None,
-    "feature-extraction": "BertModel",
-    "text-classification": "BertForSequenceClassification",
-    "fill-mask": "BertForMaskedLM",
+    "feature-extraction": ("BertModel", {}),
+    "text-classification": ("BertForSequenceClassification", {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}}),
+    "fill-mask": ("BertForMaskedLM", {}),
+    "token-classification": ("BertForTokenClassification", {"id2label": dict(enumerate(
+        ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]))}),
+    "question-answering": ("BertForQuestionAnswering", {}),
 }
 
 
 def checkpoint(task, tmp_path_factory, minilm_folder):
     from tests.tasks.conftest import make_checkpoint
 
-    pt_class = CHECKPOINTS[task]
-    if pt_class is None:
+    if CHECKPOINTS[task] is None:
         return None
+    pt_class, config = CHECKPOINTS[task]
     folder = tmp_path_factory.mktemp(task)
-    extra = {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}} if task == "text-classification" else {}
-    make_checkpoint(pt_class, folder, minilm_folder, **extra)
+    make_checkpoint(pt_class, folder, minilm_folder, **config)
     return str(folder)
 
 
@@ -52,7 +60,7 @@ def graphs(tmp_path_factory, minilm_folder):
     from tfbert.tasks import build_task_graph
 
     built = {}
-    for task in TEXTS:
+    for task in INPUTS:
         folder = checkpoint(task, tmp_path_factory, minilm_folder)
         built[task] = build_task_graph(task, folder)[0], folder
     return built
@@ -67,11 +75,11 @@ def saved_models(graphs, tmp_path_factory):
     return {task: pathlib.Path(export_graph(graph, root / task)) for task, (graph, _) in graphs.items()}
 
 
-def python_results(graph, texts):
+def python_results(graph, inputs: dict):
     """The task graph's own results in this (tfbert) process: the reference."""
     import tensorflow as tf
 
-    outputs = graph({graph.text_inputs[0]: tf.constant(texts)})
+    outputs = graph({name: tf.constant(values) for name, values in inputs.items()})
     return {k: v.numpy() for k, v in outputs.items()}
 
 

@@ -105,3 +105,10 @@ def test_failed_export_leaves_nothing_half_written(graphs, tmp_path, monkeypatch
     with pytest.raises(RuntimeError, match="disk full"):
         export_graph(graph, tmp_path / "model.tflite", format="tflite")
     assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_token_ids_signature_of_a_task_that_reads_the_strings(graphs, tmp_path):
+    graph, _ = graphs["question-answering"]
+    with pytest.raises(ValueError, match="question-answering cannot carry the token_ids signature"):
+        export_graph(graph, tmp_path / "out", signatures=("serving_default", "token_ids"))
+    assert not (tmp_path / "out").exists()

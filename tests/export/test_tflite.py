@@ -1,0 +1,28 @@
+"""TFLite exports: the SavedModel's signatures in one .tflite, read by TensorFlow's
+InterpreterWithCustomOps with tf-text's kernels registered."""
+
+import pytest
+import tensorflow as tf
+
+
+def interpreter(path):
+    import tensorflow_text
+    from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
+
+    return InterpreterWithCustomOps(model_path=str(path),
+                                    custom_op_registerers=tensorflow_text.tflite_registrar.SELECT_TFTEXT_OPS)
+
+
+@pytest.mark.parametrize("task", ["fill-mask", "text-classification", "feature-extraction"])
+def test_tflite_carries_the_saved_model_signatures(task, graphs, saved_models, tmp_path):
+    from tfbert.export import export_graph
+
+    graph, _ = graphs[task]
+    path = export_graph(graph, tmp_path / f"{task}.tflite", format="tflite")
+    signatures = interpreter(path).get_signature_list()
+    loaded = tf.saved_model.load(str(saved_models[task]))
+    assert set(signatures) == set(loaded.signatures) == {"serving_default", "token_ids"}
+    for name, signature in signatures.items():
+        function = loaded.signatures[name]
+        assert sorted(signature["inputs"]) == sorted(function.structured_input_signature[1])
+        assert sorted(signature["outputs"]) == sorted(function.structured_outputs)
