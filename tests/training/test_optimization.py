@@ -181,3 +181,23 @@ def test_fit_with_gradient_accumulation_equals_the_larger_batch():
     for big, accumulated, start in zip(*trained, initial.get_weights()):
         np.testing.assert_allclose(accumulated, big, atol=2e-6, rtol=0)
     assert max(np.abs(b - s).max() for b, s in zip(trained[0], initial.get_weights())) > 1e-2
+
+
+def test_default_exclusions_match_layer_norms_and_biases_not_model_names():
+    class Probe(keras.Model):
+        def __init__(self):
+            super().__init__(name="bias_layer_norm_probe")  # a name the patterns must not match
+            self.dense = keras.layers.Dense(3)
+            self.norm = keras.layers.LayerNormalization()
+
+        def call(self, x):
+            return self.norm(self.dense(x))
+
+    model = Probe()
+    model(np.zeros((1, 4), np.float32))
+    optimizer = create_optimizer(1e-3, num_train_steps=10)
+    decays = {v.path: optimizer.uses_weight_decay(v) for v in model.weights}
+    assert decays == {"bias_layer_norm_probe/dense/kernel": True, "bias_layer_norm_probe/dense/bias": False,
+                      "bias_layer_norm_probe/layer_normalization/gamma": False,
+                      "bias_layer_norm_probe/layer_normalization/beta": False}
+    assert not create_optimizer(1e-3, 10, weight_decay=0.0).uses_weight_decay(model.weights[0])

@@ -16,9 +16,11 @@ from keras import ops
 
 from tfbert import _backend  # noqa: F401  (TensorFlow backend before Keras is used)
 
-# transformers v4's ``create_optimizer`` exclusions, searched in variable paths such as
-# ``tf_bert_model/bert/encoder/layer_._0/output/LayerNorm/gamma`` and ``.../dense/bias``.
-DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY = ("LayerNorm", "layer_norm", "bias")
+# What transformers' Trainer does not decay: LayerNorm weights (``.../output/LayerNorm/gamma``,
+# ``beta``; Keras' own ``layer_normalization`` layers too) and every bias (``.../dense/bias``).
+# Searched in variable paths, anchored at the end, so a model's own name cannot match.
+DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY = (r"LayerNorm/(gamma|beta)$", r"layer_norm[^/]*/(gamma|beta)$",
+                                     r"bias$")
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -76,16 +78,19 @@ class LinearWarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 class AdamWeightDecay(keras.optimizers.AdamW):
     """Keras' ``AdamW`` updating as ``torch.optim.AdamW``, with weight-decay exclusions by path.
 
-    Three differences from Keras' ``AdamW``. A learning-rate schedule is evaluated at the
-    number of optimiser updates (``optimizer.iterations``), not of batches, which differ under
-    gradient accumulation, so the schedule is transformers' own. Then, ``epsilon`` is added after Adam's bias
-    correction, as PyTorch (and so transformers' training) adds it; Keras adds it before, which
-    damps small gradients early in training. Second, the exclusions: Keras' own ``exclude_from_weight_decay(var_names=...)`` searches only a variable's last name
-    (``gamma``, ``bias``) and is not part of the optimiser's config, so it is lost when a compiled
-    model is saved and loaded. Here the patterns are regular expressions searched in
-    ``variable.path`` (``.../attention/output/LayerNorm/gamma``), as transformers v4's
-    ``AdamWeightDecay`` searched TensorFlow variable names, and ``get_config`` carries them.
-    Keras' ``exclude_from_weight_decay()`` still works on top.
+    Three differences from Keras' ``AdamW``:
+
+    - ``epsilon`` is added after Adam's bias correction, as ``torch.optim.AdamW`` (and so
+      transformers' training) adds it; Keras adds it before, which early in training damps small
+      gradients as an epsilon up to 31.6x larger would.
+    - A learning-rate schedule is evaluated at the number of optimiser updates
+      (``optimizer.iterations``), not of batches, which differ under gradient accumulation.
+    - Weight-decay exclusions are regular expressions searched in ``variable.path``
+      (``.../attention/output/LayerNorm/gamma``), as transformers v4's ``AdamWeightDecay``
+      searched TensorFlow variable names, and ``get_config`` carries them. Keras' own
+      ``exclude_from_weight_decay(var_names=...)`` searches only a variable's last name and is
+      not part of the config, so it is lost when a compiled model is saved and loaded; it still
+      works on top.
 
     Args:
         exclude_from_weight_decay: Regular expressions; a variable whose path matches one is not
