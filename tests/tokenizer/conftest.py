@@ -146,3 +146,17 @@ def cased_tokenizers(cased_dir):
     from tfbert import TFBertTokenizer
 
     return TFBertTokenizer.from_pretrained(cased_dir), BertTokenizerFast.from_pretrained(cased_dir)
+
+
+@pytest.fixture(scope="session")
+def added_tokenizers(uncased_dir, tmp_path_factory):
+    """(TFBertTokenizer, BertTokenizerFast) with tokens added by transformers' ``add_tokens``."""
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    ref = BertTokenizerFast.from_pretrained(uncased_dir)
+    ref.add_tokens(["ab", "covid19", "naïveté", "Straße", "é"])
+    directory = str(tmp_path_factory.mktemp("added"))
+    ref.save_pretrained(directory)
+    return TFBertTokenizer.from_pretrained(directory), ref

@@ -99,16 +99,39 @@ def test_added_special_tokens_from_transformers(uncased_dir, tmp_path):
         assert tok.decode(ids, skip_special_tokens=skip).numpy().decode() == ref.decode(ids, skip_special_tokens=skip)
 
 
-def test_added_tokens_matched_on_normalised_text_are_refused(uncased_dir, tmp_path):
+def test_added_tokens_matched_on_normalised_text(uncased_dir, tmp_path, corpus):
     from transformers import BertTokenizerFast
 
     from tfbert import TFBertTokenizer
 
     ref = BertTokenizerFast.from_pretrained(uncased_dir)
-    ref.add_tokens(["hellothere"])
+    ref.add_tokens(["HelloThere", "covid19", "naïveté", "ab"])
     ref.save_pretrained(str(tmp_path / "normalized"))
-    with pytest.raises(ValueError, match="'hellothere' is matched on normalised text"):
-        TFBertTokenizer.from_pretrained(str(tmp_path / "normalized"))
+    tok = TFBertTokenizer.from_pretrained(str(tmp_path / "normalized"))
+    texts = [
+        "HELLOTHEREx hellothere xhellotherey Hello There naïveté NAIVETE covid19s COVID-19 abab",
+        "ab" * 70 + " " + "x" * 120 + "covid19" + "y" * 10,
+        "[MASK]hellothere[SEP] 北京covid19 ＡＢ",
+    ] + corpus[:50]
+    assert_same(tok, ref, texts, padding=False, truncation=False, return_offsets_mapping=True,
+                return_special_tokens_mask=True)
+    ids = ref(texts[0])["input_ids"]
+    assert tok.decode(ids, skip_special_tokens=True).numpy().decode() == ref.decode(ids, skip_special_tokens=True)
+    tok.save_pretrained(str(tmp_path / "again"))
+    again = BertTokenizerFast.from_pretrained(str(tmp_path / "again"))
+    assert again(texts)["input_ids"] == ref(texts)["input_ids"]
+
+
+def test_added_tokens_that_are_not_one_word_are_refused(uncased_dir, tmp_path):
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    ref = BertTokenizerFast.from_pretrained(uncased_dir)
+    ref.add_tokens(["foo.bar"])
+    ref.save_pretrained(str(tmp_path / "punct"))
+    with pytest.raises(ValueError, match="'foo.bar' normalises to 'foo.bar', which is not one word"):
+        TFBertTokenizer.from_pretrained(str(tmp_path / "punct"))
 
 
 def test_added_tokens_that_strip_whitespace_are_refused(uncased_dir, tmp_path):

@@ -43,10 +43,10 @@ PIECES = st.one_of(
 TEXTS = st.lists(st.lists(PIECES, max_size=10).map("".join), min_size=1, max_size=16)
 
 
-@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(texts=TEXTS, cased=st.booleans())
-def test_random_unicode(tok_uncased, ref_uncased, cased_tokenizers, texts, cased):
-    tok, ref = cased_tokenizers if cased else (tok_uncased, ref_uncased)
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(texts=TEXTS, kind=st.sampled_from(["uncased", "cased", "added"]))
+def test_random_unicode(tok_uncased, ref_uncased, cased_tokenizers, added_tokenizers, texts, kind):
+    tok, ref = {"uncased": (tok_uncased, ref_uncased), "cased": cased_tokenizers, "added": added_tokenizers}[kind]
     assert_same(
         tok, ref, texts, padding=False, truncation=False, return_offsets_mapping=True,
         return_special_tokens_mask=True,

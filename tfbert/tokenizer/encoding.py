@@ -21,7 +21,15 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from tfbert.tokenizer.normalization import SPACE, char_table, expand_rows, invert, normalize_code_points
+from tfbert.tokenizer.normalization import (
+    SPACE,
+    char_table,
+    expand_rows,
+    invert,
+    is_word,
+    normalize_code_points,
+    normalize_text,
+)
 
 PRINTABLE_ASCII = "[\t\n\r -~]*"
 
@@ -47,6 +55,8 @@ class PieceEncoder(tf.Module):
         vocab: the WordPiece vocabulary, index = id.
         unk_token: the unknown token; must be in ``vocab``.
         keep_whole: tokens kept whole wherever they appear in the raw text (special tokens).
+        added: tokens matched on the normalised text (``tokenizers``' added tokens with
+            ``normalized=True``); each must normalise to a single word.
         lowercase: ``do_lower_case``.
         strip_accents: effective ``strip_accents``.
         chinese: ``tokenize_chinese_chars``.
@@ -59,6 +69,7 @@ class PieceEncoder(tf.Module):
         vocab: Sequence[str],
         unk_token: str,
         keep_whole: Sequence[str],
+        added: Sequence[str],
         lowercase: bool,
         strip_accents: bool,
         chinese: bool,
@@ -84,6 +95,18 @@ class PieceEncoder(tf.Module):
         self._tail_chars = tf.constant(
             np.where([t.startswith(suffix) for t in vocab], lengths - len(suffix), lengths).astype(np.int32)
         )
+        # Added tokens are matched after normalisation, like tokenizers' normalized trie.
+        normal = {normalize_text(t, lowercase, strip_accents, chinese): index[t] for t in added}
+        for token, content in zip(added, normal):
+            if not is_word(content):
+                raise ValueError(
+                    f"added token {token!r} normalises to {content!r}, which is not one word; "
+                    "TFBertTokenizer matches added tokens without spaces, punctuation or CJK only"
+                )
+        self._added_pattern = special_pattern(normal) if normal else None
+        if normal:
+            self._added_tokens = tf.constant(list(normal))
+            self._added_ids = tf.constant(list(normal.values()), tf.int32)
         whole = sorted({t for t in keep_whole if t})
         self._pattern = special_pattern(whole) if whole else None
         if whole:
@@ -97,6 +120,9 @@ class PieceEncoder(tf.Module):
         units, text_of, begin, special = self._units(texts)
         plain = special < 0
         ascii_ = plain & tf.strings.regex_full_match(units, PRINTABLE_ASCII)
+        if self._added_pattern is not None:  # units with an added token take the slow road
+            lowered = tf.strings.lower(units) if self._lowercase else units
+            ascii_ &= ~tf.strings.regex_full_match(lowered, f"(?s).*(?:{self._added_pattern}).*")
         groups = [tf.where(ascii_)[:, 0], tf.where(plain & ~ascii_)[:, 0], tf.where(~plain)[:, 0]]
         parts = [
             self._encode_ascii(tf.gather(units, groups[0])),
@@ -181,6 +207,19 @@ class PieceEncoder(tf.Module):
         chars = tf.strings.length(texts, unit="UTF8_CHAR")
         return ids, tf.zeros_like(ids), chars, tf.ones_like(ids), chars
 
+    def _split_added(self, word_first, word_text):
+        """Cuts words at the added tokens in them (leftmost-longest); each cut is a word."""
+        subs, _, _ = tf_text.regex_split_with_offsets(word_text, self._added_pattern, self._added_pattern)
+        text = subs.values
+        chars = tf.strings.length(text, unit="UTF8_CHAR")
+        of_word = tf.cast(subs.value_rowids(), tf.int32)
+        before = tf.cumsum(chars, exclusive=True)
+        first_sub = tf.cast(subs.row_starts(), tf.int32)
+        within = before - tf.gather(tf.gather(tf.concat([before, [0]], 0), first_sub), of_word)
+        matches = tf.equal(text[:, tf.newaxis], self._added_tokens[tf.newaxis])
+        added_id = tf.reduce_max(tf.where(matches, self._added_ids, -1), axis=1)
+        return tf.gather(word_first, of_word) + within, chars, text, added_id
+
     def _encode_other(self, texts):
         chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
         char_piece = tf.cast(chars.value_rowids(), tf.int32)
@@ -196,17 +235,22 @@ class PieceEncoder(tf.Module):
         )
         word_first = tf.cast(words.row_starts(), tf.int32)
         word_chars = tf.cast(words.row_lengths(), tf.int32)
-        pieces = self._words.tokenize(tf.strings.unicode_encode(words, "UTF-8"))
-        # Words longer than max_chars are one [UNK], as in tokenizers' WordPiece.
-        too_long = word_chars > self._max_chars
-        counts = tf.where(too_long, 1, tf.cast(pieces.row_lengths(), tf.int32))
+        word_text = tf.strings.unicode_encode(words, "UTF-8")
+        whole_id = tf.fill(tf.shape(word_text), -1)
+        if self._added_pattern is not None:
+            word_first, word_chars, word_text, whole_id = self._split_added(word_first, word_text)
+        pieces = self._words.tokenize(word_text)
+        # Words longer than max_chars are one [UNK], as in tokenizers' WordPiece; added tokens one id.
+        whole_id = tf.where((whole_id < 0) & (word_chars > self._max_chars), self._unk, whole_id)
+        whole = whole_id >= 0
+        counts = tf.where(whole, 1, tf.cast(pieces.row_lengths(), tf.int32))
         word, position = expand_rows(counts)
         at = tf.gather(tf.cast(pieces.row_starts(), tf.int32), word) + position
-        long_token = tf.gather(too_long, word)
-        ids = tf.where(long_token, self._unk, tf.gather(pieces.values, tf.where(long_token, 0, at)))
+        whole_token = tf.gather(whole, word)
+        ids = tf.where(whole_token, tf.gather(whole_id, word), tf.gather(pieces.values, tf.where(whole_token, 0, at)))
         # Character spans inside the word from the vocabulary's token lengths.
         width = tf.where(position == 0, tf.gather(self._head_chars, ids), tf.gather(self._tail_chars, ids))
-        width = tf.where(ids == self._unk, tf.gather(word_chars, word), width)
+        width = tf.where(whole_token | (ids == self._unk), tf.gather(word_chars, word), width)
         before = tf.cumsum(width, exclusive=True)
         first_token = tf.cumsum(counts, exclusive=True)
         offset_in_word = before - tf.gather(tf.gather(before, first_token), word)

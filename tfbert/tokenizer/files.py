@@ -70,14 +70,14 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
 
     Returns:
         Keyword arguments for ``TFBertTokenizer``: ``vocab`` (the id-ordered token list, with
-        added tokens placed at their ids), the special tokens, ``extra_special_tokens`` and
-        the normaliser options found.
+        added tokens placed at their ids), the special tokens, ``extra_special_tokens``,
+        ``added_tokens`` (matched on normalised text) and the normaliser options found.
 
     Raises:
         FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there.
         ValueError: ``tokenizer.json`` is not a WordPiece tokenizer, or declares added tokens
-            matched on normalised text or with ``lstrip``/``rstrip``/``single_word`` (not
-            supported).
+            that are not special yet matched on the raw text, or with ``lstrip``/``rstrip``/
+            ``single_word`` (not supported).
     """
     fetch = lambda filename: _fetch(name_or_path, filename, **hub_kwargs)
     config = _read_json(fetch("tokenizer_config.json"))
@@ -115,11 +115,13 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
         for source in (config, special_map)
         for t in (source.get(key) or [])
     ]
+    normalized = []
     for i, token in sorted(added.items()):
-        if not token.get("special", False) and token.get("normalized", True):
+        special = token.get("special", False)
+        if not special and not token.get("normalized", True):
             raise ValueError(
-                f"added token {token['content']!r} is matched on normalised text; TFBertTokenizer "
-                "supports added tokens matched on the raw text (special tokens) only"
+                f"added token {token['content']!r} is not special but matched on the raw text; "
+                "TFBertTokenizer supports special tokens (raw text) and added tokens with normalized=true"
             )
         flags = [f for f in ("lstrip", "rstrip", "single_word") if token.get(f)]
         if flags:
@@ -130,7 +132,8 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
         if i >= len(vocab):
             vocab += [""] * (i + 1 - len(vocab))
         vocab[i] = token["content"]
-        extra.append(token["content"])
+        (extra if special else normalized).append(token["content"])
+    settings["added_tokens"] = normalized
     named = {settings.get(n) for n in SPECIAL_NAMES}
     settings["extra_special_tokens"] = list(dict.fromkeys(t for t in extra if t not in named))
     settings["vocab"] = vocab
@@ -153,6 +156,14 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         f.writelines(token + "\n" for token in config["vocab"])
     specials = {name: config[name] for name in SPECIAL_NAMES}
     extra = list(config.get("extra_special_tokens") or [])
+    index = {token: i for i, token in enumerate(config["vocab"])}
+    flags = dict(lstrip=False, rstrip=False, single_word=False)
+    decoder = {
+        str(index[t]): dict(content=t, normalized=not special, special=special, **flags)
+        for special, tokens in ((True, list(specials.values()) + extra), (False, config.get("added_tokens") or []))
+        for t in tokens
+        if t in index
+    }
     tokenizer_config = {
         "tokenizer_class": "BertTokenizer",
         "do_lower_case": config["do_lower_case"],
@@ -161,6 +172,7 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         "model_max_length": config["model_max_length"] or VERY_LARGE,
         "clean_up_tokenization_spaces": config["clean_up_tokenization_spaces"],
         "extra_special_tokens": extra,
+        "added_tokens_decoder": decoder,
         **specials,
     }
     with open(paths[1], "w", encoding="utf-8") as f:

@@ -10,6 +10,7 @@ from tfbert.tokenizer import files
 from tfbert.tokenizer.assembly import Layout, assemble
 from tfbert.tokenizer.decoding import decode_ids
 from tfbert.tokenizer.encoding import Encoded, PieceEncoder
+from tfbert.tokenizer.normalization import normalize_text
 
 _TRUNCATIONS = {True: "longest_first", "longest_first": "longest_first", "only_first": "only_first",
                 "only_second": "only_second", False: None, None: None, "do_not_truncate": None}
@@ -64,6 +65,9 @@ class TFBertTokenizer(keras.layers.Layer):
         mask_token: masked-LM token.
         extra_special_tokens: more tokens kept whole wherever they appear in the raw text
             (BertTokenizerFast's added special tokens); each must be in ``vocab``.
+        added_tokens: tokens matched on the normalised text wherever they appear, even inside
+            words (transformers' ``add_tokens``); each must be in ``vocab`` and normalise to
+            one word (no spaces, punctuation or CJK).
         never_split: accepted for compatibility and, as in BertTokenizerFast, ignored (a
             warning says so); use ``extra_special_tokens``.
         max_input_chars_per_word: longer words become ``unk_token``.
@@ -99,6 +103,7 @@ class TFBertTokenizer(keras.layers.Layer):
         cls_token: str = "[CLS]",
         mask_token: str = "[MASK]",
         extra_special_tokens: Sequence[str] = (),
+        added_tokens: Sequence[str] = (),
         never_split: Optional[Sequence[str]] = None,
         max_input_chars_per_word: int = 100,
         model_max_length: Optional[int] = 512,
@@ -123,7 +128,10 @@ class TFBertTokenizer(keras.layers.Layer):
         index = {t: i for i, t in enumerate(self.vocab)}
         required = [("unk_token", unk_token), ("sep_token", sep_token), ("cls_token", cls_token)]
         optional = [(n, t) for n, t in self.special_tokens.items() if (n, t) not in required]
-        for name, token in required + [("extra_special_tokens", t) for t in self.extra_special_tokens]:
+        self.added_tokens = list(added_tokens)
+        listed = [("extra_special_tokens", t) for t in self.extra_special_tokens]
+        listed += [("added_tokens", t) for t in self.added_tokens]
+        for name, token in required + listed:
             if token not in index:
                 raise ValueError(f"{name} {token!r} is not in the vocabulary ({len(self.vocab)} tokens)")
         self.options = dict(
@@ -139,13 +147,21 @@ class TFBertTokenizer(keras.layers.Layer):
         whole = [t for _, t in required + optional if t in index] + self.extra_special_tokens
         self._ids = {name: index.get(token, -1) for name, token in self.special_tokens.items()}
         self._special_ids = tf.constant(sorted({index[t] for t in whole}), tf.int32)
-        self._vocab_tensor = tf.constant(self.vocab)
+        # tokenizers decodes an added token to its normalised content.
+        effective_strip = do_lower_case if strip_accents is None else bool(strip_accents)
+        shown = list(self.vocab)
+        for token in self.added_tokens:
+            shown[index[token]] = normalize_text(
+                token, self.options["do_lower_case"], effective_strip, self.options["tokenize_chinese_chars"]
+            )
+        self._vocab_tensor = tf.constant(shown)
         self._encoder = PieceEncoder(
             self.vocab,
             unk_token,
             whole,
+            self.added_tokens,
             lowercase=self.options["do_lower_case"],
-            strip_accents=do_lower_case if strip_accents is None else bool(strip_accents),
+            strip_accents=effective_strip,
             chinese=self.options["tokenize_chinese_chars"],
             max_chars=self.options["max_input_chars_per_word"],
         )
@@ -361,6 +377,7 @@ class TFBertTokenizer(keras.layers.Layer):
             vocab=list(self.vocab),
             **self.special_tokens,
             extra_special_tokens=list(self.extra_special_tokens),
+            added_tokens=list(self.added_tokens),
             **self.options,
             **self.call_defaults,
         )

@@ -70,6 +70,22 @@ def char_table(lowercase: bool, strip_accents: bool, chinese: bool) -> CharTable
     return CharTable(packed, np.asarray(values, np.int32))
 
 
+def normalize_text(text: str, lowercase: bool, strip_accents: bool, chinese: bool) -> str:
+    """BertNormalizer on a Python string, from the measured table (for added tokens' contents)."""
+    measured = _measured()
+    changed = measured["normalized"][f"{int(lowercase)},{int(strip_accents)}"]
+    padded = frozenset(measured["chinese"]) if chinese else frozenset()
+    return "".join(
+        (" " + changed.get(ord(ch), ch) + " ") if ord(ch) in padded else changed.get(ord(ch), ch) for ch in text
+    )
+
+
+def is_word(text: str) -> bool:
+    """Whether normalised ``text`` is one BertPreTokenizer word (no space, punctuation or CJK)."""
+    punctuation = frozenset(_measured()["punctuation"])
+    return bool(text) and not any(ch == " " or ord(ch) in punctuation for ch in text)
+
+
 def expand_rows(lengths: tf.Tensor):
     """For rows of the given lengths laid end to end: each element's row and position in it.
 
