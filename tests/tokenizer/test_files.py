@@ -145,3 +145,13 @@ def test_added_tokens_that_strip_whitespace_are_refused(uncased_dir, tmp_path):
     ref.save_pretrained(str(tmp_path / "lstrip"))
     with pytest.raises(ValueError, match="'<x>' sets lstrip"):
         TFBertTokenizer.from_pretrained(str(tmp_path / "lstrip"))
+
+
+def test_left_padding_side_is_warned_about(uncased_dir, tmp_path):
+    from tfbert import TFBertTokenizer
+
+    directory = tmp_path / "left"
+    _copy(uncased_dir, directory, ["vocab.txt"])
+    (directory / "tokenizer_config.json").write_text(json.dumps({"padding_side": "left"}))
+    with pytest.warns(UserWarning, match="padding_side='left'; TFBertTokenizer pads and truncates on the right only"):
+        TFBertTokenizer.from_pretrained(str(directory))

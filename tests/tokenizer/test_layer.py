@@ -51,6 +51,10 @@ def test_keras_functional_model_and_keras_file(tok_uncased, ref_uncased, tmp_pat
     model.save(path)
     restored = keras.models.load_model(path)
     assert restored(tf.constant(TEXTS))["attention_mask"].numpy().tolist() == expected["attention_mask"]
+    second = keras.Input(shape=(), dtype="string")
+    pair_model = keras.Model([inputs, second], tok_uncased(inputs, second, max_length=24))
+    got = pair_model([tf.constant(TEXTS), tf.constant(TEXTS[::-1])])["token_type_ids"].numpy().tolist()
+    assert got == ref_uncased(TEXTS, TEXTS[::-1], padding="longest", truncation=True, max_length=24)["token_type_ids"]
 
 
 def test_get_config_round_trip_carries_vocabulary(tok_uncased):

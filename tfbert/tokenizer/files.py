@@ -6,6 +6,7 @@ with ``hf_hub_download`` (which honours ``HF_HUB_OFFLINE`` and ``local_files_onl
 
 import json
 import os
+import warnings
 from typing import Any, Dict, List, Optional
 
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
@@ -100,6 +101,13 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     if "max_input_chars_per_word" in model:
         settings["max_input_chars_per_word"] = model["max_input_chars_per_word"]
     settings.update({k: config[k] for k in OPTION_NAMES if k in config})
+    for side in ("padding_side", "truncation_side"):
+        if config.get(side, "right") != "right":
+            warnings.warn(
+                f"{name_or_path!r} asks for {side}={config[side]!r}; TFBertTokenizer pads and "
+                "truncates on the right only",
+                stacklevel=3,
+            )
     if settings.get("model_max_length", 0) >= VERY_LARGE:
         settings["model_max_length"] = None
     for name in SPECIAL_NAMES:
