@@ -17,12 +17,6 @@ are TensorFlow core and tf-text ops, the set the TF Serving binary links. The vo
 The ``.tflite`` is converted from that SavedModel, both signatures kept: builtin ops for the model,
 tf-text's TFLite kernels (``tensorflow_text.tflite_registrar``) where tf-text has them, TensorFlow
 select ops for the rest (see ``export/README.md`` for which signatures run where).
-
-Example:
-    >>> from tfbert.export import export_task
-    >>> path = export_task("sentence-embedding", None, "/tmp/minilm_serving")  # doctest: +SKIP
-    >>> path                                                                    # doctest: +SKIP
-    '/tmp/minilm_serving/1'
 """
 
 from __future__ import annotations
@@ -293,6 +287,17 @@ def export_task(task: str, model: str | None, output: str, format: str = "saved_
             does not take, or a bad export argument (see :func:`export_graph`).
         FileNotFoundError: No checkpoint or tokenizer files at ``model``.
         FileExistsError: The target exists and is not empty, and ``overwrite`` is false.
+
+    Example:
+        >>> import os, tempfile
+        >>> import tensorflow as tf
+        >>> from tfbert.export import export_task
+        >>> out = os.path.join(tempfile.mkdtemp(), "sentence-embedding")
+        >>> export_task("sentence-embedding", None, out)  # all-MiniLM-L6-v2  # doctest: +ELLIPSIS
+        '.../sentence-embedding/1'
+        >>> served = tf.saved_model.load(os.path.join(out, "1")).signatures["serving_default"]
+        >>> served(text=tf.constant(["A cat sits.", "A dog runs."]))["embeddings"].shape
+        TensorShape([2, 384])
     """
     from tfbert.tasks.pipeline import build_task_graph
 
