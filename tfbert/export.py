@@ -262,7 +262,7 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
 
 def export_task(task: str, model: str | None, output: str, format: str = "saved_model",
                 quantize: str = "none", max_length: int | None = None, version: int = 1,
-                overwrite: bool = False, **task_options) -> str:
+                overwrite: bool = False, signatures=None, **task_options) -> str:
     """Builds ``task``'s graph from a checkpoint and exports it (``tfbert export``).
 
     Args:
@@ -276,6 +276,8 @@ def export_task(task: str, model: str | None, output: str, format: str = "saved_
         max_length: Truncate inputs to this many tokens (default: the task's or tokenizer's).
         version: The SavedModel's version folder.
         overwrite: Replace an existing export.
+        signatures: Some of ``("serving_default", "token_ids")``; ``None``: all the task supports
+            (see :func:`export_graph`).
         **task_options: The task's graph options (``top_k``, ``targets``, ``function_to_apply``,
             ``normalize``, ``tokenizer``).
 
@@ -314,4 +316,4 @@ def export_task(task: str, model: str | None, output: str, format: str = "saved_
         raise ValueError(f"{graph.task} export does not take options {unused}; its graph options "
                          f"are consumed by tfbert.tasks.build_task_graph")
     return export_graph(graph, output, format=format, quantize=quantize, version=version,
-                        overwrite=overwrite)
+                        overwrite=overwrite, signatures=signatures)
