@@ -131,6 +131,9 @@ def test_invalid_utf8_and_megabyte_strings(tok_uncased, ref_uncased):
     theirs = reference(ref_uncased, [big, big.replace(" ", "")], return_offsets_mapping=True)
     assert got["input_ids"] == theirs["input_ids"]
     assert got["offset_mapping"] == theirs["offset_mapping"]
+    # One huge text among many short ones: costs stay linear in the characters.
+    skewed = ["é" * 1_000_000] + ["ü short"] * 2000
+    assert to_lists(tok_uncased(skewed, padding=False, truncation=False))["input_ids"] == ref_uncased(skewed)["input_ids"]
 
 
 def test_saved_model_round_trip(tok_uncased, ref_uncased, tmp_path):

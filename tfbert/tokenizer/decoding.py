@@ -4,6 +4,8 @@ import re
 
 import tensorflow as tf
 
+from tfbert.tokenizer.normalization import expand_rows
+
 # The WordPiece decoder's clean-up, applied to each token (with its leading space) in order.
 TOKEN_CLEANUP = (
     (" .", "."),
@@ -55,10 +57,7 @@ def decode_ids(
         ids = tf.RaggedTensor.from_row_splits(ids.values, ids.row_splits)
         ids = tf.ragged.boolean_mask(ids, ids.with_values(~special))
     tokens = tf.gather(vocab, ids.values)
-    position = tf.range(tf.size(ids.values, out_type=ids.row_splits.dtype)) - tf.gather(
-        ids.row_splits, ids.value_rowids()
-    )
-    later = position > 0
+    later = expand_rows(tf.cast(ids.row_lengths(), tf.int32))[1] > 0
     continues = later & tf.strings.regex_full_match(tokens, "(?s)" + re.escape(suffix) + ".*")
     stripped = tf.strings.regex_replace(tokens, "^" + re.escape(suffix), "", replace_global=False)
     pieces = tf.where(continues, stripped, tf.where(later, tf.strings.join([" ", tokens]), tokens))

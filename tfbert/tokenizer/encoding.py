@@ -29,6 +29,7 @@ from tfbert.tokenizer.normalization import (
     is_word,
     normalize_code_points,
     normalize_text,
+    row_ids,
 )
 
 PRINTABLE_ASCII = "[\t\n\r -~]*"
@@ -172,7 +173,7 @@ class PieceEncoder(tf.Module):
             matches = tf.equal(pieces.flat_values[:, tf.newaxis], self._special_tokens[tf.newaxis])
             special = tf.reduce_max(tf.where(matches, self._special_ids, -1), axis=1)
         flat = pieces.flat_values
-        text_of = tf.cast(pieces.value_rowids(), tf.int32)
+        text_of = row_ids(pieces)
         mixed = (special < 0) & ~tf.strings.regex_full_match(flat, PRINTABLE_ASCII)
         whole, cut = tf.where(~mixed)[:, 0], tf.where(mixed)[:, 0]
         chunks, chunk_begin, _ = tf_text.regex_split_with_offsets(tf.gather(flat, cut), "[ \t\n\r]+")
@@ -180,9 +181,9 @@ class PieceEncoder(tf.Module):
             tf.ones_like(text_of), cut[:, tf.newaxis], tf.cast(chunks.row_lengths(), tf.int32)
         )
         first_unit = tf.cumsum(sizes, exclusive=True)
-        chunk_piece = tf.gather(cut, chunks.value_rowids())
-        chunk_row_start = tf.gather(tf.cast(chunks.row_starts(), tf.int32), chunks.value_rowids())
-        chunk_unit = tf.gather(first_unit, chunk_piece) + tf.range(tf.size(chunks.values)) - chunk_row_start
+        chunk_row, chunk_position = expand_rows(tf.cast(chunks.row_lengths(), tf.int32))
+        chunk_piece = tf.gather(cut, chunk_row)
+        chunk_unit = tf.gather(first_unit, chunk_piece) + chunk_position
         order = invert(tf.concat([tf.gather(first_unit, whole), chunk_unit], 0))
         stitch = lambda whole_values, chunk_values: tf.gather(tf.concat([whole_values, chunk_values], 0), order)
         return (
@@ -212,7 +213,7 @@ class PieceEncoder(tf.Module):
         subs, _, _ = tf_text.regex_split_with_offsets(word_text, self._added_pattern, self._added_pattern)
         text = subs.values
         chars = tf.strings.length(text, unit="UTF8_CHAR")
-        of_word = tf.cast(subs.value_rowids(), tf.int32)
+        of_word = row_ids(subs)
         before = tf.cumsum(chars, exclusive=True)
         first_sub = tf.cast(subs.row_starts(), tf.int32)
         within = before - tf.gather(tf.gather(tf.concat([before, [0]], 0), first_sub), of_word)
@@ -222,7 +223,7 @@ class PieceEncoder(tf.Module):
 
     def _encode_other(self, texts):
         chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
-        char_piece = tf.cast(chars.value_rowids(), tf.int32)
+        char_piece = row_ids(chars)
         normalized, source = normalize_code_points(chars.values, self._table)
         # Words: maximal runs of non-spaces inside one piece.
         keep = normalized != SPACE

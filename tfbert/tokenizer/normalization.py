@@ -107,6 +107,11 @@ def expand_rows(lengths: tf.Tensor):
     return row, position
 
 
+def row_ids(ragged: tf.RaggedTensor) -> tf.Tensor:
+    """``ragged.value_rowids()`` as int32, linear in the number of values (see :func:`expand_rows`)."""
+    return expand_rows(tf.cast(ragged.row_lengths(), tf.int32))[0]
+
+
 def invert(order: tf.Tensor) -> tf.Tensor:
     """The inverse of a permutation (``tf.math.invert_permutation``, with ops TFLite has)."""
     order = tf.cast(order, tf.int32)
