@@ -33,6 +33,7 @@ sys.modules["tfbert"] = None  # any import of tfbert fails
 import tensorflow as tf  # noqa: E402
 from tensorflow.core.protobuf import saved_model_pb2  # noqa: E402
 from tensorflow.python.framework import op_def_registry  # noqa: E402
+from _kit import add_input_arguments, as_list, read_inputs  # noqa: E402  (beside this script)
 
 KERAS = ("keras", "tf_keras")
 GENERIC_OBJECTS = {"_generic_user_object", "trackable_list_wrapper", "trackable_dict_wrapper",
@@ -62,23 +63,11 @@ def user_objects(proto):
             for node in meta_graph.object_graph_def.nodes if node.WhichOneof("kind") == "user_object"}
 
 
-def _as_list(value):
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if hasattr(value, "tolist"):
-        return _as_list(value.tolist())
-    if isinstance(value, list):
-        return [_as_list(v) for v in value]
-    return value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export_dir", help="a SavedModel folder (OUT/<version>)")
     parser.add_argument("--signature", default="serving_default")
-    parser.add_argument("--input", action="append", default=[], metavar="NAME=VALUE",
-                        help="a string (one-item batch) or a JSON list")
-    parser.add_argument("--inputs-json", help="a JSON file {name: list}")
+    add_input_arguments(parser)
     args = parser.parse_args(argv)
 
     proto = read_saved_model(args.export_dir)
@@ -99,22 +88,12 @@ def main(argv=None):
                           for k, spec in fn.structured_input_signature[1].items()},
                "outputs": sorted(fn.structured_outputs)}
         for name, fn in loaded.signatures.items()}
-    inputs = {}
-    if args.inputs_json:
-        with open(args.inputs_json, encoding="utf-8") as f:
-            inputs.update(json.load(f))
-    for item in args.input:
-        name, _, value = item.partition("=")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = None
-        inputs[name] = parsed if isinstance(parsed, list) else [value]
+    inputs = read_inputs(args)
     if inputs:
         fn = loaded.signatures[args.signature]
         specs = fn.structured_input_signature[1]
         feed = {k: tf.constant(v, dtype=specs[k].dtype) for k, v in inputs.items()}
-        report["outputs"] = {k: _as_list(v.numpy()) for k, v in fn(**feed).items()}
+        report["outputs"] = {k: as_list(v.numpy()) for k, v in fn(**feed).items()}
     report["keras_imported_by_loading"] = sorted(
         m for m in set(sys.modules) - before if m.split(".")[0] in KERAS)
     print(json.dumps(report))
