@@ -231,9 +231,9 @@ class PieceEncoder(tf.Module):
         breaks = tf.concat([[True], ~keep[:-1] | (piece[1:] != piece[:-1])], 0)
         kept = tf.where(keep)[:, 0]
         word_starts = tf.cast(tf.gather(breaks, kept), tf.int32)
-        words = tf.RaggedTensor.from_value_rowids(
-            tf.gather(normalized, kept), tf.cumsum(word_starts) - 1, nrows=tf.reduce_sum(word_starts), validate=False
-        )
+        word_of = tf.cumsum(word_starts) - 1
+        word_lengths = tf.math.unsorted_segment_sum(tf.ones_like(word_of), word_of, tf.reduce_sum(word_starts))
+        words = tf.RaggedTensor.from_row_lengths(tf.gather(normalized, kept), word_lengths, validate=False)
         word_first = tf.cast(words.row_starts(), tf.int32)
         word_chars = tf.cast(words.row_lengths(), tf.int32)
         word_text = tf.strings.unicode_encode(words, "UTF-8")
