@@ -83,18 +83,34 @@ def python_results(graph, inputs: dict):
     return {k: v.numpy() for k, v in outputs.items()}
 
 
-def run_check(export_dir, inputs=None, signature="serving_default", timeout=240):
-    """Runs export/check_saved_model.py in a clean interpreter; returns (exit code, report)."""
+def start_check(export_dir, inputs=None, signature="serving_default"):
+    """Starts export/check_saved_model.py on an export in a clean interpreter."""
     args = [sys.executable, str(CHECK_SCRIPT), str(export_dir), "--signature", signature]
     if inputs is not None:
         path = pathlib.Path(export_dir).parent / f"inputs-{signature}.json"
         path.write_text(json.dumps(inputs))
         args += ["--inputs-json", str(path)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=pathlib.Path(export_dir).parent)
-    assert done.stdout.strip(), done.stderr[-3000:]
-    return done.returncode, json.loads(done.stdout.strip().splitlines()[-1])
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=pathlib.Path(export_dir).parent)
+
+
+def finish_check(process, timeout=300):
+    """Waits for a :func:`start_check`; returns (exit code, report)."""
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    assert out.strip(), err[-3000:]
+    return process.returncode, json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def clean_reports(saved_models):
+    """task -> (exit code, report) of the clean-process check of its export, all run at once."""
+    processes = {task: start_check(path, INPUTS[task]) for task, path in saved_models.items()}
+    return {task: finish_check(process) for task, process in processes.items()}
 
 
 def assert_same_outputs(ours: dict, reference: dict, atol=1e-4):
