@@ -1,7 +1,7 @@
 """Task graphs out of Python: one SavedModel for TF Serving, one ``.tflite`` per task.
 
 Both carry the task graph (:class:`tfbert.tasks.TaskGraph`: tokenizer, model, post-processing)
-behind two signatures:
+behind up to two signatures (see :func:`supported_signatures`):
 
 * ``serving_default``: the graph's string inputs (``text``; ``text``/``text_pair``;
   ``question``/``context``), each a 1-D ``tf.string`` batch, to the task's named results;
@@ -9,12 +9,12 @@ behind two signatures:
   ``[batch, tokens]``) to the same results, for clients that tokenize themselves.
 
 The SavedModel is written with ``tf.saved_model.save`` of a plain ``tf.Module`` holding the
-variables, the tokenizer's lookup tables and the two concrete functions: it loads with
+variables, the tokenizer's lookup tables and the concrete functions: it loads with
 ``tensorflow`` and ``tensorflow_text`` alone (no tfbert, no Keras, nothing to unpickle) and its ops
 are TensorFlow core and tf-text ops, the set the TF Serving binary links. The vocabulary is inside
 (graph constants) and beside it as ``assets/vocab.txt``.
 
-The ``.tflite`` is converted from that SavedModel, both signatures kept: builtin ops for the model,
+The ``.tflite`` is converted from that SavedModel, its signatures kept: builtin ops for the model,
 tf-text's TFLite kernels (``tensorflow_text.tflite_registrar``) where tf-text has them, TensorFlow
 select ops for the rest (see ``export/README.md`` for which signatures run where).
 """
@@ -74,7 +74,8 @@ def run_on_ids(graph: TaskGraph, features: dict) -> dict:
     return graph.postprocess(outputs, features)
 
 
-def serving_functions(graph: TaskGraph, signatures=SIGNATURES) -> dict[str, tf.types.experimental.ConcreteFunction]:
+def serving_functions(graph: TaskGraph,
+                      signatures=SIGNATURES) -> dict[str, tf.types.experimental.ConcreteFunction]:
     """The signatures of an export, as concrete functions.
 
     Args:
@@ -101,7 +102,8 @@ def _resources(graph: TaskGraph) -> list:
     found = []
     for layer in graph._flatten_layers(include_self=True):
         for value in vars(layer).values():
-            if isinstance(value, tf.Module) and not isinstance(value, (keras.layers.Layer, keras.Variable)):
+            keras_object = isinstance(value, (keras.layers.Layer, keras.Variable))
+            if isinstance(value, tf.Module) and not keras_object:
                 found.append(value)
     return found
 
