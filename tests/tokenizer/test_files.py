@@ -77,6 +77,13 @@ def test_save_pretrained_loads_back_in_transformers(cased_dir, corpus, tmp_path)
     ref = BertTokenizerFast.from_pretrained(str(tmp_path / "saved"))
     assert ref.model_max_length == 64
     assert_same(tok, ref, TEXTS + corpus[:100], padding="longest", truncation=True, return_offsets_mapping=True)
+    from tokenizers import Tokenizer
+
+    raw = Tokenizer.from_file(str(tmp_path / "saved" / "tokenizer.json"))
+    texts = TEXTS + corpus[:100]
+    ours = tok(texts, padding=False, truncation=False, return_offsets_mapping=True)
+    assert ours["input_ids"].to_list() == [e.ids for e in raw.encode_batch(texts)]
+    assert ours["offset_mapping"].to_list() == [[list(o) for o in e.offsets] for e in raw.encode_batch(texts)]
     again = TFBertTokenizer.from_pretrained(str(tmp_path / "saved"))
     drop_name = lambda c: {k: v for k, v in c.items() if k != "name"}
     assert drop_name(again.get_config()) == drop_name(tok.get_config())
@@ -120,6 +127,8 @@ def test_added_tokens_matched_on_normalised_text(uncased_dir, tmp_path, corpus):
     tok.save_pretrained(str(tmp_path / "again"))
     again = BertTokenizerFast.from_pretrained(str(tmp_path / "again"))
     assert again(texts)["input_ids"] == ref(texts)["input_ids"]
+    (tmp_path / "again" / "vocab.txt").unlink()  # tokenizer.json alone carries the added tokens too
+    assert TFBertTokenizer.from_pretrained(str(tmp_path / "again")).get_config()["vocab"] == tok.vocab
 
 
 def test_added_tokens_that_are_not_one_word_are_refused(uncased_dir, tmp_path):

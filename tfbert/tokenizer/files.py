@@ -148,8 +148,52 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     return settings
 
 
+def _tokenizer_json(config: Dict[str, Any], added: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+    """The ``tokenizers`` serialisation of the same tokenizer (BertTokenizerFast's pipeline)."""
+    vocab = {}
+    for i, token in enumerate(config["vocab"]):
+        vocab.setdefault(token, i)
+    cls, sep = config["cls_token"], config["sep_token"]
+    piece = lambda kind, name, type_id: {kind: {"id": name, "type_id": type_id}}
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [{"id": int(i), **token} for i, token in sorted(added.items(), key=lambda kv: int(kv[0]))],
+        "normalizer": {
+            "type": "BertNormalizer",
+            "clean_text": True,
+            "handle_chinese_chars": config["tokenize_chinese_chars"],
+            "strip_accents": config["strip_accents"],
+            "lowercase": config["do_lower_case"],
+        },
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": {
+            "type": "TemplateProcessing",
+            "single": [piece("SpecialToken", cls, 0), piece("Sequence", "A", 0), piece("SpecialToken", sep, 0)],
+            "pair": [
+                piece("SpecialToken", cls, 0),
+                piece("Sequence", "A", 0),
+                piece("SpecialToken", sep, 0),
+                piece("Sequence", "B", 1),
+                piece("SpecialToken", sep, 1),
+            ],
+            "special_tokens": {t: {"id": t, "ids": [vocab[t]], "tokens": [t]} for t in (cls, sep)},
+        },
+        "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
+        "model": {
+            "type": "WordPiece",
+            "unk_token": config["unk_token"],
+            "continuing_subword_prefix": "##",
+            "max_input_chars_per_word": config["max_input_chars_per_word"],
+            "vocab": vocab,
+        },
+    }
+
+
 def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
-    """Writes ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``.
+    """Writes ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json`` and
+    ``special_tokens_map.json``.
 
     Args:
         directory: created if missing.
@@ -159,7 +203,8 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         The paths written.
     """
     os.makedirs(directory, exist_ok=True)
-    paths = [os.path.join(directory, n) for n in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json")]
+    names = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json")
+    paths = [os.path.join(directory, n) for n in names]
     with open(paths[0], "w", encoding="utf-8") as f:
         f.writelines(token + "\n" for token in config["vocab"])
     specials = {name: config[name] for name in SPECIAL_NAMES}
@@ -187,4 +232,6 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         json.dump(tokenizer_config, f, indent=2, ensure_ascii=False)
     with open(paths[2], "w", encoding="utf-8") as f:
         json.dump({**specials, "additional_special_tokens": extra}, f, indent=2, ensure_ascii=False)
+    with open(paths[3], "w", encoding="utf-8") as f:
+        json.dump(_tokenizer_json(config, decoder), f, indent=2, ensure_ascii=False)
     return paths

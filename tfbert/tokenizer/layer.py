@@ -410,9 +410,11 @@ class TFBertTokenizer(keras.layers.Layer):
         return cls(**settings)
 
     def save_pretrained(self, directory: str) -> List[str]:
-        """Writes ``vocab.txt``, ``tokenizer_config.json`` and ``special_tokens_map.json``.
+        """Writes ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json`` and
+        ``special_tokens_map.json``.
 
-        transformers' ``BertTokenizerFast.from_pretrained(directory)`` loads the same tokenizer.
+        transformers' ``BertTokenizerFast.from_pretrained(directory)`` and ``tokenizers``'
+        ``Tokenizer.from_file(directory + "/tokenizer.json")`` load the same tokenizer.
 
         Args:
             directory: the folder (created if missing).
