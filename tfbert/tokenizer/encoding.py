@@ -224,11 +224,12 @@ class PieceEncoder(tf.Module):
     def _encode_other(self, texts):
         chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
         char_piece = row_ids(chars)
-        normalized, source = normalize_code_points(chars.values, self._table)
-        # Words: maximal runs of non-spaces inside one piece.
+        normalized, isolated, source = normalize_code_points(chars.values, self._table)
+        # Words: maximal runs of non-spaces inside one piece, isolated characters on their own.
         keep = normalized != SPACE
         piece = tf.gather(char_piece, source)
-        breaks = tf.concat([[True], ~keep[:-1] | (piece[1:] != piece[:-1])], 0)
+        after_break = ~keep[:-1] | isolated[:-1] | isolated[1:] | (piece[1:] != piece[:-1])
+        breaks = tf.concat([[True], after_break], 0)
         kept = tf.where(keep)[:, 0]
         word_starts = tf.cast(tf.gather(breaks, kept), tf.int32)
         word_of = tf.cumsum(word_starts) - 1

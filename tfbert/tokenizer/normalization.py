@@ -18,14 +18,17 @@ from tfbert.tokenizer import _unicode_data, _unicode_gen
 
 SPACE = 0x20
 NUM_CODE_POINTS = 0x110000
+# Flag bit on table values: this character is a word of its own (punctuation, CJK).
+ISOLATED = 1 << 21
 
 
 class CharTable(NamedTuple):
     """What each code point becomes.
 
-    ``packed[c] == -1`` means "itself, unchanged" (most of Unicode); otherwise code point ``c``
-    becomes ``values[start:start + length]`` with ``packed[c] == start << 2 | length``
-    (``length`` is 0 to 3).
+    ``packed[c] == -1`` means "itself, unchanged, part of a word" (most of Unicode); otherwise
+    code point ``c`` becomes ``values[start:start + length]`` with
+    ``packed[c] == start << 2 | length`` (``length`` is 0 to 3), each value a code point plus
+    :data:`ISOLATED` when it is a word of its own.
     """
 
     packed: np.ndarray
@@ -48,8 +51,9 @@ def char_table(lowercase: bool, strip_accents: bool, chinese: bool) -> CharTable
         chinese: ``tokenize_chinese_chars``.
 
     Returns:
-        A :class:`CharTable`; punctuation comes out as ``" p "`` and Chinese characters as
-        ``" c "``, so that splitting the result on spaces gives BertPreTokenizer's words.
+        A :class:`CharTable`; whitespace comes out as a space, punctuation and (with
+        ``chinese``) CJK ideographs flagged :data:`ISOLATED`, so that cutting at spaces and
+        around isolated characters gives BertPreTokenizer's words.
     """
     measured = _measured()
     changed = measured["normalized"][f"{int(lowercase)},{int(strip_accents)}"]
@@ -58,11 +62,7 @@ def char_table(lowercase: bool, strip_accents: bool, chinese: bool) -> CharTable
     packed = np.full(NUM_CODE_POINTS, -1, np.int32)
     values = []
     for c in sorted(set(changed) | punctuation | padded):
-        out = []
-        for ch in changed.get(c, chr(c)):
-            out += [SPACE, ord(ch), SPACE] if ord(ch) in punctuation else [ord(ch)]
-        if c in padded:
-            out = [SPACE, *out, SPACE]
+        out = [ord(ch) | (ISOLATED if ord(ch) in punctuation or c in padded else 0) for ch in changed.get(c, chr(c))]
         if out != [c]:
             assert len(out) <= 3, (c, out)
             packed[c] = len(values) << 2 | len(out)
@@ -127,14 +127,22 @@ def normalize_code_points(code_points: tf.Tensor, table: CharTable):
             graph and captured) tensors.
 
     Returns:
-        ``(normalized, source)``: the normalised code points (spaces mark word breaks) and, for
-        each, the index in ``code_points`` of the character it came from.
+        ``(normalized, isolated, source)``: the normalised code points (spaces mark word
+        breaks), whether each is a word of its own, and the index in ``code_points`` of the
+        character it came from.
     """
     packed, values = table
     entry = tf.gather(packed, code_points)
-    mapped = entry >= 0
-    source, position = expand_rows(tf.where(mapped, tf.math.floormod(entry, 4), 1))
-    entry = tf.gather(entry, source)
+    lengths = tf.where(entry >= 0, tf.math.floormod(entry, 4), 1)
+
+    def one_to_one():  # the usual case: nothing dropped or expanded
+        return tf.range(tf.size(code_points)), tf.zeros_like(code_points), entry, code_points
+
+    def expanded():
+        source, position = expand_rows(lengths)
+        return source, position, tf.gather(entry, source), tf.gather(code_points, source)
+
+    source, position, entry, original = tf.cond(tf.reduce_all(lengths == 1), one_to_one, expanded)
     replaced = tf.gather(values, tf.maximum(tf.bitwise.right_shift(entry, 2), 0) + position)
-    normalized = tf.where(entry >= 0, replaced, tf.gather(code_points, source))
-    return normalized, source
+    value = tf.where(entry >= 0, replaced, original)
+    return tf.math.floormod(value, ISOLATED), value >= ISOLATED, source
