@@ -9,9 +9,9 @@ then takes one of two roads:
   BertPreTokenizer's;
 * anything else is cut at ASCII whitespace, the plain ASCII words go the first road, and the
   rest are decoded to code points, normalised by the measured per-character table
-  (:mod:`tfbert.tokenizer.normalization`), cut into words at spaces, and each word given to a
-  ``FastWordpieceTokenizer`` that does no splitting of its own; offsets are carried through
-  as code point indices.
+  (:mod:`tfbert.tokenizer.normalization`), cut into words (at spaces, around punctuation and
+  CJK ideographs, and at added tokens), and each word given to a ``FastWordpieceTokenizer``
+  that does no splitting of its own; offsets are carried through as code point indices.
 """
 
 import re
