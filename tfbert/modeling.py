@@ -121,7 +121,7 @@ class TFBertPreTrainedModel(keras.Model):
         question answering).
         """
         if self._compile_loss is None and isinstance(y_pred, Mapping) and "loss" in y_pred:
-            loss = y_pred["loss"]
+            loss = _per_replica(y_pred["loss"])
             for extra in self.losses:
                 loss = loss + self._aggregate_additional_loss(extra)
             return loss
@@ -163,6 +163,14 @@ class TFBertPreTrainedModel(keras.Model):
         from tfbert.checkpoint import save_pretrained
 
         save_pretrained(self, directory, **kwargs)
+
+
+def _per_replica(loss):
+    """A replica's share of the loss: gradients are summed across ``tf.distribute`` replicas."""
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if replicas == 1 else loss * (1.0 / replicas)
 
 
 def _unpack(first):

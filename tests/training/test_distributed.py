@@ -54,8 +54,6 @@ def test_weight_decay_exclusions_hold_under_mirrored_strategy(runs):
         assert was_decayed == (not name.endswith(("bias", "gamma", "beta"))), name
 
 
-@pytest.mark.xfail(strict=True, reason="TFBertPreTrainedModel.compute_loss does not divide the "
-                   "model's own loss by the number of replicas (see the training report)")
 def test_own_loss_under_mirrored_strategy_matches_single_device(runs):
     out = runs / "own"
     out.mkdir()

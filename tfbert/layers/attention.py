@@ -33,18 +33,19 @@ def attention_allowed(attention_mask, query_length, key_length, causal: bool = F
     allowed = None
     if attention_mask is not None:
         attention_mask = ops.cast(attention_mask, "bool")
+        # expand_dims, not [:, None]: TFLite has no builtin strided slice with new axes on bools
         if len(attention_mask.shape) == 2:
-            allowed = attention_mask[:, None, None, :]
+            allowed = ops.expand_dims(ops.expand_dims(attention_mask, 1), 1)
         elif len(attention_mask.shape) == 3:
-            allowed = attention_mask[:, None, :, :]
+            allowed = ops.expand_dims(attention_mask, 1)
         else:
             raise ValueError(f"attention_mask must have rank 2 (batch, seq) or 3 (batch, query, key), "
                              f"got shape {tuple(attention_mask.shape)}")
     if causal:
         past = key_length - query_length
-        rows = ops.arange(query_length)[:, None] + past
-        cols = ops.arange(key_length)[None, :]
-        lower = (cols <= rows)[None, None, :, :]
+        rows = ops.expand_dims(ops.arange(query_length), 1) + past
+        cols = ops.expand_dims(ops.arange(key_length), 0)
+        lower = ops.expand_dims(ops.expand_dims(cols <= rows, 0), 0)
         allowed = lower if allowed is None else ops.logical_and(allowed, lower)
     return allowed
 

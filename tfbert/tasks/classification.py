@@ -46,7 +46,7 @@ class ClassificationScores(keras.layers.Layer):
             scores = ops.sigmoid(logits)
         else:
             scores = logits
-        best = ops.argmax(scores, axis=-1)
+        best = tf.argmax(scores, axis=-1)  # keras' argmax adds bit ops TFLite has no builtin for
         return {"logits": logits, "probabilities": scores,
                 "label": tf.gather(tf.constant(self.labels), best), "score": ops.max(scores, axis=-1)}
 
@@ -67,4 +67,5 @@ class ChoiceScores(keras.layers.Layer):
         logits = ops.cast(outputs["logits"], "float32")
         scores = ops.softmax(logits, axis=-1)
         return {"logits": logits, "probabilities": scores,
-                "choice": ops.cast(ops.argmax(scores, axis=-1), "int32"), "score": ops.max(scores, axis=-1)}
+                "choice": tf.argmax(scores, axis=-1, output_type=tf.int32),
+                "score": ops.max(scores, axis=-1)}

@@ -34,7 +34,7 @@ class SentencePooling(keras.layers.Layer):
 
     def call(self, outputs, encoded):
         tokens = ops.cast(outputs["last_hidden_state"], "float32")
-        mask = ops.cast(encoded["attention_mask"], "float32")[:, :, None]
+        mask = ops.expand_dims(ops.cast(encoded["attention_mask"], "float32"), -1)  # TFLite-friendly
         if self.mode == "mean":
             vectors = ops.sum(tokens * mask, axis=1) / ops.maximum(ops.sum(mask, axis=1), 1e-9)
         elif self.mode == "cls":

@@ -64,6 +64,17 @@ class TaskGraph(keras.Model):
                                      **self.tokenizer_options)
             features = {k: tf.reshape(encoded[k], [-1, count, tf.shape(encoded[k])[-1]])
                         for k in MODEL_KEYS if k in encoded}
+        return self.run_on_ids({**encoded, **features}, texts)
+
+    def run_on_ids(self, encoded: dict, texts=None) -> dict:
+        """The model and post-processing on tokenizer output (clients that tokenize themselves).
+
+        Args:
+            encoded: ``input_ids``, ``attention_mask``, ``token_type_ids`` and whatever else the
+                post-processing reads (offsets, special-token mask).
+            texts: The raw inputs, for post-processing that cuts answers out of them.
+        """
+        features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
         outputs = self.model(features, training=False)
         extra = {}
         if getattr(self.postprocess, "needs_tokenizer", False):  # decodes ids back to text

@@ -90,7 +90,8 @@ def _token_classification(folder, config, tokenizer, options):
 
 
 def _question_answering(folder, config, tokenizer, options):
-    max_seq_len = options.pop("max_seq_len", None) or min(tokenizer.options["model_max_length"] or 384, 384)
+    max_seq_len = (options.pop("max_seq_len", None) or options.pop("max_length", None)
+                   or min(tokenizer.options["model_max_length"] or 384, 384))
     doc_stride = options.pop("doc_stride", None) or min(max_seq_len // 2, 128)
     layer = AnswerSpans(tokenizer.vocab, top_k=options.pop("top_k", 1),
                         max_answer_len=options.pop("max_answer_len", 15),
