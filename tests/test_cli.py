@@ -92,3 +92,19 @@ def test_similarity_prints_the_cosine_matrix():
     similarity = np.array(rows, dtype=float)
     np.testing.assert_allclose(np.diag(similarity), 1.0, atol=0.01)
     assert similarity[0, 1] > similarity[0, 2] + 0.3  # the two meals are alike, the violin is not
+
+
+def test_export_writes_a_saved_model_and_refuses_to_overwrite(tmp_path):
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401  (registers the tokenizer's ops, as TF Serving links them)
+
+    out = tmp_path / "embed"
+    result = _tfbert("export", "--task", "sentence-embedding", "--output", str(out), "--max-length", "32")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"wrote {out / '1'}" in result.stdout
+    served = tf.saved_model.load(str(out / "1")).signatures["serving_default"]
+    vectors = served(text=tf.constant(["A cat sits."]))["embeddings"].numpy()
+    np.testing.assert_allclose(vectors, tfbert.pipeline("sentence-embedding", max_length=32)(["A cat sits."]),
+                               atol=1e-4)
+    again = _tfbert("export", "--task", "sentence-embedding", "--output", str(out))
+    assert again.returncode == 1 and "overwrite" in again.stderr

@@ -22,12 +22,17 @@ _EXPORTS = {
 }
 
 
+_SUBMODULES = ("checkpoint", "export", "heads", "layers", "tasks", "tokenizer", "training")
+
+
 def __getattr__(name):
+    import importlib
+
+    if name in _SUBMODULES:  # tfbert.export.export_task(...) without importing tfbert.export first
+        return importlib.import_module(f"tfbert.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'tfbert' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

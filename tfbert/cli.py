@@ -125,6 +125,22 @@ def _similarity(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from tfbert.export import export_task
+
+    options = {"top_k": args.top_k} if args.top_k is not None else {}
+    signatures = tuple(args.signatures.split(",")) if args.signatures else None
+    try:
+        path = export_task(args.task, args.model, args.output, format=args.format,
+                           quantize=args.quantize, max_length=args.max_length, version=args.version,
+                           overwrite=args.overwrite, signatures=signatures, **options)
+    except FileExistsError as err:
+        print(f"tfbert export: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
 def _class_from_config(config) -> str:
     architectures = config.extra.get("architectures") or ["BertModel"]
     name = architectures[0]
@@ -156,6 +172,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-length", type=int)
     run.add_argument("--batch-size", type=int, default=32)
     run.set_defaults(run=_run)
+
+    export = commands.add_parser("export", help="write a task as a SavedModel (TF Serving) or .tflite")
+    export.add_argument("--task", required=True)
+    export.add_argument("--model", help="folder or hub id (default for the embedding tasks: "
+                        "all-MiniLM-L6-v2)")
+    export.add_argument("--output", required=True, help="SavedModel base folder (OUT/<version>/ "
+                        "is written) or the .tflite file")
+    export.add_argument("--format", choices=("saved_model", "tflite"), default="saved_model")
+    export.add_argument("--quantize", choices=("none", "dynamic", "float16"), default="none")
+    export.add_argument("--max-length", type=int)
+    export.add_argument("--version", type=int, default=1)
+    export.add_argument("--top-k", type=int)
+    export.add_argument("--signatures", help="comma-separated: serving_default (strings in), "
+                        "token_ids (ids in); default: all the task supports")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing export")
+    export.set_defaults(run=_export)
 
     similarity = commands.add_parser("similarity", help="embed sentences, print their cosine similarities")
     similarity.add_argument("sentences", nargs="*", help="default: five example sentences")
