@@ -56,24 +56,6 @@ def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
     return SIGNATURES
 
 
-def run_on_ids(graph: TaskGraph, features: dict) -> dict:
-    """The task graph after its tokenizer: model and post-processing on token ids.
-
-    Args:
-        graph: A :class:`TaskGraph`.
-        features: ``input_ids``, ``attention_mask`` and ``token_type_ids``, int ``[batch, tokens]``.
-
-    Returns:
-        The task's results, as ``graph(texts)`` returns them for texts that tokenize to
-        ``features``.
-    """
-    features = {k: tf.cast(features[k], tf.int32) for k in MODEL_KEYS}
-    outputs = graph.model(features, training=False)
-    if getattr(graph.postprocess, "needs_tokenizer", False):
-        return graph.postprocess(outputs, features, tokenizer=graph.tokenizer)
-    return graph.postprocess(outputs, features)
-
-
 def serving_functions(graph: TaskGraph,
                       signatures=SIGNATURES) -> dict[str, tf.types.experimental.ConcreteFunction]:
     """The signatures of an export, as concrete functions.
@@ -90,7 +72,7 @@ def serving_functions(graph: TaskGraph,
         functions["serving_default"] = graph.serving_function()
     if IDS_SIGNATURE in signatures:
         ids_spec = {k: tf.TensorSpec([None, None], tf.int32, name=k) for k in MODEL_KEYS}
-        ids_fn = tf.function(lambda **features: run_on_ids(graph, features))
+        ids_fn = tf.function(lambda **features: graph.run_on_ids(features))
         functions[IDS_SIGNATURE] = ids_fn.get_concrete_function(**ids_spec)
     return functions
 
