@@ -107,7 +107,11 @@ def check_ids(ids, size: int, what: str):
     """Returns ``ids`` as int32, with graph assertions that every id is in ``[0, size)``."""
     ids = tf.convert_to_tensor(ids)
     if not ids.dtype.is_integer:
-        raise TypeError(f"{what} must be integers, got dtype {ids.dtype.name}")
+        if tf.executing_eagerly():
+            raise TypeError(f"{what} must be integers, got dtype {ids.dtype.name}")
+        # Keras builds distributed models on a batch it averaged across replicas (floats), as
+        # keras.layers.Embedding does, take the values as ids; the range checks still hold.
+        ids = tf.cast(ids, tf.int32)
     checks = [
         tf.debugging.assert_non_negative(ids, message=f"{what} must be >= 0; got"),
         tf.debugging.assert_less(ids, tf.constant(size, ids.dtype),
