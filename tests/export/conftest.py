@@ -127,3 +127,32 @@ def assert_same_outputs(ours: dict, reference: dict, atol=1e-4):
             np.testing.assert_allclose(actual, expected, atol=atol, rtol=0, err_msg=name)
         else:
             assert actual.tolist() == expected.tolist(), name
+
+
+MODEL_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def interpreter(path):
+    """TensorFlow's TFLite interpreter with tf-text's kernels registered."""
+    import tensorflow_text
+    from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
+
+    return InterpreterWithCustomOps(model_path=str(path),
+                                    custom_op_registerers=tensorflow_text.tflite_registrar.SELECT_TFTEXT_OPS)
+
+
+def encode(graph, texts):
+    """The graph's own tokenizer output for ``texts``, as numpy arrays."""
+    import tensorflow as tf
+
+    encoded = graph.tokenizer(tf.constant(texts), **graph.tokenizer_options)
+    return {k: encoded[k].numpy() for k in MODEL_KEYS}
+
+
+def run_rows(runner, encoded):
+    """Runs a token_ids signature one input at a time (no padding) and stacks the results."""
+    rows = []
+    for i in range(encoded["input_ids"].shape[0]):
+        length = int(np.sum(encoded["attention_mask"][i]))
+        rows.append(runner(**{k: np.asarray(encoded[k][i:i + 1, :length], np.int32) for k in MODEL_KEYS}))
+    return {k: np.concatenate([row[k] for row in rows]) for k in rows[0]}

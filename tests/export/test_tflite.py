@@ -4,13 +4,7 @@ InterpreterWithCustomOps with tf-text's kernels registered."""
 import pytest
 import tensorflow as tf
 
-
-def interpreter(path):
-    import tensorflow_text
-    from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
-
-    return InterpreterWithCustomOps(model_path=str(path),
-                                    custom_op_registerers=tensorflow_text.tflite_registrar.SELECT_TFTEXT_OPS)
+from tests.export.conftest import INPUTS, assert_same_outputs, encode, interpreter, python_results, run_rows
 
 
 @pytest.mark.parametrize("task", ["fill-mask", "text-classification", "question-answering"])
@@ -27,3 +21,7 @@ def test_tflite_carries_the_saved_model_signatures(task, graphs, saved_models, t
         function = loaded.signatures[name]
         assert sorted(signature["inputs"]) == sorted(function.structured_input_signature[1])
         assert sorted(signature["outputs"]) == sorted(function.structured_outputs)
+    if task == "text-classification":  # beside the strings signature, the ids one runs
+        runner = interpreter(path).get_signature_runner("token_ids")
+        results = run_rows(runner, encode(graph, INPUTS[task]["text"]))
+        assert_same_outputs(results, python_results(graph, INPUTS[task]))

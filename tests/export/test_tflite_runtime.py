@@ -6,12 +6,9 @@ import shutil
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from tests.export.conftest import INPUTS, assert_same_outputs, python_results
-from tests.export.test_tflite import interpreter
-
-MODEL_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+from tests.export.conftest import (INPUTS, assert_same_outputs, encode, interpreter, python_results,
+                                   run_rows)
 
 
 def corpus(start, stop):
@@ -21,20 +18,6 @@ def corpus(start, stop):
     paragraphs = [p.strip() for text in topics.values() for p in text.split("\n\n")
                   if len(p.strip()) > 40 and not p.startswith("   ")]
     return paragraphs[start:stop]
-
-
-def encode(graph, texts):
-    encoded = graph.tokenizer(tf.constant(texts), **graph.tokenizer_options)
-    return {k: encoded[k].numpy() for k in MODEL_KEYS}
-
-
-def run_rows(runner, encoded):
-    """Runs a token_ids signature one input at a time (no padding) and stacks the results."""
-    rows = []
-    for i in range(encoded["input_ids"].shape[0]):
-        length = int(np.sum(encoded["attention_mask"][i]))
-        rows.append(runner(**{k: np.asarray(encoded[k][i:i + 1, :length], np.int32) for k in MODEL_KEYS}))
-    return {k: np.concatenate([row[k] for row in rows]) for k in rows[0]}
 
 
 def export_ids_tflite(graph, path, quantize="none"):
