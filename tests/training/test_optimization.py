@@ -187,8 +187,8 @@ def test_default_exclusions_match_layer_norms_and_biases_not_model_names():
     class Probe(keras.Model):
         def __init__(self):
             super().__init__(name="bias_layer_norm_probe")  # a name the patterns must not match
-            self.dense = keras.layers.Dense(3)
-            self.norm = keras.layers.LayerNormalization()
+            self.dense = keras.layers.Dense(3, name="dense")  # fixed names: other tests'
+            self.norm = keras.layers.LayerNormalization(name="layer_normalization")  # layers count
 
         def call(self, x):
             return self.norm(self.dense(x))
