@@ -127,7 +127,7 @@ class Pipeline:
             texts = {name: tf.constant([rows[i][name] for i in batch])
                      for name in self.graph.text_inputs}
             outputs = {k: np.asarray(v) for k, v in self._run(texts).items()}
-            for i, result in zip(batch, split_rows(self.task, outputs, len(batch))):
+            for i, result in zip(batch, split_rows(outputs, len(batch))):
                 text = rows[i] if len(rows[i]) > 1 else next(iter(rows[i].values()))
                 results[i] = self.task.format(result, {**options, "text": text})
         return self.task.collect(results, options, single)

@@ -227,7 +227,7 @@ def get_task(name: str) -> Task:
     return task
 
 
-def split_rows(task: Task, outputs: dict[str, np.ndarray], batch: int) -> list[dict[str, Any]]:
+def split_rows(outputs: dict[str, np.ndarray], batch: int) -> list[dict[str, Any]]:
     """Splits a batch's graph outputs into one dict per input."""
     if "row" in outputs:  # one output row per mask: group them by input
         rows = outputs["row"]
