@@ -156,11 +156,14 @@ def test_added_tokens_that_strip_whitespace_are_refused(uncased_dir, tmp_path):
         TFBertTokenizer.from_pretrained(str(tmp_path / "lstrip"))
 
 
-def test_left_padding_side_is_warned_about(uncased_dir, tmp_path):
-    from tfbert import TFBertTokenizer
-
+def test_padding_and_truncation_sides_come_from_tokenizer_config(uncased_dir, tmp_path):
     directory = tmp_path / "left"
     _copy(uncased_dir, directory, ["vocab.txt"])
-    (directory / "tokenizer_config.json").write_text(json.dumps({"padding_side": "left"}))
-    with pytest.warns(UserWarning, match="padding_side='left'; TFBertTokenizer pads and truncates on the right only"):
-        TFBertTokenizer.from_pretrained(str(directory))
+    (directory / "tokenizer_config.json").write_text(json.dumps({"padding_side": "left", "truncation_side": "left"}))
+    tok, ref = _both(str(directory))
+    assert (ref.padding_side, ref.truncation_side) == ("left", "left")
+    assert_same(tok, ref, TEXTS, TEXTS[::-1], padding="max_length", max_length=12, truncation=True,
+                return_offsets_mapping=True, return_special_tokens_mask=True)
+    tok.save_pretrained(str(tmp_path / "again"))
+    _, again = _both(str(tmp_path / "again"))
+    assert (again.padding_side, again.truncation_side) == ("left", "left")

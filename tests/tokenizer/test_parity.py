@@ -3,7 +3,7 @@
 import pytest
 import tensorflow as tf
 
-from tests.tokenizer.conftest import assert_same, assert_same_or_both_refuse
+from tests.tokenizer.conftest import assert_same, assert_same_or_both_refuse, reference, to_lists
 
 ALL_OUTPUTS = dict(return_special_tokens_mask=True, return_offsets_mapping=True)
 
@@ -92,3 +92,48 @@ def test_overflow_on_corpus_for_question_answering(tok_uncased, ref_uncased, cor
         tok_uncased, ref_uncased, questions, contexts, padding="max_length", truncation="only_second",
         max_length=128, stride=32, return_overflowing_tokens=True, **ALL_OUTPUTS,
     )
+
+
+@pytest.fixture(scope="module")
+def left_tokenizers(uncased_dir):
+    """(TFBertTokenizer, BertTokenizerFast) that pad and truncate on the left."""
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    sides = dict(padding_side="left", truncation_side="left")
+    return TFBertTokenizer.from_pretrained(uncased_dir, **sides), BertTokenizerFast.from_pretrained(uncased_dir, **sides)
+
+
+@pytest.mark.parametrize("padding", ["longest", "max_length"])
+@pytest.mark.parametrize("truncation", [True, "only_first", "only_second"])
+def test_left_padding_and_truncation_with_pairs(left_tokenizers, padding, truncation):
+    tok, ref = left_tokenizers
+    kwargs = dict(padding=padding, truncation=truncation, max_length=10, pad_to_multiple_of=5, **ALL_OUTPUTS)
+    assert_same_or_both_refuse(tok, ref, *PAIRS, **kwargs)
+    assert_same(tok, ref, PAIRS[0], padding=padding, truncation=True, max_length=7, **ALL_OUTPUTS)
+
+
+@pytest.mark.parametrize("truncation, max_length, stride", [("longest_first", 9, 1), ("only_second", 12, 3), (True, 6, 2)])
+@pytest.mark.parametrize("padding", [False, "longest"])
+def test_left_truncation_overflow_windows(left_tokenizers, truncation, max_length, stride, padding):
+    tok, ref = left_tokenizers
+    first = ["a b c d e f g h", "What is a list?", "short", "a b c d e f g h i j k", "w " * 12, "q"]
+    second = ["x y z w v u", "A list is a mutable sequence of items, written in brackets.", "s t u v w x y z",
+              "o n e", "t w o", "p a i r s t u v w x y z"]
+    assert_same_or_both_refuse(
+        tok, ref, first, None if max_length == 6 else second, padding=padding, truncation=truncation,
+        max_length=max_length, stride=stride, return_overflowing_tokens=True, **ALL_OUTPUTS,
+    )
+
+
+def test_sides_as_call_arguments(tok_uncased, left_tokenizers, corpus):
+    _, ref = left_tokenizers
+    kwargs = dict(padding="longest", truncation=True, max_length=24, **ALL_OUTPUTS)
+    ours = to_lists(tok_uncased(corpus[:20], padding_side="left", truncation_side="left", **kwargs))
+    assert ours == reference(ref, corpus[:20], **kwargs)
+
+
+def test_bad_side_is_a_clear_error(tok_uncased):
+    with pytest.raises(ValueError, match="padding_side='up' is not one of \\['right', 'left'\\]"):
+        tok_uncased("a", padding_side="up")

@@ -25,6 +25,8 @@ class Layout(NamedTuple):
     padding: Optional[str]  # None, "longest" or "max_length"
     max_length: Optional[int]
     pad_to_multiple_of: Optional[int]
+    truncate_left: bool = False  # truncation_side="left": keep the end, windows from the end
+    pad_left: bool = False  # padding_side="left"
 
 
 def _targets(la, lb, layout: Layout, pair: bool):
@@ -75,11 +77,15 @@ def _window_count(length, target, stride):
     return tf.where(target >= length, 1, tf.where(target == 0, 2, count))
 
 
-def _window(length, target, stride, index):
-    """Start and length of window ``index`` of a sequence truncated to ``target``."""
+def _window(length, target, stride, index, left):
+    """Start and length of window ``index`` of a sequence truncated to ``target``.
+
+    Truncating on the left mirrors the windows: ``tokenizers`` cuts them from the end.
+    """
     whole = (target >= length) | ((target == 0) & (index == 1))
     start = tf.where(whole, 0, index * (target - stride))
-    return start, tf.where(whole, length, tf.minimum(target, length - start))
+    size = tf.where(whole, length, tf.minimum(target, length - start))
+    return (length - start - size if left else start), size
 
 
 def _window_values(encoded: Encoded, sample, start, row, index, inside):
@@ -122,8 +128,9 @@ def assemble(
     else:
         sample = tf.range(tf.size(la))
         ia = ib = tf.zeros_like(sample)
-    sa, wa = _window(tf.gather(la, sample), tf.gather(ta, sample), stride, ia)
-    sb, wb = _window(tf.gather(lb, sample), tf.gather(tb, sample), stride, ib)
+    left = layout.truncate_left
+    sa, wa = _window(tf.gather(la, sample), tf.gather(ta, sample), stride, ia, left)
+    sb, wb = _window(tf.gather(lb, sample), tf.gather(tb, sample), stride, ib, left)
 
     # Every output token at once: row r is [CLS] A-window [SEP] (B-window [SEP]).
     length = wa + 2 + (wb + 1 if pair else 0)
@@ -155,9 +162,14 @@ def assemble(
             width = (width + m - 1) // m * m
         fill = {"input_ids": pad_id, "special_tokens_mask": 1}
         shape = tf.cast(tf.stack([tf.size(sample), width]), tf.int64)
+        if layout.pad_left:  # pad the rows reversed on the right, then reverse them back
+            flipped = tf.gather(tf.cumsum(length, exclusive=True) + length - 1, row) - pos
+            out = {k: v.with_values(tf.gather(v.values, flipped)) for k, v in out.items()}
         out = {
             k: v.to_tensor(fill.get(k, 0), shape=tf.concat([shape, [2]], 0) if k == "offset_mapping" else shape)
             for k, v in out.items()
         }
+        if layout.pad_left:
+            out = {k: tf.reverse(v, [1]) for k, v in out.items()}
     out["overflow_to_sample_mapping"] = sample
     return out

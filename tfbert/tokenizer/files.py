@@ -6,7 +6,6 @@ with ``hf_hub_download`` (which honours ``HF_HUB_OFFLINE`` and ``local_files_onl
 
 import json
 import os
-import warnings
 from typing import Any, Dict, List, Optional
 
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
@@ -17,6 +16,7 @@ OPTION_NAMES = (
     "model_max_length",
     "clean_up_tokenization_spaces",
 )
+SIDE_NAMES = ("padding_side", "truncation_side")
 # transformers writes this when a tokenizer has no length limit.
 VERY_LARGE = int(1e20)
 
@@ -101,13 +101,7 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     if "max_input_chars_per_word" in model:
         settings["max_input_chars_per_word"] = model["max_input_chars_per_word"]
     settings.update({k: config[k] for k in OPTION_NAMES if k in config})
-    for side in ("padding_side", "truncation_side"):
-        if config.get(side, "right") != "right":
-            warnings.warn(
-                f"{name_or_path!r} asks for {side}={config[side]!r}; TFBertTokenizer pads and "
-                "truncates on the right only",
-                stacklevel=3,
-            )
+    settings.update({k: config[k] for k in SIDE_NAMES if k in config})
     if settings.get("model_max_length", 0) >= VERY_LARGE:
         settings["model_max_length"] = None
     for name in SPECIAL_NAMES:
@@ -224,6 +218,7 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         "tokenize_chinese_chars": config["tokenize_chinese_chars"],
         "model_max_length": config["model_max_length"] or VERY_LARGE,
         "clean_up_tokenization_spaces": config["clean_up_tokenization_spaces"],
+        **{k: config.get(k, "right") for k in SIDE_NAMES},
         "extra_special_tokens": extra,
         "added_tokens_decoder": decoder,
         **specials,

@@ -28,7 +28,10 @@ _CALL_DEFAULTS = dict(
     return_offsets_mapping=False,
     return_overflowing_tokens=False,
     stride=0,
+    padding_side="right",
+    truncation_side="right",
 )
+_SIDES = ("right", "left")
 
 
 class _GraphCache:
@@ -73,8 +76,9 @@ class TFBertTokenizer(keras.layers.Layer):
         max_input_chars_per_word: longer words become ``unk_token``.
         model_max_length: the default ``max_length``; ``None`` for no limit.
         clean_up_tokenization_spaces: ``decode``'s default for transformers' text clean-up.
-        **kwargs: call defaults (``padding``, ``truncation``, ``max_length``, ``stride``, the
-            ``return_*`` flags; see :meth:`call`) and Keras layer arguments.
+        **kwargs: call defaults (``padding``, ``truncation``, ``max_length``, ``stride``,
+            ``padding_side``, ``truncation_side``, the ``return_*`` flags; see :meth:`call`) and
+            Keras layer arguments.
 
     Raises:
         ValueError: a special token is missing from the vocabulary, or an option is invalid.
@@ -181,6 +185,9 @@ class TFBertTokenizer(keras.layers.Layer):
                 raise ValueError(f"{name}={value!r}; expected a non-negative int or None")
         if not isinstance(args["stride"], int) or args["stride"] < 0:
             raise ValueError(f"stride={args['stride']!r}; expected a non-negative int")
+        for name in ("padding_side", "truncation_side"):
+            if args[name] not in _SIDES:
+                raise ValueError(f"{name}={args[name]!r} is not one of {list(_SIDES)}")
 
     def _layout(self, pair: bool, args) -> Layout:
         self._check_call_args(**args)
@@ -222,6 +229,8 @@ class TFBertTokenizer(keras.layers.Layer):
             padding=padding,
             max_length=max_length,
             pad_to_multiple_of=args["pad_to_multiple_of"],
+            truncate_left=args["truncation_side"] == "left",
+            pad_left=args["padding_side"] == "left",
         )
 
     @staticmethod
@@ -270,6 +279,9 @@ class TFBertTokenizer(keras.layers.Layer):
             return_overflowing_tokens: keep the truncated rest as more rows, and include
                 ``overflow_to_sample_mapping``.
             stride: overlap between overflow windows.
+            padding_side: ``"right"`` (default) or ``"left"``.
+            truncation_side: ``"right"`` (default) or ``"left"``: keep the end of a sequence
+                (overflow windows then run from the end, as ``tokenizers`` cuts them).
 
         Returns:
             A dict of int32 tensors named as transformers names them.
