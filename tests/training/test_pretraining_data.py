@@ -78,33 +78,52 @@ def test_features_for_the_model(tokenizer):
     assert np.isfinite(float(model(features).loss))
 
 
-def test_pretraining_run_on_real_text_lowers_the_mlm_loss(tokenizer):
-    """A tiny TFBertForPreTraining fit on Python's documentation, straight from raw paragraphs."""
+def test_pretraining_run_on_real_text_lowers_the_mlm_and_nsp_losses(tmp_path):
+    """A tiny TFBertForPreTraining fit from scratch on Python's documentation, raw paragraphs in.
+
+    The vocabulary is a 2,000-piece WordPiece trained here on the same text with ``tokenizers``
+    (the 30,522-way MLM softmax of a real vocabulary would make the run eight times slower). Both
+    losses are measured before and after training on fresh sentence pairs (other random draws than
+    any batch) from the training paragraphs. NSP is the slow one: a 2-layer model learns nothing
+    visible in the first ~1,000 steps, then its loss falls (0.69 -> 0.52 by step 2,000; on held-out
+    paragraphs accuracy climbs from 50% to ~60%, measured while writing this test).
+    """
     import re
 
     import keras
     from pydoc_data.topics import topics
+    from tokenizers import BertWordPieceTokenizer
 
     from tfbert.heads.losses import masked_cross_entropy
+
+    wordpiece = BertWordPieceTokenizer(lowercase=True)
+    wordpiece.train_from_iterator(list(topics.values()), vocab_size=2000, min_frequency=2, show_progress=False)
+    wordpiece.save_model(str(tmp_path))
+    tokenizer = tfbert.TFBertTokenizer(str(tmp_path / "vocab.txt"))
 
     docs = [re.sub(r"\s+", " ", p) for text in topics.values() for p in text.split("\n\n")
             if re.search(r"[.!?]\s", p)]
     keras.utils.set_random_seed(0)
-    train = (tf.data.Dataset.from_tensor_slices(docs[200:]).repeat().shuffle(5000, seed=0).batch(32)
-             .map(lambda d: pretraining_features(tokenizer, d, max_length=32)).prefetch(2))
-    held_out = pretraining_features(tokenizer, tf.constant(docs[:200]), max_length=32, seed=7)
+    train = (tf.data.Dataset.from_tensor_slices(docs).repeat().shuffle(5000, seed=0).batch(32)
+             .map(lambda d: pretraining_features(tokenizer, d, max_length=48)).prefetch(2))
+    fresh = [pretraining_features(tokenizer, tf.constant(docs[i::4]), max_length=48, seed=100 + i)
+             for i in range(4)]  # ~990 pairs
     model = tfbert.TFBertForPreTraining(tfbert.BertConfig(
         vocab_size=len(tokenizer.vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
         intermediate_size=128, max_position_embeddings=64))
 
     def losses():
-        out = model({k: v for k, v in held_out.items() if k not in ("labels", "next_sentence_label")})
-        return (float(masked_cross_entropy(held_out["labels"], out.prediction_logits)),
-                float(masked_cross_entropy(held_out["next_sentence_label"], out.seq_relationship_logits)))
+        mlm, nsp = [], []
+        for batch in fresh:
+            out = model({k: v for k, v in batch.items() if k not in ("labels", "next_sentence_label")})
+            mlm.append(float(masked_cross_entropy(batch["labels"], out.prediction_logits)))
+            nsp.append(float(masked_cross_entropy(batch["next_sentence_label"], out.seq_relationship_logits)))
+        return np.mean(mlm), np.mean(nsp)
 
     mlm_before, nsp_before = losses()
-    model.compile(optimizer=keras.optimizers.Adam(3e-3))
-    history = model.fit(train, steps_per_epoch=40, epochs=1, verbose=0).history
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(train, steps_per_epoch=500, epochs=4, verbose=0).history
     mlm_after, nsp_after = losses()
-    assert mlm_before > 10.0 and mlm_after < mlm_before - 3.0, (mlm_before, mlm_after)
-    assert np.isfinite(nsp_after) and np.isfinite(history["loss"]).all()
+    assert np.isfinite(history["loss"]).all() and history["loss"][-1] < history["loss"][0]
+    assert mlm_before > 7.0 and mlm_after < mlm_before - 2.0, (mlm_before, mlm_after)
+    assert abs(nsp_before - np.log(2)) < 0.02 and nsp_after < nsp_before - 0.06, (nsp_before, nsp_after)
