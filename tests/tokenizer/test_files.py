@@ -131,31 +131,6 @@ def test_added_tokens_matched_on_normalised_text(uncased_dir, tmp_path, corpus):
     assert TFBertTokenizer.from_pretrained(str(tmp_path / "again")).get_config()["vocab"] == tok.vocab
 
 
-def test_added_tokens_that_are_not_one_word_are_refused(uncased_dir, tmp_path):
-    from transformers import BertTokenizerFast
-
-    from tfbert import TFBertTokenizer
-
-    ref = BertTokenizerFast.from_pretrained(uncased_dir)
-    ref.add_tokens(["foo.bar"])
-    ref.save_pretrained(str(tmp_path / "punct"))
-    with pytest.raises(ValueError, match="'foo.bar' normalises to 'foo.bar', which is not one word"):
-        TFBertTokenizer.from_pretrained(str(tmp_path / "punct"))
-
-
-def test_added_tokens_that_strip_whitespace_are_refused(uncased_dir, tmp_path):
-    from tokenizers import AddedToken
-    from transformers import BertTokenizerFast
-
-    from tfbert import TFBertTokenizer
-
-    ref = BertTokenizerFast.from_pretrained(uncased_dir)
-    ref.add_special_tokens({"additional_special_tokens": [AddedToken("<x>", lstrip=True, special=True)]})
-    ref.save_pretrained(str(tmp_path / "lstrip"))
-    with pytest.raises(ValueError, match="'<x>' sets lstrip"):
-        TFBertTokenizer.from_pretrained(str(tmp_path / "lstrip"))
-
-
 def test_padding_and_truncation_sides_come_from_tokenizer_config(uncased_dir, tmp_path):
     directory = tmp_path / "left"
     _copy(uncased_dir, directory, ["vocab.txt"])

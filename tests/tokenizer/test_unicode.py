@@ -62,3 +62,58 @@ def test_random_pairs_with_overflow(tok_uncased, ref_uncased, texts, max_length,
         max_length=max_length, stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True,
         return_special_tokens_mask=True,
     )
+
+
+CONTENTS = st.one_of(
+    st.sampled_from(["new york", "foo.bar", "北京", "ab", "abc", "<t x>", "x-ray", "ww", "é", "[X]", "q_q", "Ab", "b.",
+                     "Café au lait", "ＡＢ", "İ", "a\tb", "[MASK]x"]),
+    st.text(st.characters(max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc")), min_size=1, max_size=4),
+    st.text("abXY .-_é", min_size=1, max_size=5),
+)
+ADDED_TOKEN = st.fixed_dictionaries(
+    {"content": CONTENTS, "special": st.booleans(), "normalized": st.booleans(), "lstrip": st.booleans(),
+     "rstrip": st.booleans(), "single_word": st.booleans()}
+)
+
+
+def _supported(tokens, ref):
+    """Leaves out token sets with a known difference (README): a stripping token beside a token
+    whose matched text begins or ends with whitespace (CJK contents, which BertNormalizer pads)."""
+    normalize = ref.backend_tokenizer.normalizer.normalize_str
+    seen = [normalize(t["content"]) if t["normalized"] else t["content"] for t in tokens]
+    edged = any(s != s.strip() or not s.strip() for s in seen)
+    return not (edged and any(t["lstrip"] or t["rstrip"] for t in tokens))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), vocab=st.sampled_from(["uncased", "cased"]))
+def test_random_added_tokens(request, tmp_path_factory, data, vocab):
+    """Random added tokens (any flags, special or not, raw or normalised) in random text."""
+    from tokenizers import AddedToken
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    directory = request.getfixturevalue(f"{vocab}_dir")
+    ref = BertTokenizerFast.from_pretrained(directory)
+    tokens = data.draw(st.lists(ADDED_TOKEN, min_size=1, max_size=5, unique_by=lambda t: t["content"]))
+    tokens = [t for t in tokens if t["content"].strip()]
+    if not tokens or not _supported(tokens, ref):
+        return
+    ref.add_tokens([AddedToken(**t) for t in tokens])
+    saved = str(tmp_path_factory.mktemp("random_added"))
+    ref.save_pretrained(saved)
+    tok = TFBertTokenizer.from_pretrained(saved)
+    contents = [t["content"] for t in tokens]
+    variants = st.sampled_from(contents).flatmap(
+        lambda c: st.sampled_from([c, c.upper(), c.lower(), " " + c + " ", "\t" + c, c + "\u3000", "x" + c + "_"])
+    )
+    pieces = st.one_of(PIECES, variants, st.sampled_from([" ", "  ", "\t", "\u3000", "x", "_", ".", "北"]))
+    texts = data.draw(st.lists(st.lists(pieces, max_size=8).map("".join), min_size=1, max_size=8))
+    assert_same(tok, ref, texts, padding=False, truncation=False, return_offsets_mapping=True,
+                return_special_tokens_mask=True)
+    pairs = texts[::-1]
+    assert_same_or_both_refuse(
+        tok, ref, texts, pairs, min_accepted=0, padding="longest", truncation="longest_first", max_length=12,
+        stride=2, return_overflowing_tokens=True, return_offsets_mapping=True, return_special_tokens_mask=True,
+    )

@@ -14,19 +14,19 @@ then takes one of two roads:
   that does no splitting of its own; offsets are carried through as code point indices.
 """
 
-import re
-from typing import NamedTuple, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 
+from tfbert.tokenizer.added import AddedMatcher, AddedToken
 from tfbert.tokenizer.normalization import (
     SPACE,
     char_table,
+    chinese_bounds,
     expand_rows,
     invert,
-    is_word,
     normalize_code_points,
     normalize_text,
     row_ids,
@@ -43,39 +43,34 @@ class Encoded(NamedTuple):
     ends: tf.RaggedTensor
 
 
-def special_pattern(tokens: Sequence[str]) -> str:
-    """An RE2 pattern matching any of ``tokens``, longest first (so leftmost-longest)."""
-    ordered = sorted(set(tokens), key=lambda t: (-len(t), t))
-    return "|".join(re.escape(t) for t in ordered)
-
-
 class PieceEncoder(tf.Module):
     """Turns a 1-D string tensor into ids and offsets (no special tokens added).
 
     Args:
         vocab: the WordPiece vocabulary, index = id.
         unk_token: the unknown token; must be in ``vocab``.
-        keep_whole: tokens kept whole wherever they appear in the raw text (special tokens).
-        added: tokens matched on the normalised text (``tokenizers``' added tokens with
-            ``normalized=True``); each must normalise to a single word.
+        added: the added tokens (special ones included): those with ``normalized`` false are
+            found in the raw text, the others in the normalised text, each with its
+            ``lstrip``/``rstrip``/``single_word``; each ``content`` must be in ``vocab``.
         lowercase: ``do_lower_case``.
         strip_accents: effective ``strip_accents``.
         chinese: ``tokenize_chinese_chars``.
         max_chars: ``max_input_chars_per_word``; longer words become ``unk_token``.
         suffix: the continuing-subword prefix.
+        model_vocab_size: ids from here on are added tokens only, never WordPiece pieces.
     """
 
     def __init__(
         self,
         vocab: Sequence[str],
         unk_token: str,
-        keep_whole: Sequence[str],
-        added: Sequence[str],
+        added: Sequence[AddedToken],
         lowercase: bool,
         strip_accents: bool,
         chinese: bool,
         max_chars: int = 100,
         suffix: str = "##",
+        model_vocab_size: Optional[int] = None,
     ):
         super().__init__(name="piece_encoder")
         index = {token: i for i, token in enumerate(vocab)}
@@ -84,8 +79,12 @@ class PieceEncoder(tf.Module):
         self._max_chars = max_chars
         # Eager tensors, captured by the traced graph rather than copied into it.
         self._table = tuple(tf.constant(a) for a in char_table(lowercase, strip_accents, chinese))
+        size = len(vocab) if model_vocab_size is None else model_vocab_size
+        # Past the WordPiece vocabulary, entries no word can spell (control characters never
+        # reach WordPiece: ASCII words are printable, other words normalised).
+        pieces = list(vocab[:size]) + [f"\x01{i}" for i in range(size, len(vocab))]
         common = dict(
-            vocab=list(vocab), suffix_indicator=suffix, token_out_type=tf.int32, unknown_token=unk_token
+            vocab=pieces, suffix_indicator=suffix, token_out_type=tf.int32, unknown_token=unk_token
         )
         self._ascii = tf_text.FastWordpieceTokenizer(max_bytes_per_word=max_chars, **common)
         self._words = tf_text.FastWordpieceTokenizer(
@@ -96,23 +95,18 @@ class PieceEncoder(tf.Module):
         self._tail_chars = tf.constant(
             np.where([t.startswith(suffix) for t in vocab], lengths - len(suffix), lengths).astype(np.int32)
         )
-        # Added tokens are matched after normalisation, like tokenizers' normalized trie.
-        normal = {normalize_text(t, lowercase, strip_accents, chinese): index[t] for t in added}
-        for token, content in zip(added, normal):
-            if not is_word(content):
-                raise ValueError(
-                    f"added token {token!r} normalises to {content!r}, which is not one word; "
-                    "TFBertTokenizer matches added tokens without spaces, punctuation or CJK only"
-                )
-        self._added_pattern = special_pattern(normal) if normal else None
+        # tokenizers finds the raw-text tokens first, then the normalised ones in what is left.
+        raw = [t for t in added if not t.normalized and t.content]
+        self._raw = AddedMatcher([t.content for t in raw], [index[t.content] for t in raw], raw) if raw else None
+        normal = [(normalize_text(t.content, lowercase, strip_accents, chinese), t) for t in added if t.normalized]
+        normal = [(c, t) for c, t in normal if c]
+        self._normal = self._chinese = None
+        if normal and chinese:
+            self._chinese = tf.constant(chinese_bounds())
         if normal:
-            self._added_tokens = tf.constant(list(normal))
-            self._added_ids = tf.constant(list(normal.values()), tf.int32)
-        whole = sorted({t for t in keep_whole if t})
-        self._pattern = special_pattern(whole) if whole else None
-        if whole:
-            self._special_tokens = tf.constant(whole)
-            self._special_ids = tf.constant([index[t] for t in whole], tf.int32)
+            self._normal = AddedMatcher(
+                [c for c, _ in normal], [index[t.content] for _, t in normal], [t for _, t in normal]
+            )
 
     def __call__(self, texts: tf.Tensor) -> Encoded:
         """Encodes a 1-D ``tf.string`` tensor; see :class:`Encoded`."""
@@ -121,9 +115,10 @@ class PieceEncoder(tf.Module):
         units, text_of, begin, special = self._units(texts)
         plain = special < 0
         ascii_ = plain & tf.strings.regex_full_match(units, PRINTABLE_ASCII)
-        if self._added_pattern is not None:  # units with an added token take the slow road
+        if self._normal is not None:  # units with an added token take the slow road
             lowered = tf.strings.lower(units) if self._lowercase else units
-            ascii_ &= ~tf.strings.regex_full_match(lowered, f"(?s).*(?:{self._added_pattern}).*")
+            lowered = tf.strings.regex_replace(lowered, "[\t\n\r]", " ")  # ASCII's normalisation
+            ascii_ &= ~tf.strings.regex_full_match(lowered, self._normal.anywhere)
         groups = [tf.where(ascii_)[:, 0], tf.where(plain & ~ascii_)[:, 0], tf.where(~plain)[:, 0]]
         parts = [
             self._encode_ascii(tf.gather(units, groups[0])),
@@ -155,25 +150,23 @@ class PieceEncoder(tf.Module):
         )
 
     def _units(self, texts):
-        """Cuts texts into units: special tokens, and the text between them, where that text is
-        not plain ASCII, further cut at ASCII whitespace (always a word break) so that only the
-        words that need it take the slow road.
+        """Cuts texts into units: raw-text added tokens, and the text between them, where that
+        text is not plain ASCII, further cut at ASCII whitespace (always a word break) so that
+        only the words that need it take the slow road. With normalised added tokens (which
+        can span words) the text between raw-text tokens is not cut.
 
         Returns:
             ``(units, text, begin, special)``: the unit strings in text order, the text each
             comes from, its byte offset there, and its special token id (-1 if none).
         """
-        if self._pattern is None:
-            pieces = tf.RaggedTensor.from_uniform_row_length(texts, 1)
-            piece_begin = tf.zeros_like(texts, tf.int64)
+        if self._raw is None:
+            flat, text_of = texts, tf.range(tf.size(texts))
+            piece_begin = tf.zeros_like(text_of)
             special = tf.fill(tf.shape(texts), -1)
         else:
-            pieces, piece_begin, _ = tf_text.regex_split_with_offsets(texts, self._pattern, self._pattern)
-            piece_begin = piece_begin.flat_values
-            matches = tf.equal(pieces.flat_values[:, tf.newaxis], self._special_tokens[tf.newaxis])
-            special = tf.reduce_max(tf.where(matches, self._special_ids, -1), axis=1)
-        flat = pieces.flat_values
-        text_of = row_ids(pieces)
+            flat, piece_begin, text_of, special = self._raw.find(texts)
+        if self._normal is not None:
+            return flat, text_of, piece_begin, special
         mixed = (special < 0) & ~tf.strings.regex_full_match(flat, PRINTABLE_ASCII)
         whole, cut = tf.where(~mixed)[:, 0], tf.where(mixed)[:, 0]
         chunks, chunk_begin, _ = tf_text.regex_split_with_offsets(tf.gather(flat, cut), "[ \t\n\r]+")
@@ -189,9 +182,9 @@ class PieceEncoder(tf.Module):
         return (
             stitch(tf.gather(flat, whole), chunks.values),
             stitch(tf.gather(text_of, whole), tf.gather(text_of, chunk_piece)),
-            tf.cast(
-                stitch(tf.gather(piece_begin, whole), tf.gather(piece_begin, chunk_piece) + chunk_begin.values),
-                tf.int32,
+            stitch(
+                tf.gather(piece_begin, whole),
+                tf.gather(piece_begin, chunk_piece) + tf.cast(chunk_begin.values, tf.int32),
             ),
             stitch(tf.gather(special, whole), -tf.ones_like(chunk_unit)),
         )
@@ -208,27 +201,66 @@ class PieceEncoder(tf.Module):
         chars = tf.strings.length(texts, unit="UTF8_CHAR")
         return ids, tf.zeros_like(ids), chars, tf.ones_like(ids), chars
 
-    def _split_added(self, word_first, word_text):
-        """Cuts words at the added tokens in them (leftmost-longest); each cut is a word."""
-        subs, _, _ = tf_text.regex_split_with_offsets(word_text, self._added_pattern, self._added_pattern)
-        text = subs.values
-        chars = tf.strings.length(text, unit="UTF8_CHAR")
-        of_word = row_ids(subs)
-        before = tf.cumsum(chars, exclusive=True)
-        first_sub = tf.cast(subs.row_starts(), tf.int32)
-        within = before - tf.gather(tf.gather(tf.concat([before, [0]], 0), first_sub), of_word)
-        matches = tf.equal(text[:, tf.newaxis], self._added_tokens[tf.newaxis])
-        added_id = tf.reduce_max(tf.where(matches, self._added_ids, -1), axis=1)
-        return tf.gather(word_first, of_word) + within, chars, text, added_id
+    def _pad_chinese(self, normalized, isolated, source, code_points):
+        """Writes out the spaces BertNormalizer puts around CJK ideographs (the table only marks
+        them isolated), so that added tokens are looked for in the text ``tokenizers`` searches;
+        the spaces come from the ideograph, as in ``tokenizers``' alignments."""
+        original = tf.gather(code_points, source)
+        padded = tf.math.floormod(tf.searchsorted(self._chinese, original, side="right"), 2) == 1
+        at, position = expand_rows(tf.where(padded, 3, 1))
+        space = tf.gather(padded, at) & (position != 1)
+        return tf.where(space, SPACE, tf.gather(normalized, at)), tf.gather(isolated, at) & ~space, tf.gather(source, at)
+
+    def _find_normalized(self, normalized, unit, units):
+        """The normalised added tokens in each unit's normalised text.
+
+        Args:
+            normalized: the normalised code points of all units, in order.
+            unit: the unit each comes from.
+            units: the number of units.
+
+        Returns:
+            For each normalised character, the token id of the match it is part of (-1 if none)
+            and which match that is (-1 if none).
+        """
+        text = tf.strings.unicode_encode(
+            tf.RaggedTensor.from_value_rowids(normalized, unit, nrows=units, validate=False), "UTF-8"
+        )
+        found = self._normal.find(text)
+        at = tf.where(found.token >= 0)[:, 0]
+        # Byte offsets in the texts to character positions in `normalized`.
+        nbytes = 1 + tf.add_n([tf.cast(normalized >= b, tf.int32) for b in (0x80, 0x800, 0x10000)])
+        char_byte = tf.cumsum(nbytes, exclusive=True)
+        unit_byte = tf.cumsum(tf.math.unsorted_segment_sum(nbytes, unit, units), exclusive=True)
+        start = tf.gather(tf.gather(unit_byte, found.owner) + found.begin, at)
+        end = start + tf.gather(tf.strings.length(found.pieces), at)
+        first, stop = tf.searchsorted(char_byte, start), tf.searchsorted(char_byte, end)
+        label = tf.range(1, tf.size(at) + 1)
+        marks = tf.math.unsorted_segment_sum(
+            tf.concat([label, -label], 0), tf.concat([first, stop], 0), tf.size(normalized) + 1
+        )
+        match = tf.cumsum(marks)[:-1] - 1
+        tokens = tf.concat([tf.gather(found.token, at), [-1]], 0)  # and -1 outside matches
+        token = tf.gather(tokens, tf.where(match >= 0, match, tf.size(at, tf.int32)))
+        return token, match
 
     def _encode_other(self, texts):
         chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
         char_piece = row_ids(chars)
         normalized, isolated, source = normalize_code_points(chars.values, self._table)
-        # Words: maximal runs of non-spaces inside one piece, isolated characters on their own.
+        if self._chinese is not None:
+            normalized, isolated, source = self._pad_chinese(normalized, isolated, source, chars.values)
+        # Words: maximal runs of non-spaces inside one piece, isolated characters on their own;
+        # an added token found in the normalised text is one word, spaces and all.
         keep = normalized != SPACE
         piece = tf.gather(char_piece, source)
         after_break = ~keep[:-1] | isolated[:-1] | isolated[1:] | (piece[1:] != piece[:-1])
+        added_id = tf.fill(tf.shape(normalized), -1)
+        if self._normal is not None:
+            added_id, match = self._find_normalized(normalized, piece, tf.size(texts))
+            keep |= match >= 0
+            either = (match[1:] >= 0) | (match[:-1] >= 0)
+            after_break = tf.where(either, match[1:] != match[:-1], after_break)
         breaks = tf.concat([[True], after_break], 0)
         kept = tf.where(keep)[:, 0]
         word_starts = tf.cast(tf.gather(breaks, kept), tf.int32)
@@ -238,9 +270,7 @@ class PieceEncoder(tf.Module):
         word_first = tf.cast(words.row_starts(), tf.int32)
         word_chars = tf.cast(words.row_lengths(), tf.int32)
         word_text = tf.strings.unicode_encode(words, "UTF-8")
-        whole_id = tf.fill(tf.shape(word_text), -1)
-        if self._added_pattern is not None:
-            word_first, word_chars, word_text, whole_id = self._split_added(word_first, word_text)
+        whole_id = tf.gather(tf.gather(added_id, kept), word_first)
         pieces = self._words.tokenize(word_text)
         # Words longer than max_chars are one [UNK], as in tokenizers' WordPiece; added tokens one id.
         whole_id = tf.where((whole_id < 0) & (word_chars > self._max_chars), self._unk, whole_id)

@@ -6,7 +6,7 @@ with ``hf_hub_download`` (which honours ``HF_HUB_OFFLINE`` and ``local_files_onl
 
 import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 OPTION_NAMES = (
@@ -61,6 +61,21 @@ def _vocab_from_tokenizer_json(spec: Dict[str, Any]) -> List[str]:
     return vocab
 
 
+def added_token_item(token: Dict[str, Any], special: bool) -> Union[str, Dict[str, Any]]:
+    """An ``added_tokens`` entry as a ``TFBertTokenizer`` list item: its text when its fields
+    are the defaults for a (non-)special token, else a dict of the fields that differ."""
+    defaults = dict(normalized=not special, lstrip=False, rstrip=False, single_word=False)
+    differ = {k: bool(token.get(k, v)) for k, v in defaults.items() if bool(token.get(k, v)) != v}
+    return {"content": token["content"], **differ} if differ else token["content"]
+
+
+def token_fields(item: Union[str, Dict[str, Any]], special: bool) -> Dict[str, Any]:
+    """A ``TFBertTokenizer`` list item as ``tokenizers``' full ``AddedToken`` fields."""
+    item = {"content": item} if isinstance(item, str) else item
+    defaults = dict(single_word=False, lstrip=False, rstrip=False, normalized=not special)
+    return {"content": item["content"], **{k: bool(item.get(k, v)) for k, v in defaults.items()}, "special": special}
+
+
 def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     """Reads a tokenizer folder or hub repository into :class:`TFBertTokenizer` arguments.
 
@@ -71,14 +86,14 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
 
     Returns:
         Keyword arguments for ``TFBertTokenizer``: ``vocab`` (the id-ordered token list, with
-        added tokens placed at their ids), the special tokens, ``extra_special_tokens``,
-        ``added_tokens`` (matched on normalised text) and the normaliser options found.
+        added tokens placed at their ids), ``model_vocab_size`` (how many of them are the
+        WordPiece vocabulary), the special tokens, ``extra_special_tokens``,
+        ``added_tokens`` (each its text, or a dict of the ``AddedToken`` fields that are not
+        the defaults) and the normaliser options found.
 
     Raises:
         FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there.
-        ValueError: ``tokenizer.json`` is not a WordPiece tokenizer, or declares added tokens
-            that are not special yet matched on the raw text, or with ``lstrip``/``rstrip``/
-            ``single_word`` (not supported).
+        ValueError: ``tokenizer.json`` is not a WordPiece tokenizer.
     """
     fetch = lambda filename: _fetch(name_or_path, filename, **hub_kwargs)
     config = _read_json(fetch("tokenizer_config.json"))
@@ -88,6 +103,7 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     if vocab_path is None and json_path is None:
         raise FileNotFoundError(f"{name_or_path!r} has neither vocab.txt nor tokenizer.json")
     vocab = read_vocab_txt(vocab_path) if vocab_path else _vocab_from_tokenizer_json(spec)
+    model_vocab_size = len(vocab)  # the WordPiece vocabulary; added tokens may come after it
 
     settings: Dict[str, Any] = {}
     normalizer = spec.get("normalizer") or {}
@@ -117,36 +133,35 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
         for source in (config, special_map)
         for t in (source.get(key) or [])
     ]
-    normalized = []
+    listed = []
     for i, token in sorted(added.items()):
-        special = token.get("special", False)
-        if not special and not token.get("normalized", True):
-            raise ValueError(
-                f"added token {token['content']!r} is not special but matched on the raw text; "
-                "TFBertTokenizer supports special tokens (raw text) and added tokens with normalized=true"
-            )
-        flags = [f for f in ("lstrip", "rstrip", "single_word") if token.get(f)]
-        if flags:
-            raise ValueError(
-                f"added token {token['content']!r} sets {', '.join(flags)}; TFBertTokenizer supports "
-                "added tokens with lstrip, rstrip and single_word all false"
-            )
+        special = bool(token.get("special", False))
         if i >= len(vocab):
             vocab += [""] * (i + 1 - len(vocab))
         vocab[i] = token["content"]
-        (extra if special else normalized).append(token["content"])
-    settings["added_tokens"] = normalized
+        listed.append((special, added_token_item(token, special)))
     named = {settings.get(n) for n in SPECIAL_NAMES}
-    settings["extra_special_tokens"] = list(dict.fromkeys(t for t in extra if t not in named))
+    # Named special tokens with their default fields need no entry; others keep theirs.
+    listed = [(s, t) for s, t in listed if not (isinstance(t, str) and t in named)]
+    settings["added_tokens"] = [t for s, t in listed if not s]
+    extra += [t for s, t in listed if s]
+    contents = [t if isinstance(t, str) else t["content"] for t in extra]
+    # One entry a token, at its first place, the most detailed form winning.
+    last = {c: t for c, t in sorted(zip(contents, extra), key=lambda ct: isinstance(ct[1], dict))}
+    settings["extra_special_tokens"] = [
+        last[c] for c in dict.fromkeys(contents) if not (isinstance(last[c], str) and c in named)
+    ]
     settings["vocab"] = vocab
+    settings["model_vocab_size"] = model_vocab_size
     return settings
 
 
 def _tokenizer_json(config: Dict[str, Any], added: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
     """The ``tokenizers`` serialisation of the same tokenizer (BertTokenizerFast's pipeline)."""
     vocab = {}
-    for i, token in enumerate(config["vocab"]):
+    for i, token in enumerate(config["vocab"][: config["model_vocab_size"]]):
         vocab.setdefault(token, i)
+    index = {**vocab, **{t["content"]: int(i) for i, t in added.items()}}
     cls, sep = config["cls_token"], config["sep_token"]
     piece = lambda kind, name, type_id: {kind: {"id": name, "type_id": type_id}}
     return {
@@ -172,7 +187,7 @@ def _tokenizer_json(config: Dict[str, Any], added: Dict[str, Dict[str, Any]]) ->
                 piece("Sequence", "B", 1),
                 piece("SpecialToken", sep, 1),
             ],
-            "special_tokens": {t: {"id": t, "ids": [vocab[t]], "tokens": [t]} for t in (cls, sep)},
+            "special_tokens": {t: {"id": t, "ids": [index[t]], "tokens": [t]} for t in (cls, sep)},
         },
         "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
         "model": {
@@ -200,17 +215,18 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
     names = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json")
     paths = [os.path.join(directory, n) for n in names]
     with open(paths[0], "w", encoding="utf-8") as f:
-        f.writelines(token + "\n" for token in config["vocab"])
+        f.writelines(token + "\n" for token in config["vocab"][: config["model_vocab_size"]])
     specials = {name: config[name] for name in SPECIAL_NAMES}
     extra = list(config.get("extra_special_tokens") or [])
     index = {token: i for i, token in enumerate(config["vocab"])}
-    flags = dict(lstrip=False, rstrip=False, single_word=False)
-    decoder = {
-        str(index[t]): dict(content=t, normalized=not special, special=special, **flags)
-        for special, tokens in ((True, list(specials.values()) + extra), (False, config.get("added_tokens") or []))
-        for t in tokens
-        if t in index
-    }
+    decoder = {}
+    for special, items in ((True, list(specials.values()) + extra), (False, config.get("added_tokens") or [])):
+        for item in items:
+            fields = token_fields(item, special)
+            if fields["content"] in index:
+                decoder[str(index[fields["content"]])] = fields
+    extra = list(dict.fromkeys(t if isinstance(t, str) else t["content"] for t in extra))
+    extra = [t for t in extra if t not in specials.values()]
     tokenizer_config = {
         "tokenizer_class": "BertTokenizer",
         "do_lower_case": config["do_lower_case"],

@@ -1,12 +1,13 @@
 """``TFBertTokenizer``: the Keras layer users call."""
 
 import warnings
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import keras
 import tensorflow as tf
 
 from tfbert.tokenizer import files
+from tfbert.tokenizer.added import AddedToken
 from tfbert.tokenizer.assembly import Layout, assemble
 from tfbert.tokenizer.decoding import decode_ids
 from tfbert.tokenizer.encoding import Encoded, PieceEncoder
@@ -41,6 +42,20 @@ class _GraphCache:
         self.by_key: Dict[tuple, tf.types.experimental.GenericFunction] = {}
 
 
+def _added_token(item: Union[str, Dict[str, Any]], special: bool, name: str) -> AddedToken:
+    """An ``extra_special_tokens`` / ``added_tokens`` item as an :class:`AddedToken`."""
+    defaults = AddedToken(content="", special=special, normalized=not special)
+    if isinstance(item, str):
+        return defaults._replace(content=item)
+    if not isinstance(item, dict) or not isinstance(item.get("content"), str):
+        raise ValueError(f"{name} item {item!r} is not a string or a dict with a 'content' string")
+    allowed = ("content", "normalized", "lstrip", "rstrip", "single_word")
+    unknown = sorted(set(item) - set(allowed) - {"special"})
+    if unknown:
+        raise ValueError(f"{name} item {item!r} has unknown fields {unknown}; expected some of {list(allowed)}")
+    return defaults._replace(**{k: (item[k] if k == "content" else bool(item[k])) for k in allowed if k in item})
+
+
 def _choice(table, name, value):
     try:
         return table[value]
@@ -66,14 +81,20 @@ class TFBertTokenizer(keras.layers.Layer):
         pad_token: padding token.
         cls_token: first token.
         mask_token: masked-LM token.
-        extra_special_tokens: more tokens kept whole wherever they appear in the raw text
-            (BertTokenizerFast's added special tokens); each must be in ``vocab``.
+        extra_special_tokens: more special tokens kept whole wherever they appear in the raw
+            text (BertTokenizerFast's added special tokens); each must be in ``vocab``. An item
+            is the token's text, or a dict of ``tokenizers``' ``AddedToken`` fields
+            (``content`` and any of ``normalized``, ``lstrip``, ``rstrip``, ``single_word``); a
+            dict for one of the named special tokens sets that token's fields.
         added_tokens: tokens matched on the normalised text wherever they appear, even inside
-            words (transformers' ``add_tokens``); each must be in ``vocab`` and normalise to
-            one word (no spaces, punctuation or CJK).
+            words, several words long or not (transformers' ``add_tokens``); each must be in
+            ``vocab``. Items as for ``extra_special_tokens`` (``normalized=False`` matches the
+            raw text).
         never_split: accepted for compatibility and, as in BertTokenizerFast, ignored (a
             warning says so); use ``extra_special_tokens``.
         max_input_chars_per_word: longer words become ``unk_token``.
+        model_vocab_size: how many of ``vocab`` are WordPiece pieces; the ids after them are
+            added tokens only (as ``tokenizers`` keeps them apart). ``None``: all of them.
         model_max_length: the default ``max_length``; ``None`` for no limit.
         clean_up_tokenization_spaces: ``decode``'s default for transformers' text clean-up.
         **kwargs: call defaults (``padding``, ``truncation``, ``max_length``, ``stride``,
@@ -106,10 +127,11 @@ class TFBertTokenizer(keras.layers.Layer):
         pad_token: str = "[PAD]",
         cls_token: str = "[CLS]",
         mask_token: str = "[MASK]",
-        extra_special_tokens: Sequence[str] = (),
-        added_tokens: Sequence[str] = (),
+        extra_special_tokens: Sequence[Union[str, Dict[str, Any]]] = (),
+        added_tokens: Sequence[Union[str, Dict[str, Any]]] = (),
         never_split: Optional[Sequence[str]] = None,
         max_input_chars_per_word: int = 100,
+        model_vocab_size: Optional[int] = None,
         model_max_length: Optional[int] = 512,
         clean_up_tokenization_spaces: bool = False,
         **kwargs,
@@ -128,16 +150,29 @@ class TFBertTokenizer(keras.layers.Layer):
         self.special_tokens = dict(
             unk_token=unk_token, sep_token=sep_token, pad_token=pad_token, cls_token=cls_token, mask_token=mask_token
         )
-        self.extra_special_tokens = [t for t in extra_special_tokens if t not in self.special_tokens.values()]
+        named = set(self.special_tokens.values())
+        self.extra_special_tokens = [t for t in extra_special_tokens if not (isinstance(t, str) and t in named)]
         index = {t: i for i, t in enumerate(self.vocab)}
         required = [("unk_token", unk_token), ("sep_token", sep_token), ("cls_token", cls_token)]
-        optional = [(n, t) for n, t in self.special_tokens.items() if (n, t) not in required]
         self.added_tokens = list(added_tokens)
-        listed = [("extra_special_tokens", t) for t in self.extra_special_tokens]
-        listed += [("added_tokens", t) for t in self.added_tokens]
-        for name, token in required + listed:
+        for name, token in required:
             if token not in index:
                 raise ValueError(f"{name} {token!r} is not in the vocabulary ({len(self.vocab)} tokens)")
+        # Every token matched in the text, as tokenizers' AddedVocabulary holds them.
+        listed = [(True, t) for t in self.special_tokens.values() if t in index]
+        listed += [(True, t) for t in self.extra_special_tokens] + [(False, t) for t in self.added_tokens]
+        found: Dict[str, AddedToken] = {}
+        for special, item in listed:
+            token = _added_token(item, special, "extra_special_tokens" if special else "added_tokens")
+            if token.content not in index:
+                name = "extra_special_tokens" if special else "added_tokens"
+                raise ValueError(f"{name} {token.content!r} is not in the vocabulary ({len(self.vocab)} tokens)")
+            found[token.content] = token._replace(special=found.get(token.content, token).special or special)
+        self._added = list(found.values())
+        size = len(self.vocab) if model_vocab_size is None else int(model_vocab_size)
+        if not 0 < size <= len(self.vocab):
+            raise ValueError(f"model_vocab_size={model_vocab_size!r}; expected 1 to the vocabulary's {len(self.vocab)}")
+        self.model_vocab_size = size
         self.options = dict(
             do_lower_case=bool(do_lower_case),
             strip_accents=strip_accents,
@@ -148,22 +183,23 @@ class TFBertTokenizer(keras.layers.Layer):
         )
         self.call_defaults = defaults
         self._check_call_args(**defaults)
-        whole = [t for _, t in required + optional if t in index] + self.extra_special_tokens
         self._ids = {name: index.get(token, -1) for name, token in self.special_tokens.items()}
-        self._special_ids = tf.constant(sorted({index[t] for t in whole}), tf.int32)
-        # tokenizers decodes an added token to its normalised content.
+        # tokenizers decodes a token matched on normalised text to its normalised content.
         effective_strip = do_lower_case if strip_accents is None else bool(strip_accents)
+        normal = (self.options["do_lower_case"], effective_strip, self.options["tokenize_chinese_chars"])
         shown = list(self.vocab)
-        for token in self.added_tokens:
-            shown[index[token]] = normalize_text(
-                token, self.options["do_lower_case"], effective_strip, self.options["tokenize_chinese_chars"]
-            )
+        for token in self._added:
+            if token.normalized:
+                shown[index[token.content]] = normalize_text(token.content, *normal)
+        # ... and skips a special token only where that is its content.
+        skipped = {index[t.content] for t in self._added if t.special and shown[index[t.content]] == t.content}
+        self._special_ids = tf.constant(sorted(skipped), tf.int32)
         self._vocab_tensor = tf.constant(shown)
         self._encoder = PieceEncoder(
             self.vocab,
             unk_token,
-            whole,
-            self.added_tokens,
+            self._added,
+            model_vocab_size=size,
             lowercase=self.options["do_lower_case"],
             strip_accents=effective_strip,
             chinese=self.options["tokenize_chinese_chars"],
@@ -390,6 +426,7 @@ class TFBertTokenizer(keras.layers.Layer):
             **self.special_tokens,
             extra_special_tokens=list(self.extra_special_tokens),
             added_tokens=list(self.added_tokens),
+            model_vocab_size=self.model_vocab_size,
             **self.options,
             **self.call_defaults,
         )

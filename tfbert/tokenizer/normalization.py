@@ -80,10 +80,16 @@ def normalize_text(text: str, lowercase: bool, strip_accents: bool, chinese: boo
     )
 
 
-def is_word(text: str) -> bool:
-    """Whether normalised ``text`` is one BertPreTokenizer word (no space, punctuation or CJK)."""
-    punctuation = frozenset(_measured()["punctuation"])
-    return bool(text) and not any(ch == " " or ord(ch) in punctuation for ch in text)
+def chinese_bounds() -> np.ndarray:
+    """The code points BertNormalizer pads with spaces (``tokenize_chinese_chars``) as sorted
+    range bounds: ``c`` is one iff an odd number of bounds are ``<= c``."""
+    bounds = []
+    for c in sorted(_measured()["chinese"]):
+        if bounds and bounds[-1] == c:
+            bounds[-1] = c + 1
+        else:
+            bounds += [c, c + 1]
+    return np.asarray(bounds, np.int32)
 
 
 def expand_rows(lengths: tf.Tensor):
