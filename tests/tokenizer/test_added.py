@@ -88,6 +88,8 @@ def test_added_tokens_in_every_route(added):
     tok, ref = added
     for text in TEXTS:
         assert_same(tok, ref, [text], padding=False, truncation=False, **ALL_OUTPUTS)
+    assert_same(tok, ref, ["", ""], padding=False, truncation=False, **ALL_OUTPUTS)
+    assert tok([], padding=False, return_offsets_mapping=True)["offset_mapping"].shape[0] == 0
 
 
 @pytest.mark.parametrize("truncation", [True, "only_first", "only_second"])
@@ -186,3 +188,40 @@ def test_bad_added_tokens_are_clear_errors(kwargs, match):
 
     with pytest.raises(ValueError, match=match):
         TFBertTokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "ab"], **kwargs)
+
+
+def test_added_tokens_json_and_vocab_txt(uncased_dir, tmp_path):
+    """The older layout: vocab.txt, added_tokens.json (content -> id) and special tokens by name."""
+    import shutil
+
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    shutil.copy(f"{uncased_dir}/vocab.txt", tmp_path / "vocab.txt")
+    (tmp_path / "added_tokens.json").write_text(json.dumps({"New York": 30522, "foo.bar": 30523, "<ent>": 30524}))
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"additional_special_tokens": ["<ent>"]}))
+    tok, ref = TFBertTokenizer.from_pretrained(str(tmp_path)), BertTokenizerFast.from_pretrained(str(tmp_path))
+    assert ref.added_tokens_decoder[30522].content == "New York"
+    texts = ["I love NEW YORK, foo.bar<ent>x <ent> new york."] + TEXTS
+    assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)
+    rows = ref(texts)["input_ids"]
+    ours = [t.decode() for t in tok.batch_decode(rows, skip_special_tokens=True).numpy().tolist()]
+    assert ours == ref.batch_decode(rows, skip_special_tokens=True)
+
+
+def test_stripping_beside_dropped_single_word_matches(uncased_dir, tmp_path):
+    """A match single_word drops stays text, whitespace and all, for the next match to strip."""
+    from tokenizers import AddedToken
+    from transformers import BertTokenizerFast
+
+    from tfbert import TFBertTokenizer
+
+    ref = BertTokenizerFast.from_pretrained(uncased_dir)
+    ref.add_tokens([AddedToken("new york", lstrip=True, rstrip=True, single_word=True, special=True),
+                    AddedToken("北", single_word=True), AddedToken("yy", lstrip=True), AddedToken("[r]", normalized=False,
+                    rstrip=True, single_word=True), AddedToken("[l]", normalized=False, lstrip=True)])
+    ref.save_pretrained(str(tmp_path / "saved"))
+    tok = TFBertTokenizer.from_pretrained(str(tmp_path / "saved"))
+    texts = ["¦rnew york\tnew york, x", "x北  yy", "a 北 yy 北yy", "x[r]  [l] [r]\t[l]", "[r]  [r][l]", "new york  new york"]
+    assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)

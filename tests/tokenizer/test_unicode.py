@@ -117,3 +117,10 @@ def test_random_added_tokens(request, tmp_path_factory, data, vocab):
         tok, ref, texts, pairs, min_accepted=0, padding="longest", truncation="longest_first", max_length=12,
         stride=2, return_overflowing_tokens=True, return_offsets_mapping=True, return_special_tokens_mask=True,
     )
+
+
+@pytest.mark.slow
+def test_shipped_match_classes_are_what_tokenizers_does():
+    from tfbert.tokenizer import _match_data, _match_gen
+
+    assert _match_gen.measure() == {"word": list(_match_data.WORD), "space": list(_match_data.SPACE)}

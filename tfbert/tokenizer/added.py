@@ -10,9 +10,9 @@ Aho-Corasick automaton), and for each match found:
   it, not into the previous match; the token's offsets then cover that whitespace.
 
 Here one RE2 alternation does the search: the contents sorted longest first, so at the leftmost
-position the longest one wins, with ``\\s*`` before / after the contents of stripping tokens
-(greedy, so it takes the same whitespace). ``single_word`` is then checked on the neighbouring
-pieces, and dropped matches are joined back to the text around them.
+position the longest one wins. ``single_word`` is then checked on the neighbouring pieces,
+dropped matches are joined back to the text around them, and the stripping tokens take the
+whitespace from the text beside them.
 """
 
 import functools
@@ -58,6 +58,16 @@ def space_class() -> str:
     return _char_class(_match_data.SPACE)
 
 
+def _before(values, edge):
+    """Each element's predecessor (``edge`` for the first), empty inputs included."""
+    return tf.concat([[edge], values], 0)[:-1]
+
+
+def _after(values, edge):
+    """Each element's successor (``edge`` for the last)."""
+    return tf.concat([values, [edge]], 0)[1:]
+
+
 class Found(NamedTuple):
     """Strings cut at the added tokens in them, flat, in string order.
 
@@ -79,78 +89,85 @@ class AddedMatcher:
         contents: the text each token matches.
         ids: their ids.
         tokens: their :class:`AddedToken` flags (``lstrip``, ``rstrip``, ``single_word``).
+
+    Example:
+        >>> import tensorflow as tf
+        >>> flags = [AddedToken("new york", lstrip=True), AddedToken("ww", single_word=True)]
+        >>> found = AddedMatcher(["new york", "ww"], [7, 8], flags).find(tf.constant(["to  new york", "www ww"]))
+        >>> [p.decode() for p in found.pieces.numpy()], found.token.numpy().tolist()
+        (['to', '  new york', 'www ', 'ww'], [-1, 7, -1, 8])
     """
 
     def __init__(self, contents: Sequence[str], ids: Sequence[int], tokens: Sequence[AddedToken]):
         order = sorted(range(len(contents)), key=lambda i: (-len(contents[i]), contents[i]))
         self._contents = [contents[i] for i in order]
         self._ids = tf.constant([ids[i] for i in order], tf.int32)
-        self._flags = [tokens[i] for i in order]
-        space = space_class()
-        self._alternatives = [
-            (space + "*" if t.lstrip else "") + literal(c) + (space + "*" if t.rstrip else "")
-            for c, t in zip(self._contents, self._flags)
-        ]
-        self.pattern = "|".join(self._alternatives)
+        flags = [tokens[i] for i in order]
+        # Per token, then a last entry for "text".
+        self._lstrip = tf.constant([t.lstrip for t in flags] + [False])
+        self._rstrip = tf.constant([t.rstrip for t in flags] + [False])
+        self._single = tf.constant([t.single_word for t in flags] + [False])
+        self.pattern = "|".join(literal(c) for c in self._contents)
         #: Matches strings that hold a token's contents somewhere.
-        self.anywhere = "(?s).*(?:" + "|".join(literal(c) for c in self._contents) + ").*"
-        self._stripping = any(t.lstrip or t.rstrip for t in self._flags)
-        self._single_word = any(t.single_word for t in self._flags)
+        self.anywhere = "(?s).*(?:" + self.pattern + ").*"
+        self._stripping = any(t.lstrip or t.rstrip for t in flags)
+        self._single_word = any(t.single_word for t in flags)
 
     def find(self, strings: tf.Tensor) -> Found:
         """Cuts a 1-D string tensor at its added tokens; see :class:`Found`."""
         pieces, begin, _ = tf_text.regex_split_with_offsets(strings, self.pattern, self.pattern)
         owner = row_ids(pieces)
         pieces, begin = pieces.flat_values, tf.cast(begin.flat_values, tf.int32)
-        which = self._identify(pieces)
+        matches = tf.equal(pieces[:, tf.newaxis], tf.constant(self._contents)[tf.newaxis])
+        which = tf.where(tf.reduce_any(matches, 1), tf.cast(tf.argmax(tf.cast(matches, tf.int32), 1), tf.int32), -1)
         if self._single_word:
             which = self._drop_joined_words(pieces, owner, which)
-            # Join each dropped match with the text around it.
+        if self._single_word or self._stripping:
+            # One text piece for each run of text and dropped matches.
             kept = which >= 0
-            first = tf.concat([[True], owner[1:] != owner[:-1]], 0)
-            starts = first | kept | tf.concat([[False], kept[:-1]], 0)
+            starts = (owner != _before(owner, -1)) | kept | _before(kept, False)
             group = tf.cumsum(tf.cast(starts, tf.int32)) - 1
-            count = tf.reduce_sum(tf.cast(starts, tf.int32))
-            pieces = tf.strings.unsorted_segment_join(pieces, group, count)
+            pieces = tf.strings.unsorted_segment_join(pieces, group, tf.reduce_sum(tf.cast(starts, tf.int32)))
             at = tf.cast(tf.where(starts)[:, 0], tf.int32)
             begin, owner, which = tf.gather(begin, at), tf.gather(owner, at), tf.gather(which, at)
+        if self._stripping:
+            pieces, begin, owner, which = self._strip(pieces, begin, owner, which)
         token = tf.where(which >= 0, tf.gather(self._ids, tf.maximum(which, 0)), -1)
         return Found(pieces, begin, owner, token)
 
-    def _identify(self, pieces):
-        """Which token (index in the sorted order) each piece is, or -1 for text."""
-        if self._stripping:
-            hits = [tf.strings.regex_full_match(pieces, a) for a in self._alternatives]
-            hits = tf.stack(hits, 1) if hits else tf.zeros([tf.size(pieces), 0], tf.bool)
-        else:
-            hits = tf.equal(pieces[:, tf.newaxis], tf.constant(self._contents)[tf.newaxis])
-        hits = tf.concat([hits, tf.ones_like(hits[:, :1])], 1)  # a last column: "text"
-        which = tf.cast(tf.argmax(tf.cast(hits, tf.int32), 1), tf.int32)
-        return tf.where(which == len(self._contents), -1, which)
-
     def _drop_joined_words(self, pieces, owner, which):
         """Drops ``single_word`` matches with a word character just before or after them."""
-        word = word_class()
-        is_word = lambda chars: tf.strings.regex_full_match(chars, word)
+        is_word = lambda chars: tf.strings.regex_full_match(chars, word_class())
         ends_word = is_word(tf.strings.substr(pieces, -1, 1, unit="UTF8_CHAR"))
         starts_word = is_word(tf.strings.substr(pieces, 0, 1, unit="UTF8_CHAR"))
-        same_before = tf.concat([[False], owner[1:] == owner[:-1]], 0)
-        same_after = tf.concat([owner[1:] == owner[:-1], [False]], 0)
-        before = same_before & tf.concat([[False], ends_word[:-1]], 0)
-        after = same_after & tf.concat([starts_word[1:], [False]], 0)
-        index = tf.maximum(which, 0)
-        if self._stripping:
-            # Whitespace a match took in front of (behind) its contents is the character
-            # before (after) them, and that is no word character.
-            lead = lambda p: tf.strings.length(p) - tf.strings.length(
-                tf.strings.regex_replace(p, "^" + space_class() + "+", "")
-            )
-            trail = lambda p: tf.strings.length(p) - tf.strings.length(
-                tf.strings.regex_replace(p, space_class() + "+$", "")
-            )
-            contents = tf.gather(tf.constant(self._contents), index)
-            before &= lead(pieces) <= lead(contents)
-            after &= trail(pieces) <= trail(contents)
-        single = tf.gather(tf.constant([t.single_word for t in self._flags] + [False]), index)
-        drop = (which >= 0) & single & (before | after)
-        return tf.where(drop, -1, which)
+        before = (owner == _before(owner, -1)) & _before(ends_word, False)
+        after = (owner == _after(owner, -1)) & _after(starts_word, False)
+        single = tf.gather(self._single, tf.where(which >= 0, which, tf.size(self._single) - 1))
+        return tf.where(single & (before | after), -1, which)
+
+    def _strip(self, pieces, begin, owner, which):
+        """Moves whitespace from text pieces into the ``lstrip``/``rstrip`` matches beside them.
+
+        A match with ``rstrip`` takes the whitespace the text after it starts with; one with
+        ``lstrip`` the whitespace the text before it ends with, less what a match before
+        that text took already. Text pieces left empty are dropped.
+        """
+        index = tf.where(which >= 0, which, tf.size(self._lstrip) - 1)
+        is_text = which < 0
+        same_before, same_after = owner == _before(owner, -1), owner == _after(owner, -1)
+        takes_after = same_after & _after(tf.gather(self._lstrip, index), False) & is_text
+        takes_before = same_before & _before(tf.gather(self._rstrip, index), False) & is_text
+        size = tf.strings.length(pieces)
+        space = space_class()
+        lead = size - tf.strings.length(tf.strings.regex_replace(pieces, "^" + space + "+", ""))
+        trail = size - tf.strings.length(tf.strings.regex_replace(pieces, space + "+$", ""))
+        head = tf.where(takes_before, lead, 0)  # bytes of each text piece going to the match before
+        tail = tf.where(takes_after, tf.minimum(trail, size - head), 0)  # ... and to the match after
+        given_back = lambda values, edge, same: tf.where(same, values, edge)
+        prefix = given_back(_before(tf.strings.substr(pieces, size - tail, tail), ""), "", same_before)
+        suffix = given_back(_after(tf.strings.substr(pieces, tf.zeros_like(head), head), ""), "", same_after)
+        middle = tf.strings.substr(pieces, head, size - head - tail)
+        pieces = tf.where(is_text, middle, tf.strings.join([prefix, pieces, suffix]))
+        begin = tf.where(is_text, begin + head, begin - tf.strings.length(prefix))
+        keep = tf.where(tf.strings.length(pieces) > 0)[:, 0]
+        return tuple(tf.gather(v, keep) for v in (pieces, begin, owner, which))

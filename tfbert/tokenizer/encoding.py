@@ -1,18 +1,19 @@
 """Strings to WordPiece ids and character offsets, in graph, exactly as BertTokenizerFast.
 
-A text is first cut at the special tokens written in it (``[MASK]`` and friends are matched on
-the raw text, leftmost-longest, like ``tokenizers``' added vocabulary). Each remaining piece
-then takes one of two roads:
+A text is first cut at the added tokens matched on the raw text (``[MASK]`` and friends, and
+any added token with ``normalized=False``; see :mod:`tfbert.tokenizer.added`). Each remaining
+piece then takes one of two roads:
 
-* plain printable ASCII goes straight to tf-text's end-to-end ``FastWordpieceTokenizer``
-  (after ASCII lower-casing), where bytes and characters coincide and tf-text's splitting is
-  BertPreTokenizer's;
-* anything else is cut at ASCII whitespace, the plain ASCII words go the first road, and the
-  rest are decoded to code points, normalised by the measured per-character table
-  (:mod:`tfbert.tokenizer.normalization`), cut into words (at spaces, around punctuation and
-  CJK ideographs, and at added tokens), and each word given to a ``FastWordpieceTokenizer``
-  that does no splitting of its own; offsets are carried through as code point indices.
-"""
+* plain printable ASCII in which no added token matched on normalised text can be found goes
+  straight to tf-text's end-to-end ``FastWordpieceTokenizer`` (after ASCII lower-casing), where
+  bytes and characters coincide and tf-text's splitting is BertPreTokenizer's;
+* anything else is (without such added tokens) cut at ASCII whitespace, the plain ASCII words
+  go the first road, and the rest are decoded to code points, normalised by the measured
+  per-character table (:mod:`tfbert.tokenizer.normalization`), searched for the added tokens
+  matched on normalised text, cut into words (at spaces, around punctuation and CJK
+  ideographs; each added token found is one word), and each word given to a
+  ``FastWordpieceTokenizer`` that does no splitting of its own; offsets are carried through as
+  code point indices."""
 
 from typing import NamedTuple, Optional, Sequence
 

@@ -79,6 +79,9 @@ def token_fields(item: Union[str, Dict[str, Any]], special: bool) -> Dict[str, A
 def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     """Reads a tokenizer folder or hub repository into :class:`TFBertTokenizer` arguments.
 
+    Added tokens come from ``added_tokens.json``, ``tokenizer_config.json``'s
+    ``added_tokens_decoder`` and ``tokenizer.json``'s ``added_tokens`` (the later ones winning).
+
     Args:
         name_or_path: a local folder or a hub id.
         **hub_kwargs: passed to ``huggingface_hub.hf_hub_download`` (``revision``,
@@ -125,14 +128,18 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
         if value is not None:
             settings[name] = _token_text(value)
 
-    added = {int(i): v for i, v in (config.get("added_tokens_decoder") or {}).items()}
-    added.update({t["id"]: t for t in spec.get("added_tokens", [])})
     extra = [
         _token_text(t)
         for key in ("extra_special_tokens", "additional_special_tokens")
         for source in (config, special_map)
         for t in (source.get(key) or [])
     ]
+    # Oldest first, so that the newer files' fields win: added_tokens.json (content -> id),
+    # tokenizer_config.json's added_tokens_decoder, tokenizer.json's added_tokens.
+    legacy = _read_json(fetch("added_tokens.json"))
+    added = {int(i): {"content": c, "special": c in extra} for c, i in legacy.items()}
+    added.update({int(i): v for i, v in (config.get("added_tokens_decoder") or {}).items()})
+    added.update({t["id"]: t for t in spec.get("added_tokens", [])})
     listed = []
     for i, token in sorted(added.items()):
         special = bool(token.get("special", False))
