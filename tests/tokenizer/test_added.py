@@ -210,8 +210,9 @@ def test_added_tokens_json_and_vocab_txt(uncased_dir, tmp_path):
     assert ours == ref.batch_decode(rows, skip_special_tokens=True)
 
 
-def test_stripping_beside_dropped_single_word_matches(uncased_dir, tmp_path):
-    """A match single_word drops stays text, whitespace and all, for the next match to strip."""
+def test_stripping_beside_dropped_matches_and_into_the_next_token(uncased_dir, tmp_path):
+    """A match single_word drops stays text, whitespace and all, for the next match to strip;
+    rstrip also covers the whitespace a next token starts with (their offsets overlap)."""
     from tokenizers import AddedToken
     from transformers import BertTokenizerFast
 
@@ -220,8 +221,10 @@ def test_stripping_beside_dropped_single_word_matches(uncased_dir, tmp_path):
     ref = BertTokenizerFast.from_pretrained(uncased_dir)
     ref.add_tokens([AddedToken("new york", lstrip=True, rstrip=True, single_word=True, special=True),
                     AddedToken("北", single_word=True), AddedToken("yy", lstrip=True), AddedToken("[r]", normalized=False,
-                    rstrip=True, single_word=True), AddedToken("[l]", normalized=False, lstrip=True)])
+                    rstrip=True, single_word=True), AddedToken("[l]", normalized=False, lstrip=True),
+                    AddedToken("zz", rstrip=True), "京都", AddedToken(" [s]", normalized=False)])
     ref.save_pretrained(str(tmp_path / "saved"))
     tok = TFBertTokenizer.from_pretrained(str(tmp_path / "saved"))
-    texts = ["¦rnew york\tnew york, x", "x北  yy", "a 北 yy 北yy", "x[r]  [l] [r]\t[l]", "[r]  [r][l]", "new york  new york"]
+    texts = ["¦rnew york\tnew york, x", "x北  yy", "a 北 yy 北yy", "x[r]  [l] [r]\t[l]", "[r]  [r][l]", "new york  new york",
+             "zz京都 zz 京都x zz\t\u3000京都", "[r] [s] [r]  [s][r]\t [s]x"]
     assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)

@@ -72,14 +72,18 @@ class Found(NamedTuple):
     """Strings cut at the added tokens in them, flat, in string order.
 
     ``pieces`` are the cuts (a token with any whitespace it strips, or the text between
-    tokens), ``begin`` their byte offsets in their string, ``owner`` the string each comes from
-    and ``token`` the token id of a token piece (-1 for text).
+    tokens), ``begin`` their byte offsets in their string, ``owner`` the string each comes from,
+    ``token`` the token id of a token piece (-1 for text) and ``overhang`` how many characters
+    after its piece the token's offsets cover too: an ``rstrip`` token right before a token
+    whose contents start with whitespace strips that whitespace as well, and ``tokenizers``
+    lets the two share it.
     """
 
     pieces: tf.Tensor
     begin: tf.Tensor
     owner: tf.Tensor
     token: tf.Tensor
+    overhang: tf.Tensor
 
 
 class AddedMatcher:
@@ -130,10 +134,12 @@ class AddedMatcher:
             pieces = tf.strings.unsorted_segment_join(pieces, group, tf.reduce_sum(tf.cast(starts, tf.int32)))
             at = tf.cast(tf.where(starts)[:, 0], tf.int32)
             begin, owner, which = tf.gather(begin, at), tf.gather(owner, at), tf.gather(which, at)
+        overhang = tf.zeros_like(which)
         if self._stripping:
             pieces, begin, owner, which = self._strip(pieces, begin, owner, which)
+            overhang = self._overhang(pieces, owner, which)
         token = tf.where(which >= 0, tf.gather(self._ids, tf.maximum(which, 0)), -1)
-        return Found(pieces, begin, owner, token)
+        return Found(pieces, begin, owner, token, overhang)
 
     def _drop_joined_words(self, pieces, owner, which):
         """Drops ``single_word`` matches with a word character just before or after them."""
@@ -144,6 +150,15 @@ class AddedMatcher:
         after = (owner == _after(owner, -1)) & _after(starts_word, False)
         single = tf.gather(self._single, tf.where(which >= 0, which, tf.size(self._single) - 1))
         return tf.where(single & (before | after), -1, which)
+
+    def _overhang(self, pieces, owner, which):
+        """``Found.overhang``: for an ``rstrip`` match right before another match, the
+        whitespace that one starts with."""
+        index = tf.where(which >= 0, which, tf.size(self._rstrip) - 1)
+        chars = lambda p: tf.strings.length(p, unit="UTF8_CHAR")
+        lead = chars(pieces) - chars(tf.strings.regex_replace(pieces, "^" + space_class() + "+", ""))
+        before_match = (owner == _after(owner, -1)) & _after(which >= 0, False)
+        return tf.where(tf.gather(self._rstrip, index) & before_match, _after(lead, 0), 0)
 
     def _strip(self, pieces, begin, owner, which):
         """Moves whitespace from text pieces into the ``lstrip``/``rstrip`` matches beside them.

@@ -113,7 +113,7 @@ class PieceEncoder(tf.Module):
         """Encodes a 1-D ``tf.string`` tensor; see :class:`Encoded`."""
         # RegexSplit stops at NUL; U+0001 is dropped by the normaliser just the same.
         texts = tf.strings.regex_replace(texts, "\\x00", "\x01")
-        units, text_of, begin, special = self._units(texts)
+        units, text_of, begin, special, overhang = self._units(texts)
         plain = special < 0
         ascii_ = plain & tf.strings.regex_full_match(units, PRINTABLE_ASCII)
         if self._normal is not None:  # units with an added token take the slow road
@@ -124,7 +124,9 @@ class PieceEncoder(tf.Module):
         parts = [
             self._encode_ascii(tf.gather(units, groups[0])),
             self._encode_other(tf.gather(units, groups[1])),
-            self._encode_special(tf.gather(units, groups[2]), tf.gather(special, groups[2])),
+            self._encode_special(
+                tf.gather(units, groups[2]), tf.gather(special, groups[2]), tf.gather(overhang, groups[2])
+            ),
         ]
         # Each part is (ids, starts, ends, tokens per unit, characters per unit), flat and in
         # group order; put the tokens back in unit order with one gather.
@@ -157,17 +159,19 @@ class PieceEncoder(tf.Module):
         can span words) the text between raw-text tokens is not cut.
 
         Returns:
-            ``(units, text, begin, special)``: the unit strings in text order, the text each
-            comes from, its byte offset there, and its special token id (-1 if none).
+            ``(units, text, begin, special, overhang)``: the unit strings in text order, the
+            text each comes from, its byte offset there, its added token id (-1 if none) and
+            the characters after it that token's offsets cover too (see ``Found``).
         """
         if self._raw is None:
             flat, text_of = texts, tf.range(tf.size(texts))
             piece_begin = tf.zeros_like(text_of)
             special = tf.fill(tf.shape(texts), -1)
+            overhang = tf.zeros_like(text_of)
         else:
-            flat, piece_begin, text_of, special = self._raw.find(texts)
+            flat, piece_begin, text_of, special, overhang = self._raw.find(texts)
         if self._normal is not None:
-            return flat, text_of, piece_begin, special
+            return flat, text_of, piece_begin, special, overhang
         mixed = (special < 0) & ~tf.strings.regex_full_match(flat, PRINTABLE_ASCII)
         whole, cut = tf.where(~mixed)[:, 0], tf.where(mixed)[:, 0]
         chunks, chunk_begin, _ = tf_text.regex_split_with_offsets(tf.gather(flat, cut), "[ \t\n\r]+")
@@ -188,6 +192,7 @@ class PieceEncoder(tf.Module):
                 tf.gather(piece_begin, chunk_piece) + tf.cast(chunk_begin.values, tf.int32),
             ),
             stitch(tf.gather(special, whole), -tf.ones_like(chunk_unit)),
+            stitch(tf.gather(overhang, whole), tf.zeros_like(chunk_unit)),
         )
 
     def _encode_ascii(self, texts):
@@ -198,9 +203,9 @@ class PieceEncoder(tf.Module):
         counts = as_int(ids.row_lengths())
         return ids.values, as_int(starts.values), as_int(ends.values), counts, tf.strings.length(texts)
 
-    def _encode_special(self, texts, ids):
+    def _encode_special(self, texts, ids, overhang):
         chars = tf.strings.length(texts, unit="UTF8_CHAR")
-        return ids, tf.zeros_like(ids), chars, tf.ones_like(ids), chars
+        return ids, tf.zeros_like(ids), chars + overhang, tf.ones_like(ids), chars
 
     def _pad_chinese(self, normalized, isolated, source, code_points):
         """Writes out the spaces BertNormalizer puts around CJK ideographs (the table only marks
@@ -221,8 +226,8 @@ class PieceEncoder(tf.Module):
             units: the number of units.
 
         Returns:
-            For each normalised character, the token id of the match it is part of (-1 if none)
-            and which match that is (-1 if none).
+            For each normalised character, the token id of the match it is part of (-1 if none),
+            which match that is (-1 if none) and the match's ``Found.overhang`` (0 if none).
         """
         text = tf.strings.unicode_encode(
             tf.RaggedTensor.from_value_rowids(normalized, unit, nrows=units, validate=False), "UTF-8"
@@ -236,14 +241,15 @@ class PieceEncoder(tf.Module):
         start = tf.gather(tf.gather(unit_byte, found.owner) + found.begin, at)
         end = start + tf.gather(tf.strings.length(found.pieces), at)
         first, stop = tf.searchsorted(char_byte, start), tf.searchsorted(char_byte, end)
+        overhang = tf.concat([tf.gather(found.overhang, at), [0]], 0)
         label = tf.range(1, tf.size(at) + 1)
         marks = tf.math.unsorted_segment_sum(
             tf.concat([label, -label], 0), tf.concat([first, stop], 0), tf.size(normalized) + 1
         )
         match = tf.cumsum(marks)[:-1] - 1
         tokens = tf.concat([tf.gather(found.token, at), [-1]], 0)  # and -1 outside matches
-        token = tf.gather(tokens, tf.where(match >= 0, match, tf.size(at, tf.int32)))
-        return token, match
+        of_match = tf.where(match >= 0, match, tf.size(at, tf.int32))
+        return tf.gather(tokens, of_match), match, tf.gather(overhang, of_match)
 
     def _encode_other(self, texts):
         chars = tf.strings.unicode_decode(texts, "UTF-8", errors="replace")
@@ -257,8 +263,9 @@ class PieceEncoder(tf.Module):
         piece = tf.gather(char_piece, source)
         after_break = ~keep[:-1] | isolated[:-1] | isolated[1:] | (piece[1:] != piece[:-1])
         added_id = tf.fill(tf.shape(normalized), -1)
+        overhang = tf.zeros_like(added_id)
         if self._normal is not None:
-            added_id, match = self._find_normalized(normalized, piece, tf.size(texts))
+            added_id, match, overhang = self._find_normalized(normalized, piece, tf.size(texts))
             keep |= match >= 0
             either = (match[1:] >= 0) | (match[:-1] >= 0)
             after_break = tf.where(either, match[1:] != match[:-1], after_break)
@@ -272,6 +279,7 @@ class PieceEncoder(tf.Module):
         word_chars = tf.cast(words.row_lengths(), tf.int32)
         word_text = tf.strings.unicode_encode(words, "UTF-8")
         whole_id = tf.gather(tf.gather(added_id, kept), word_first)
+        whole_overhang = tf.gather(tf.gather(overhang, kept), word_first)
         pieces = self._words.tokenize(word_text)
         # Words longer than max_chars are one [UNK], as in tokenizers' WordPiece; added tokens one id.
         whole_id = tf.where((whole_id < 0) & (word_chars > self._max_chars), self._unk, whole_id)
@@ -291,7 +299,8 @@ class PieceEncoder(tf.Module):
         original = tf.gather(source, kept)  # kept position -> index in chars.values
         local = original - tf.gather(tf.cast(chars.row_starts(), tf.int32), tf.gather(char_piece, original))
         starts = tf.gather(local, first)
-        ends = tf.gather(local, first + width - 1) + 1
+        reach = tf.where(whole_token, tf.gather(whole_overhang, word), 0)  # an rstrip overlapping the next token
+        ends = tf.gather(local, first + width - 1 + reach) + 1
         token_piece = tf.gather(tf.gather(piece, kept), tf.gather(word_first, word))
         counts = tf.math.unsorted_segment_sum(tf.ones_like(token_piece), token_piece, tf.size(texts))
         return ids, starts, ends, counts, tf.cast(chars.row_lengths(), tf.int32)
