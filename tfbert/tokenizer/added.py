@@ -63,6 +63,13 @@ def _before(values, edge):
     return tf.concat([[edge], values], 0)[:-1]
 
 
+def _space_length(strings, edge, unit="BYTE"):
+    """Length of the whitespace each string starts (``edge="^"``) or ends (``"$"``) with."""
+    pattern = "^" + space_class() + "+" if edge == "^" else space_class() + "+$"
+    length = lambda s: tf.strings.length(s, unit=unit)
+    return length(strings) - length(tf.strings.regex_replace(strings, pattern, ""))
+
+
 def _after(values, edge):
     """Each element's successor (``edge`` for the last)."""
     return tf.concat([values, [edge]], 0)[1:]
@@ -155,8 +162,7 @@ class AddedMatcher:
         """``Found.overhang``: for an ``rstrip`` match right before another match, the
         whitespace that one starts with."""
         index = tf.where(which >= 0, which, tf.size(self._rstrip) - 1)
-        chars = lambda p: tf.strings.length(p, unit="UTF8_CHAR")
-        lead = chars(pieces) - chars(tf.strings.regex_replace(pieces, "^" + space_class() + "+", ""))
+        lead = _space_length(pieces, "^", "UTF8_CHAR")
         before_match = (owner == _after(owner, -1)) & _after(which >= 0, False)
         return tf.where(tf.gather(self._rstrip, index) & before_match, _after(lead, 0), 0)
 
@@ -173,14 +179,11 @@ class AddedMatcher:
         takes_after = same_after & _after(tf.gather(self._lstrip, index), False) & is_text
         takes_before = same_before & _before(tf.gather(self._rstrip, index), False) & is_text
         size = tf.strings.length(pieces)
-        space = space_class()
-        lead = size - tf.strings.length(tf.strings.regex_replace(pieces, "^" + space + "+", ""))
-        trail = size - tf.strings.length(tf.strings.regex_replace(pieces, space + "+$", ""))
-        head = tf.where(takes_before, lead, 0)  # bytes of each text piece going to the match before
-        tail = tf.where(takes_after, tf.minimum(trail, size - head), 0)  # ... and to the match after
-        given_back = lambda values, edge, same: tf.where(same, values, edge)
-        prefix = given_back(_before(tf.strings.substr(pieces, size - tail, tail), ""), "", same_before)
-        suffix = given_back(_after(tf.strings.substr(pieces, tf.zeros_like(head), head), ""), "", same_after)
+        # Bytes of each text piece going to the match before it, and to the match after it.
+        head = tf.where(takes_before, _space_length(pieces, "^"), 0)
+        tail = tf.where(takes_after, tf.minimum(_space_length(pieces, "$"), size - head), 0)
+        prefix = tf.where(same_before, _before(tf.strings.substr(pieces, size - tail, tail), ""), "")
+        suffix = tf.where(same_after, _after(tf.strings.substr(pieces, tf.zeros_like(head), head), ""), "")
         middle = tf.strings.substr(pieces, head, size - head - tail)
         pieces = tf.where(is_text, middle, tf.strings.join([prefix, pieces, suffix]))
         begin = tf.where(is_text, begin + head, begin - tf.strings.length(prefix))
