@@ -228,3 +228,16 @@ def test_stripping_beside_dropped_matches_and_into_the_next_token(uncased_dir, t
     texts = ["¦rnew york\tnew york, x", "x北  yy", "a 北 yy 北yy", "x[r]  [l] [r]\t[l]", "[r]  [r][l]", "new york  new york",
              "zz京都 zz 京都x zz\t\u3000京都", "[r] [s] [r]  [s][r]\t [s]x"]
     assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)
+
+
+def test_split_special_tokens(uncased_dir, tmp_path):
+    """split_special_tokens=True: special tokens written in the text are text."""
+    from transformers import BertTokenizerFast
+
+    tok, ref = _pair(uncased_dir, tmp_path, "split", split_special_tokens=True)
+    assert tok.options["split_special_tokens"] is True
+    texts = TEXTS + ["[CLS] a [MASK] b[SEP]", "[UNK]"]
+    assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)
+    tok.save_pretrained(str(tmp_path / "saved"))
+    again = BertTokenizerFast.from_pretrained(str(tmp_path / "saved"))
+    assert again(texts)["input_ids"] == ref(texts)["input_ids"]

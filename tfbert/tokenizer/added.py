@@ -6,6 +6,8 @@ Aho-Corasick automaton), and for each match found:
 * ``single_word``: drops the match unless the characters just before and after it are not
   word characters (Unicode ``\\w``) or the string's edges; the text it covered stays text and no
   other token is looked for inside it;
+* ``encode_special_tokens`` (transformers' ``split_special_tokens``): drops every match of a
+  special token, in the same way;
 * ``lstrip`` / ``rstrip``: widens the match over the whitespace (Unicode ``\\s``) before / after
   it, not into the previous match; the token's offsets then cover that whitespace.
 
@@ -100,6 +102,8 @@ class AddedMatcher:
         contents: the text each token matches.
         ids: their ids.
         tokens: their :class:`AddedToken` flags (``lstrip``, ``rstrip``, ``single_word``).
+        split_special: drop every match of a special token (``tokenizers``'
+            ``encode_special_tokens``, transformers' ``split_special_tokens``), leaving it text.
 
     Example:
         >>> import tensorflow as tf
@@ -109,7 +113,9 @@ class AddedMatcher:
         (['to', '  new york', 'www ', 'ww'], [-1, 7, -1, 8])
     """
 
-    def __init__(self, contents: Sequence[str], ids: Sequence[int], tokens: Sequence[AddedToken]):
+    def __init__(
+        self, contents: Sequence[str], ids: Sequence[int], tokens: Sequence[AddedToken], split_special: bool = False
+    ):
         order = sorted(range(len(contents)), key=lambda i: (-len(contents[i]), contents[i]))
         self._contents = [contents[i] for i in order]
         self._ids = tf.constant([ids[i] for i in order], tf.int32)
@@ -118,11 +124,12 @@ class AddedMatcher:
         self._lstrip = tf.constant([t.lstrip for t in flags] + [False])
         self._rstrip = tf.constant([t.rstrip for t in flags] + [False])
         self._single = tf.constant([t.single_word for t in flags] + [False])
+        self._never = tf.constant([split_special and t.special for t in flags] + [False])
         self.pattern = "|".join(literal(c) for c in self._contents)
         #: Matches strings that hold a token's contents somewhere.
         self.anywhere = "(?s).*(?:" + self.pattern + ").*"
         self._stripping = any(t.lstrip or t.rstrip for t in flags)
-        self._single_word = any(t.single_word for t in flags)
+        self._dropping = any(t.single_word or (split_special and t.special) for t in flags)
 
     def find(self, strings: tf.Tensor) -> Found:
         """Cuts a 1-D string tensor at its added tokens; see :class:`Found`."""
@@ -131,9 +138,9 @@ class AddedMatcher:
         pieces, begin = pieces.flat_values, tf.cast(begin.flat_values, tf.int32)
         matches = tf.equal(pieces[:, tf.newaxis], tf.constant(self._contents)[tf.newaxis])
         which = tf.where(tf.reduce_any(matches, 1), tf.cast(tf.argmax(tf.cast(matches, tf.int32), 1), tf.int32), -1)
-        if self._single_word:
-            which = self._drop_joined_words(pieces, owner, which)
-        if self._single_word or self._stripping:
+        if self._dropping:
+            which = self._drop(pieces, owner, which)
+        if self._dropping or self._stripping:
             # One text piece for each run of text and dropped matches.
             kept = which >= 0
             starts = (owner != _before(owner, -1)) | kept | _before(kept, False)
@@ -148,15 +155,17 @@ class AddedMatcher:
         token = tf.where(which >= 0, tf.gather(self._ids, tf.maximum(which, 0)), -1)
         return Found(pieces, begin, owner, token, overhang)
 
-    def _drop_joined_words(self, pieces, owner, which):
-        """Drops ``single_word`` matches with a word character just before or after them."""
+    def _drop(self, pieces, owner, which):
+        """Drops ``single_word`` matches with a word character just before or after them, and
+        with ``split_special`` every match of a special token."""
         is_word = lambda chars: tf.strings.regex_full_match(chars, word_class())
         ends_word = is_word(tf.strings.substr(pieces, -1, 1, unit="UTF8_CHAR"))
         starts_word = is_word(tf.strings.substr(pieces, 0, 1, unit="UTF8_CHAR"))
         before = (owner == _before(owner, -1)) & _before(ends_word, False)
         after = (owner == _after(owner, -1)) & _after(starts_word, False)
-        single = tf.gather(self._single, tf.where(which >= 0, which, tf.size(self._single) - 1))
-        return tf.where(single & (before | after), -1, which)
+        index = tf.where(which >= 0, which, tf.size(self._single) - 1)
+        drop = (tf.gather(self._single, index) & (before | after)) | tf.gather(self._never, index)
+        return tf.where(drop, -1, which)
 
     def _overhang(self, pieces, owner, which):
         """``Found.overhang``: for an ``rstrip`` match right before another match, the

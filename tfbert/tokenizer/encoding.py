@@ -59,6 +59,8 @@ class PieceEncoder(tf.Module):
         max_chars: ``max_input_chars_per_word``; longer words become ``unk_token``.
         suffix: the continuing-subword prefix.
         model_vocab_size: ids from here on are added tokens only, never WordPiece pieces.
+        split_special: special tokens in the text are text (transformers'
+            ``split_special_tokens``).
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class PieceEncoder(tf.Module):
         max_chars: int = 100,
         suffix: str = "##",
         model_vocab_size: Optional[int] = None,
+        split_special: bool = False,
     ):
         super().__init__(name="piece_encoder")
         index = {token: i for i, token in enumerate(vocab)}
@@ -98,7 +101,9 @@ class PieceEncoder(tf.Module):
         )
         # tokenizers finds the raw-text tokens first, then the normalised ones in what is left.
         raw = [t for t in added if not t.normalized and t.content]
-        self._raw = AddedMatcher([t.content for t in raw], [index[t.content] for t in raw], raw) if raw else None
+        self._raw = None
+        if raw:
+            self._raw = AddedMatcher([t.content for t in raw], [index[t.content] for t in raw], raw, split_special)
         normal = [(normalize_text(t.content, lowercase, strip_accents, chinese), t) for t in added if t.normalized]
         normal = [(c, t) for c, t in normal if c]
         self._normal = self._chinese = None
@@ -106,7 +111,7 @@ class PieceEncoder(tf.Module):
             self._chinese = tf.constant(chinese_bounds())
         if normal:
             self._normal = AddedMatcher(
-                [c for c, _ in normal], [index[t.content] for _, t in normal], [t for _, t in normal]
+                [c for c, _ in normal], [index[t.content] for _, t in normal], [t for _, t in normal], split_special
             )
 
     def __call__(self, texts: tf.Tensor) -> Encoded:

@@ -15,6 +15,7 @@ OPTION_NAMES = (
     "tokenize_chinese_chars",
     "model_max_length",
     "clean_up_tokenization_spaces",
+    "split_special_tokens",
 )
 SIDE_NAMES = ("padding_side", "truncation_side")
 # transformers writes this when a tokenizer has no length limit.
@@ -241,6 +242,7 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         "tokenize_chinese_chars": config["tokenize_chinese_chars"],
         "model_max_length": config["model_max_length"] or VERY_LARGE,
         "clean_up_tokenization_spaces": config["clean_up_tokenization_spaces"],
+        "split_special_tokens": config.get("split_special_tokens", False),
         **{k: config.get(k, "right") for k in SIDE_NAMES},
         "extra_special_tokens": extra,
         "added_tokens_decoder": decoder,

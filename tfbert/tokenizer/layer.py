@@ -97,6 +97,8 @@ class TFBertTokenizer(keras.layers.Layer):
             added tokens only (as ``tokenizers`` keeps them apart). ``None``: all of them.
         model_max_length: the default ``max_length``; ``None`` for no limit.
         clean_up_tokenization_spaces: ``decode``'s default for transformers' text clean-up.
+        split_special_tokens: tokenize special tokens written in the text as text (the
+            ``[CLS]``/``[SEP]`` the layer adds stay special).
         **kwargs: call defaults (``padding``, ``truncation``, ``max_length``, ``stride``,
             ``padding_side``, ``truncation_side``, the ``return_*`` flags; see :meth:`call`) and
             Keras layer arguments.
@@ -134,6 +136,7 @@ class TFBertTokenizer(keras.layers.Layer):
         model_vocab_size: Optional[int] = None,
         model_max_length: Optional[int] = 512,
         clean_up_tokenization_spaces: bool = False,
+        split_special_tokens: bool = False,
         **kwargs,
     ):
         defaults = {k: kwargs.pop(k, v) for k, v in _CALL_DEFAULTS.items()}
@@ -180,6 +183,7 @@ class TFBertTokenizer(keras.layers.Layer):
             max_input_chars_per_word=int(max_input_chars_per_word),
             model_max_length=model_max_length,
             clean_up_tokenization_spaces=bool(clean_up_tokenization_spaces),
+            split_special_tokens=bool(split_special_tokens),
         )
         self.call_defaults = defaults
         self._check_call_args(**defaults)
@@ -200,6 +204,7 @@ class TFBertTokenizer(keras.layers.Layer):
             unk_token,
             self._added,
             model_vocab_size=size,
+            split_special=self.options["split_special_tokens"],
             lowercase=self.options["do_lower_case"],
             strip_accents=effective_strip,
             chinese=self.options["tokenize_chinese_chars"],
