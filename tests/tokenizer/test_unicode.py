@@ -77,8 +77,8 @@ ADDED_TOKEN = st.fixed_dictionaries(
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(data=st.data(), vocab=st.sampled_from(["uncased", "cased"]))
-def test_random_added_tokens(request, tmp_path_factory, data, vocab):
+@given(data=st.data(), vocab=st.sampled_from(["uncased", "cased"]), split_special_tokens=st.booleans())
+def test_random_added_tokens(request, tmp_path_factory, data, vocab, split_special_tokens):
     """Random added tokens (any flags, special or not, raw or normalised) in random text."""
     from tokenizers import AddedToken
     from transformers import BertTokenizerFast
@@ -86,7 +86,7 @@ def test_random_added_tokens(request, tmp_path_factory, data, vocab):
     from tfbert import TFBertTokenizer
 
     directory = request.getfixturevalue(f"{vocab}_dir")
-    ref = BertTokenizerFast.from_pretrained(directory)
+    ref = BertTokenizerFast.from_pretrained(directory, split_special_tokens=split_special_tokens)
     tokens = data.draw(st.lists(ADDED_TOKEN, min_size=1, max_size=5, unique_by=lambda t: t["content"]))
     tokens = [t for t in tokens if t["content"].strip()]
     if not tokens:
