@@ -14,9 +14,18 @@ variables, the tokenizer's lookup tables and the concrete functions: it loads wi
 are TensorFlow core and tf-text ops, the set the TF Serving binary links. The vocabulary is inside
 (graph constants) and beside it as ``assets/vocab.txt``.
 
-The ``.tflite`` is converted from that SavedModel, its signatures kept: builtin ops for the model,
-tf-text's TFLite kernels (``tensorflow_text.tflite_registrar``) where tf-text has them, TensorFlow
-select ops for the rest (see ``export/README.md`` for which signatures run where).
+The ``.tflite`` is converted from a SavedModel of the same signatures whose string work runs on
+tf-text's TFLite kernels (``tensorflow_text.tflite_registrar``) and builtin ops:
+:class:`tfbert.tokenizer.tflite_encoding.TFLiteTextOps` tokenizes (``FastBertNormalize``,
+``FastWordpieceTokenizeWithOffsets``, ``ByteSplit*``), decodes fill-mask's ``token_str`` and
+``sequence`` (``NgramsStringJoin``) and cuts question answering's answers
+(``ByteSplitByOffsets``). It is converted without TensorFlow select ops, so it runs in
+TensorFlow's interpreter and ai-edge-litert with tf-text's kernels registered. Its tokenizer is
+tf-text's normaliser and WordPiece, which differ from ``BertTokenizerFast`` on a few characters
+(``…``, compatibility and control characters; see ``export/README.md``). Tasks whose
+post-processing still needs TensorFlow string ops (token classification: words cut and joined;
+multiple choice) are converted with select (Flex) ops instead, with a warning: such a file needs
+an interpreter built with the Flex delegate.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import warnings
 
 import tensorflow as tf
 
@@ -34,7 +44,14 @@ FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("none", "dynamic", "float16")
 IDS_SIGNATURE = "token_ids"
 SIGNATURES = ("serving_default", IDS_SIGNATURE)
-_CONTEXT_OPTIONS = ("labels", "mask_token")  # what build_task_graph hands back for formatting
+_CONTEXT_OPTIONS = ("labels", "mask_token")
+# Custom ops with a TFLite kernel in tensorflow_text.tflite_registrar (tensorflow-text 2.21) that
+# tfbert's exports may use.
+TFTEXT_TFLITE_KERNELS = frozenset({
+    "FastBertNormalize", "FastWordpieceTokenizeWithOffsets", "RaggedTensorToTensor",
+    "TFText>ByteSplitByOffsets", "TFText>ByteSplitWithOffsets", "TFText>FastWordpieceDetokenize",
+    "TFText>NgramsStringJoin", "TFText>RoundRobinGenerateMasks", "TFText>RoundRobinTrim",
+    "TFText>FastSentencepieceTokenize", "TFText>FastSentencepieceDetokenize"})  # what build_task_graph hands back for formatting
 
 
 def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
@@ -77,6 +94,43 @@ def serving_functions(graph: TaskGraph,
     return functions
 
 
+def tflite_functions(graph: TaskGraph, signatures=SIGNATURES):
+    """The signatures of a ``.tflite``, as concrete functions whose string work (tokenizing,
+    decoding, cutting answers) uses tf-text's TFLite kernels.
+
+    Args:
+        graph: A :class:`TaskGraph`.
+        signatures: Which to trace, some of ``("serving_default", "token_ids")``.
+
+    Returns:
+        ``(text_ops, functions)``: the :class:`~tfbert.tokenizer.tflite_encoding.TFLiteTextOps`
+        the functions use, and ``{name: concrete function}``.
+
+    Raises:
+        ValueError: The tokenizer's options are ones tf-text's kernels cannot follow.
+    """
+    from tfbert.tokenizer.tflite_encoding import TFLiteTextOps
+
+    text_ops = TFLiteTextOps(graph.tokenizer, max_length=graph.tokenizer_options.get("max_length"))
+    functions = {}
+    if "serving_default" in signatures:
+        if graph.choices_input is not None:  # several alternatives per input: TF string ops
+            functions["serving_default"] = graph.serving_function()
+        else:
+            def serve(**texts):
+                values = [texts[name] for name in graph.text_inputs]
+                encoded = text_ops.encode(*values, **graph.tokenizer_options)
+                return graph.run_on_ids(encoded, values, text_ops=text_ops)
+
+            spec = {name: tf.TensorSpec([None], tf.string, name=name) for name in graph.text_inputs}
+            functions["serving_default"] = tf.function(serve).get_concrete_function(**spec)
+    if IDS_SIGNATURE in signatures:
+        ids_spec = {k: tf.TensorSpec([None, None], tf.int32, name=k) for k in MODEL_KEYS}
+        ids_fn = tf.function(lambda **features: graph.run_on_ids(features, text_ops=text_ops))
+        functions[IDS_SIGNATURE] = ids_fn.get_concrete_function(**ids_spec)
+    return text_ops, functions
+
+
 def _resources(graph: TaskGraph) -> list:
     """The TensorFlow state the graph captures besides Keras variables (the tokenizer's tables)."""
     import keras
@@ -90,10 +144,13 @@ def _resources(graph: TaskGraph) -> list:
     return found
 
 
-def _servable(graph: TaskGraph, vocab_file: str, signatures) -> tuple[tf.Module, dict]:
+def _servable(graph: TaskGraph, vocab_file: str, signatures, for_tflite: bool = False) -> tuple[tf.Module, dict]:
     """A Keras-free ``tf.Module`` holding what the signatures need, and the signatures."""
-    functions = serving_functions(graph, signatures)
     root = tf.Module(name=graph.name)
+    if for_tflite:
+        root.text_ops, functions = tflite_functions(graph, signatures)
+    else:
+        functions = serving_functions(graph, signatures)
     # The tf.Variables themselves, not Keras' wrappers: a wrapper exports as a second variable
     # that the checkpoint restores while the functions read the first, which TF1-style loaders
     # (TF Serving, ``saved_model_cli run``) then find uninitialised.
@@ -108,11 +165,12 @@ def _servable(graph: TaskGraph, vocab_file: str, signatures) -> tuple[tf.Module,
     return root, functions
 
 
-def _write_saved_model(graph: TaskGraph, path: str, scratch: str, signatures=SIGNATURES) -> None:
+def _write_saved_model(graph: TaskGraph, path: str, scratch: str, signatures=SIGNATURES,
+                       for_tflite: bool = False) -> None:
     vocab_file = os.path.join(scratch, "vocab.txt")
     with open(vocab_file, "w", encoding="utf-8") as f:
         f.write("".join(token + "\n" for token in graph.tokenizer.vocab))
-    root, functions = _servable(graph, vocab_file, signatures)
+    root, functions = _servable(graph, vocab_file, signatures, for_tflite)
     try:
         tf.saved_model.save(root, path, signatures=functions)
     except AssertionError as error:  # TensorFlow's "untracked resource" report
@@ -120,15 +178,44 @@ def _write_saved_model(graph: TaskGraph, path: str, scratch: str, signatures=SIG
                          f"find on its layers: {error}") from None
 
 
-def _converter(saved_model: str, quantize: str, signatures) -> tf.lite.TFLiteConverter:
+def _converter(saved_model: str, quantize: str, signatures, select_ops: bool = False) -> tf.lite.TFLiteConverter:
     converter = tf.lite.TFLiteConverter.from_saved_model(saved_model, signature_keys=list(signatures))
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    # Without SELECT_TF_OPS, RaggedTensorToTensor goes to tf-text's kernel rather than Flex.
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS] + (
+        [tf.lite.OpsSet.SELECT_TF_OPS] if select_ops else [])
     converter.allow_custom_ops = True  # tf-text ops, run by tensorflow_text.tflite_registrar
     if quantize != "none":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
     return converter
+
+
+def tflite_ops(flatbuffer: bytes) -> dict[str, list[str]]:
+    """The ops a ``.tflite`` holds, by what runs them.
+
+    Args:
+        flatbuffer: The model's bytes.
+
+    Returns:
+        ``{"builtin": [...], "tftext": [...], "other": [...]}``: TFLite builtins, custom ops
+        with a kernel in ``tensorflow_text.tflite_registrar`` (:data:`TFTEXT_TFLITE_KERNELS`), and
+        the rest: ``Flex*`` select ops and TensorFlow ops the converter could not lower.
+    """
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.Model.GetRootAsModel(flatbuffer, 0)
+    names = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+    found = {"builtin": set(), "tftext": set(), "other": set()}
+    for i in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(i)
+        builtin = names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
+        if builtin != "CUSTOM":
+            found["builtin"].add(builtin)
+        else:
+            custom = code.CustomCode().decode()
+            found["tftext" if custom in TFTEXT_TFLITE_KERNELS else "other"].add(custom)
+    return {kind: sorted(ops) for kind, ops in found.items()}
 
 
 def _check_choice(name: str, value: str, choices) -> None:
@@ -235,8 +322,14 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
     _check_free(output, overwrite, "output")
     with _scratch_beside(output) as scratch:
         saved = os.path.join(scratch, "saved_model")
-        _write_saved_model(graph, saved, scratch, signatures)
+        _write_saved_model(graph, saved, scratch, signatures, for_tflite=True)
         flatbuffer = _converter(saved, quantize, signatures).convert()
+        missing = tflite_ops(flatbuffer)["other"]
+        if missing:
+            warnings.warn(f"{graph.task}: the .tflite needs TensorFlow select (Flex) ops for "
+                          f"{', '.join(missing)}; it runs only in an interpreter built with the Flex "
+                          f"delegate (see export/README.md)", stacklevel=2)
+            flatbuffer = _converter(saved, quantize, signatures, select_ops=True).convert()
         built = os.path.join(scratch, "model.tflite")
         with open(built, "wb") as f:
             f.write(flatbuffer)

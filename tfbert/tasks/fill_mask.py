@@ -22,7 +22,7 @@ class FillMaskTopK(keras.layers.Layer):
         except ``row`` ``(masks,)``.
     """
 
-    needs_tokenizer = True
+    needs_tokenizer = True  # a TFBertTokenizer, or TFLiteTextOps in a .tflite (``batch_decode``, ``_special_ids``)
 
     def __init__(self, mask_token_id: int, pad_token_id: int, top_k: int = 5, targets=None, **kwargs):
         super().__init__(**kwargs)
@@ -47,13 +47,15 @@ class FillMaskTopK(keras.layers.Layer):
 
         # every candidate filled into its own copy of the input row
         filled = tf.repeat(tf.gather(ids, rows), k, axis=0)
-        columns = tf.repeat(positions[:, 1], k)
-        flat = tf.stack([tf.range(tf.shape(filled, out_type=tf.int64)[0]), columns], axis=1)
-        filled = tf.tensor_scatter_nd_update(filled, flat, tf.reshape(candidates, (-1,)))
-        filled = tf.ragged.boolean_mask(filled, tf.not_equal(filled, self.pad_token_id))
+        columns = tf.repeat(tf.cast(positions[:, 1], tf.int32), k)
+        at_mask = tf.equal(tf.range(tf.shape(filled)[1])[tf.newaxis, :], columns[:, tf.newaxis])
+        filled = tf.where(at_mask, tf.reshape(candidates, (-1, 1)), filled)
+        # one mask: special tokens skipped (dropped here, so one decode serves both cases)
         single = tf.repeat(tf.gather(tf.reduce_sum(tf.cast(is_mask, tf.int32), 1), rows) == 1, k)
-        sequence = tf.where(single, tokenizer.batch_decode(filled, skip_special_tokens=True),
-                            tokenizer.batch_decode(filled, skip_special_tokens=False))
+        special = tf.reduce_any(tf.equal(tf.expand_dims(filled, -1), tokenizer._special_ids), axis=-1)
+        filled = tf.ragged.boolean_mask(filled, tf.not_equal(filled, self.pad_token_id)
+                                        & ~(special & single[:, tf.newaxis]))
+        sequence = tokenizer.batch_decode(filled)
         return {"row": rows, "score": scores, "token": candidates, "token_str": token_str,
                 "sequence": tf.reshape(sequence, (-1, k))}
 

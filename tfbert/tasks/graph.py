@@ -66,21 +66,26 @@ class TaskGraph(keras.Model):
                         for k in MODEL_KEYS if k in encoded}
         return self.run_on_ids({**encoded, **features}, texts)
 
-    def run_on_ids(self, encoded: dict, texts=None) -> dict:
+    def run_on_ids(self, encoded: dict, texts=None, text_ops=None) -> dict:
         """The model and post-processing on tokenizer output (clients that tokenize themselves).
 
         Args:
             encoded: ``input_ids``, ``attention_mask``, ``token_type_ids`` and whatever else the
                 post-processing reads (offsets, special-token mask).
             texts: The raw inputs, for post-processing that cuts answers out of them.
+            text_ops: ``None``, or what does the post-processing's string work instead of the
+                tokenizer and TensorFlow's string ops
+                (:class:`tfbert.tokenizer.tflite_encoding.TFLiteTextOps`, for ``.tflite``).
         """
         features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
         outputs = self.model(features, training=False)
         extra = {}
         if getattr(self.postprocess, "needs_tokenizer", False):  # decodes ids back to text
-            extra["tokenizer"] = self.tokenizer
+            extra["tokenizer"] = self.tokenizer if text_ops is None else text_ops
         if getattr(self.postprocess, "needs_texts", False):  # cuts answers out of the inputs
             extra["texts"] = texts
+            if text_ops is not None and getattr(self.postprocess, "takes_text_ops", False):
+                extra["text_ops"] = text_ops
         return self.postprocess(outputs, encoded, **extra)
 
     def serving_function(self) -> tf.types.experimental.ConcreteFunction:

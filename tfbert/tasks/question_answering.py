@@ -25,12 +25,21 @@ class AnswerSpans(keras.layers.Layer):
         max_answer_len: Longest answer, in tokens.
         handle_impossible_answer: Also offer the empty answer, scored from ``[CLS]``.
 
+    Call args:
+        outputs, encoded: The model's logits and the tokenizer's output (with offsets).
+        texts: The ``(question, context)`` strings.
+        text_ops: ``None`` (TensorFlow string ops), or an object with ``substrings(texts, start,
+            end)`` and ``same_text(texts, start, end)`` on character spans
+            (:class:`tfbert.tokenizer.tflite_encoding.TFLiteTextOps`: TFLite kernels, answers
+            grouped up to ASCII case only).
+
     Returns (call), each ``(questions, top_k)``:
         ``answer`` (text), ``score``, ``start``, ``end`` (character offsets in the context);
         rows with fewer answers end in score ``-inf``.
     """
 
     needs_texts = True
+    takes_text_ops = True  # its string work also runs on TFLite kernels (``text_ops``)
 
     def __init__(self, vocab, top_k: int = 1, max_answer_len: int = 15,
                  handle_impossible_answer: bool = False, **kwargs):
@@ -43,8 +52,9 @@ class AnswerSpans(keras.layers.Layer):
         self.top_k = int(top_k)
         self.max_answer_len = int(max_answer_len)
         self.handle_impossible_answer = bool(handle_impossible_answer)
+        self._continues = tf.constant([t.startswith("##") and len(t) > 2 for t in self.vocab])
 
-    def call(self, outputs, encoded, texts):
+    def call(self, outputs, encoded, texts, text_ops=None):
         contexts = texts[1]
         windows = tf.cast(encoded["overflow_to_sample_mapping"], tf.int32)
         length = tf.shape(encoded["input_ids"])[1]
@@ -67,39 +77,29 @@ class AnswerSpans(keras.layers.Layer):
         span = tf.range(length)
         gap = span[tf.newaxis, :] - span[:, tf.newaxis]  # end - start
         band = (gap >= 0) & (gap < self.max_answer_len)
-        spans = start_p[:, :, tf.newaxis] * end_p[:, tf.newaxis, :] * tf.cast(band, tf.float32)
+        spans = tf.expand_dims(start_p, 2) * tf.expand_dims(end_p, 1) * tf.cast(band, tf.float32)  # (TFLite: no 3-D newaxis)
         candidates = tf.minimum(self.top_k * 2 + 10, length * length)  # transformers' pre-top-k
         scores, flat = tf.math.top_k(tf.reshape(spans, (tf.shape(spans)[0], -1)), k=candidates)
         starts, ends = flat // length, flat % length
         desired = (tf.gather(allowed, starts, batch_dims=1) & tf.gather(allowed, ends, batch_dims=1))
 
-        word_start, word_end = _word_spans(encoded, self.vocab, context_token)
+        word_start, word_end = _word_spans(encoded, self._continues, context_token)
         char_start = tf.gather(word_start, starts, batch_dims=1)
         char_end = tf.gather(word_end, ends, batch_dims=1)
-        window_context = tf.gather(contexts, windows)
-        answers = tf.strings.substr(tf.repeat(window_context[:, tf.newaxis], candidates, axis=1),
-                                    char_start, char_end - char_start, unit="UTF8_CHAR")
 
         sample = tf.repeat(windows[:, tf.newaxis], candidates, axis=1)
         pick = lambda x: tf.boolean_mask(x, desired)  # noqa: E731  (window-major, best first)
-        sample, answers, scores = pick(sample), pick(answers), pick(scores)
-        char_start, char_end = pick(char_start), pick(char_end)
+        sample, scores, char_start, char_end = pick(sample), pick(scores), pick(char_start), pick(char_end)
 
         # one entry per (question, case-insensitive answer), scores summed, first position kept
-        keys = tf.strings.join([tf.strings.as_string(sample), tf.strings.lower(answers, encoding="utf-8")],
-                               separator="\x00")
-        unique_keys, group = tf.unique(keys)
-        groups = tf.shape(unique_keys)[0]
-        first = tf.math.unsorted_segment_min(tf.range(tf.shape(keys)[0]), group, groups)
+        first, group, groups = _same_answers(contexts, sample, char_start, char_end, text_ops)
         total = tf.math.unsorted_segment_sum(scores, group, groups)
-        sample, answers = tf.gather(sample, first), tf.gather(answers, first)
-        char_start, char_end = tf.gather(char_start, first), tf.gather(char_end, first)
+        sample, char_start, char_end = tf.gather(sample, first), tf.gather(char_start, first), tf.gather(char_end, first)
 
         questions = tf.shape(contexts)[0]
-        if self.handle_impossible_answer:
+        if self.handle_impossible_answer:  # the empty answer: context[0:0]
             null = tf.math.unsorted_segment_min(null_score, windows, questions)
             sample = tf.concat([sample, tf.range(questions)], 0)
-            answers = tf.concat([answers, tf.fill([questions], "")], 0)
             total = tf.concat([total, null], 0)
             char_start = tf.concat([char_start, tf.zeros([questions], tf.int32)], 0)
             char_end = tf.concat([char_end, tf.zeros([questions], tf.int32)], 0)
@@ -109,10 +109,16 @@ class AnswerSpans(keras.layers.Layer):
         board = tf.where(mine, total[tf.newaxis, :], float("-inf"))
         board = tf.pad(board, [[0, 0], [0, self.top_k]], constant_values=float("-inf"))
         best_score, best = tf.math.top_k(board, k=self.top_k)
-        take = lambda x: tf.gather(  # noqa: E731
+        take = lambda x: tf.gather(  # noqa: E731  (missing answers: context[0:0] of question 0)
             tf.concat([x, tf.zeros([self.top_k], x.dtype)], 0), best)
-        return {"answer": take(answers), "score": best_score, "start": take(char_start),
-                "end": take(char_end)}
+        char_start, char_end = take(char_start), take(char_end)
+        cut = [tf.reshape(x, [-1]) for x in (take(sample), char_start, char_end)]
+        if text_ops is None:
+            answers = tf.strings.substr(tf.gather(contexts, cut[0]), cut[1], cut[2] - cut[1], unit="UTF8_CHAR")
+        else:
+            answers = text_ops.substrings(tf.gather(contexts, cut[0]), cut[1], cut[2])
+        return {"answer": tf.reshape(answers, tf.shape(best)), "score": best_score, "start": char_start,
+                "end": char_end}
 
     def get_config(self):
         return {**super().get_config(), "vocab": self.vocab, "top_k": self.top_k,
@@ -120,7 +126,32 @@ class AnswerSpans(keras.layers.Layer):
                 "handle_impossible_answer": self.handle_impossible_answer}
 
 
-def _word_spans(encoded, vocab, context_token):
+def _same_answers(contexts, sample, char_start, char_end, text_ops):
+    """Groups candidate answers by (question, case-insensitive text), in order of first appearance.
+
+    Returns:
+        ``(first, group, groups)``: each group's first candidate, each candidate's group, the
+        number of groups.
+    """
+    if text_ops is None:
+        answers = tf.strings.substr(tf.gather(contexts, sample), char_start, char_end - char_start,
+                                    unit="UTF8_CHAR")
+        keys = tf.strings.join([tf.strings.as_string(sample), tf.strings.lower(answers, encoding="utf-8")],
+                               separator="\x00")
+        unique_keys, group = tf.unique(keys)
+        groups = tf.shape(unique_keys)[0]
+        first = tf.math.unsorted_segment_min(tf.range(tf.shape(keys)[0]), group, groups)
+        return first, group, groups
+    same = text_ops.same_text(tf.gather(contexts, sample), char_start, char_end)
+    same &= tf.equal(sample[:, tf.newaxis], sample[tf.newaxis, :])
+    earliest = tf.argmax(tf.cast(same, tf.int32), axis=1, output_type=tf.int32)  # first equal one
+    leads = tf.equal(earliest, tf.range(tf.size(sample)))
+    first = tf.cast(tf.where(leads)[:, 0], tf.int32)
+    group = tf.gather(tf.cumsum(tf.cast(leads, tf.int32)) - 1, earliest)
+    return first, group, tf.size(first)
+
+
+def _word_spans(encoded, continuing, context_token):
     """Character span of the whole word each context token belongs to.
 
     A word is a piece followed by its ``##`` continuations (what the tokenizer's pre-tokenizer
@@ -128,11 +159,11 @@ def _word_spans(encoded, vocab, context_token):
     """
     ids = tf.cast(encoded["input_ids"], tf.int32)
     offsets = tf.cast(encoded["offset_mapping"], tf.int32)
-    continues = context_token & tf.strings.regex_full_match(tf.gather(tf.constant(vocab), ids), "##.+")
+    continues = context_token & tf.gather(continuing, ids)  # ``##...`` pieces, by id
     word = tf.cumsum(tf.cast(~continues, tf.int32), axis=1) - 1  # word index within the row
     rows, length = tf.shape(ids)[0], tf.shape(ids)[1]
     segment = word + tf.range(rows)[:, tf.newaxis] * length
     count = rows * length
-    starts = tf.math.unsorted_segment_min(offsets[..., 0], segment, count)
-    ends = tf.math.unsorted_segment_max(offsets[..., 1], segment, count)
+    starts = tf.math.unsorted_segment_min(offsets[:, :, 0], segment, count)
+    ends = tf.math.unsorted_segment_max(offsets[:, :, 1], segment, count)
     return tf.gather(starts, segment), tf.gather(ends, segment)
