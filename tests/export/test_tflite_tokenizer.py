@@ -10,11 +10,12 @@ from tests.export.conftest import interpreter
 
 HARD = ["Héllo wörld, Ünïcödé ÀÉÎÕÜ çà et là", "東京 is big, 北京欢迎你!", "naïve café — Zürich's “quotes”",
         "The capital of France is [MASK].", "x[MASK]y [SEP][CLS] [mask] [PAD]", "emoji 🙂👍🏽 and tabs\tand\nnewlines",
-        "", "   ", "supercalifragilisticexpialidocious " * 3, "ÅngströM Ωmega"]
+        "", "   ", "supercalifragilisticexpialidocious " * 3, "ÅngströM Ωmega",
+        "cafe\u0301 e\u0301 x"]  # (accents already decomposed: stripped, and outside the offsets)
 # What tf-text's normaliser does differently (NFKD-like compatibility mappings, case folding):
 # each text tokenizes as BertTokenizerFast tokenizes the second.
 KNOWN = [("wait… what", "wait... what"), ("Straße", "strasse"), ("Ａｂｃ full-width １２３", "Abc full-width 123"),
-         ("x² ﬁne", "x2 fine")]
+         ("x² ﬁne", "x2 fine"), ("a\x00b\x01c", "a b c"), (b"bad \xff utf8", "bad [UNK] utf8")]
 
 
 @pytest.fixture(scope="module")

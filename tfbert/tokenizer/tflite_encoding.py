@@ -20,9 +20,10 @@ arithmetic only, so a strings-in ``.tflite`` runs without TensorFlow select (Fle
 
 Known differences from ``BertTokenizerFast`` (measured in ``export/README.md``): the normaliser
 is tf-text's, not ``tokenizers``' -- it turns ``…`` into ``...`` and other compatibility
-characters (``²``, ``ﬁ``, ...) into their NFKD forms, makes control characters spaces where
-BERT drops them (so ``a\\x01b`` is two words, not one), and keeps private-use and unassigned
-code points; words are cut to ``[UNK]`` above ``max_input_chars_per_word`` *bytes*, not
+characters (``²``, ``ﬁ``, full-width forms) into their NFKD forms and ``ß`` into ``ss``, makes
+control characters and NUL spaces where BERT drops them (so ``a\\x01b`` is two words, not one),
+makes each invalid UTF-8 byte ``[UNK]`` where BERT drops it, and keeps private-use and
+unassigned code points; words are cut to ``[UNK]`` above ``max_input_chars_per_word`` *bytes*, not
 characters; a special token is recognised only where it starts a token (always so for ``[...]``
 tokens, which start with punctuation).
 """
@@ -129,7 +130,9 @@ class TFLiteTextOps(tf.Module):
         base = tf.gather(_flat_index(to_raw), row)
         to_raw_flat = tf.cast(to_raw.values, tf.int32)
         start = tf.gather(to_raw_flat, base + tf.cast(starts.values, tf.int32))  # raw byte offsets
-        end = tf.gather(to_raw_flat, base + tf.cast(ends.values, tf.int32))
+        # (past the token's last byte's source, not at the next byte's source: accents stripped
+        # after a token are not part of it, as in tokenizers)
+        end = tf.gather(to_raw_flat, base + tf.cast(ends.values, tf.int32) - 1) + 1
         ids = pieces.values
 
         raw, _, _ = self._bytes.split_with_offsets(texts)
