@@ -89,3 +89,22 @@ def test_pydoc_token_agreement(graphs, tokenize):
             assert "…" in text or "ß" in text, text
             matched += sum(block.size for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks())
     assert matched / total >= 0.9997, (matched, total)
+
+
+def test_tokenizer_options_followed_or_refused():
+    """split_special_tokens is followed (eagerly: the same kernels); what the kernels cannot follow
+    is refused at export with the option named."""
+    import tensorflow as tf
+
+    from tfbert import TFBertTokenizer
+    from tfbert.tasks import default_model_path
+    from tfbert.tokenizer.tflite_encoding import TFLiteTextOps
+
+    split = TFBertTokenizer.from_pretrained(default_model_path(), split_special_tokens=True)
+    texts = tf.constant(["The capital of France is [MASK].", "x[CLS]y"])
+    assert (TFLiteTextOps(split).encode(texts)["input_ids"].numpy().tolist()
+            == split(texts)["input_ids"].numpy().tolist())
+    for options, named in (({"added_tokens": ["hello"]}, "hello"), ({"strip_accents": False}, "strip_accents"),
+                           ({"tokenize_chinese_chars": False}, "tokenize_chinese_chars")):
+        with pytest.raises(ValueError, match=named):
+            TFLiteTextOps(TFBertTokenizer.from_pretrained(default_model_path(), **options))

@@ -58,8 +58,9 @@ class TFLiteTextOps(tf.Module):
 
     Raises:
         ValueError: Options tf-text's kernels cannot follow: ``do_lower_case`` without
-            ``strip_accents`` (or the reverse), ``tokenize_chinese_chars=False``, or added
-            (non-special) tokens.
+            ``strip_accents`` (or the reverse), ``tokenize_chinese_chars=False``, added
+            (non-special) tokens, or special tokens with ``normalized``, ``lstrip``, ``rstrip``
+            or ``single_word``.
 
     Example:
         >>> import tensorflow as tf
@@ -85,24 +86,24 @@ class TFLiteTextOps(tf.Module):
         if not options["tokenize_chinese_chars"]:
             raise ValueError("tokenize_chinese_chars=False: tf-text's FastWordpieceTokenizer always "
                              "splits CJK ideographs")
-        if tokenizer.added_tokens:
-            raise ValueError(f"added tokens {tokenizer.added_tokens}: the TFLite encoder keeps only "
-                             f"special tokens whole")
+        added = [t for t in tokenizer._added if t.content in tokenizer.vocab]  # every token matched whole
+        unusual = [t.content for t in added if not t.special or t.normalized or t.lstrip or t.rstrip or t.single_word]
+        if unusual:
+            raise ValueError(f"added tokens {unusual}: the TFLite encoder keeps only special tokens "
+                             f"matched on the raw text (no normalized, lstrip, rstrip or single_word) whole")
         self.tokenizer = tokenizer
         vocab = list(tokenizer.vocab)
         index = {token: i for i, token in enumerate(vocab)}
         self.max_length = int(max_length or options["model_max_length"] or 512)
         self._normalizer = tf_text.FastBertNormalizer(lower_case_nfd_strip_accents=lower)
-        self._wordpiece = tf_text.FastWordpieceTokenizer(
-            vocab=vocab, suffix_indicator=SUFFIX, token_out_type=tf.int32,
+        self._wordpiece = tf_text.FastWordpieceTokenizer(  # (ids past model_vocab_size: added tokens only)
+            vocab=vocab[:tokenizer.model_vocab_size], suffix_indicator=SUFFIX, token_out_type=tf.int32,
             unknown_token=tokenizer.special_tokens["unk_token"],
             max_bytes_per_word=options["max_input_chars_per_word"])
         self._bytes = tf_text.ByteSplitter()
-        whole = [t for t in tokenizer.special_tokens.values() if t in index]
-        whole += [t for t in tokenizer.extra_special_tokens if t not in whole]
+        whole = [] if options["split_special_tokens"] else [t.content for t in added]
         # Longest first: at one start, the longest special token wins (leftmost-longest).
         self._special = sorted(((t.encode("utf-8"), index[t]) for t in set(whole)), key=lambda s: -len(s[0]))
-        special_ids = {index[t] for t in whole}
 
         # Decoding tables, one entry per id plus a last one ("") for padding.
         def cleaned(piece):
@@ -115,7 +116,8 @@ class TFLiteTextOps(tf.Module):
         # One string table, first-piece forms then later-piece forms (strings have no select).
         self._pieces = tf.constant(first + [""] + later + [""])
         self._special_ids = tokenizer._special_ids  # what ``skip_special_tokens`` drops
-        self._is_special = tf.constant([i in special_ids for i in range(len(vocab))] + [True])
+        skipped = set(tokenizer._special_ids.numpy().tolist())
+        self._is_special = tf.constant([i in skipped for i in range(len(vocab))] + [True])
         self._continues = tf.constant([t.startswith(SUFFIX) and len(t) > len(SUFFIX) for t in vocab])
         self._padding_id = len(vocab)
 
