@@ -44,14 +44,14 @@ FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("none", "dynamic", "float16")
 IDS_SIGNATURE = "token_ids"
 SIGNATURES = ("serving_default", IDS_SIGNATURE)
-_CONTEXT_OPTIONS = ("labels", "mask_token")
+_CONTEXT_OPTIONS = ("labels", "mask_token")  # what build_task_graph hands back for formatting
 # Custom ops with a TFLite kernel in tensorflow_text.tflite_registrar (tensorflow-text 2.21) that
 # tfbert's exports may use.
 TFTEXT_TFLITE_KERNELS = frozenset({
     "FastBertNormalize", "FastWordpieceTokenizeWithOffsets", "RaggedTensorToTensor",
     "TFText>ByteSplitByOffsets", "TFText>ByteSplitWithOffsets", "TFText>FastWordpieceDetokenize",
     "TFText>NgramsStringJoin", "TFText>RoundRobinGenerateMasks", "TFText>RoundRobinTrim",
-    "TFText>FastSentencepieceTokenize", "TFText>FastSentencepieceDetokenize"})  # what build_task_graph hands back for formatting
+    "TFText>FastSentencepieceTokenize", "TFText>FastSentencepieceDetokenize"})
 
 
 def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
@@ -266,8 +266,14 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
         overwrite: Replace what is at the target; otherwise a non-empty target is an error.
         signatures: The signatures to write, some of ``("serving_default", "token_ids")``;
             ``None`` writes all that the task supports (:func:`supported_signatures`). A
-            ``.tflite`` of ``("token_ids",)`` alone leaves the tokenizer out, so it needs neither
-            tf-text kernels nor TensorFlow select ops for the tokenizer (see ``export/README.md``).
+            ``.tflite`` of ``("token_ids",)`` alone leaves the tokenizer out, so it needs no
+            tf-text kernels (see ``export/README.md``).
+
+    A ``.tflite`` tokenizes, decodes and cuts answers with
+    :class:`~tfbert.tokenizer.tflite_encoding.TFLiteTextOps` (tf-text's TFLite kernels; a few
+    characters differ from ``BertTokenizerFast``, see ``export/README.md``) and is converted
+    without TensorFlow select ops; a task whose post-processing still needs them
+    (token classification, multiple choice) is converted with them, with a warning.
 
     Returns:
         The path written: ``output/<version>`` or the ``.tflite`` file.
@@ -275,8 +281,9 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
     Raises:
         ValueError: Unknown ``format``, ``quantize`` or signature, a signature the task cannot
             carry, quantization asked of a
-            SavedModel, a bad ``version``, a ``.tflite`` path without that suffix, or ``output``
-            holding something other than version folders.
+            SavedModel, a bad ``version``, a ``.tflite`` path without that suffix, ``output``
+            holding something other than version folders, or (``.tflite``) tokenizer options
+            tf-text's kernels cannot follow.
         FileExistsError: The target exists and is not empty, and ``overwrite`` is false.
 
     Nothing is left half-written at the target: the export is built in a temporary folder beside
