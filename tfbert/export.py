@@ -88,10 +88,15 @@ def serving_functions(graph: TaskGraph,
     if "serving_default" in signatures:
         functions["serving_default"] = graph.serving_function()
     if IDS_SIGNATURE in signatures:
-        ids_spec = {k: tf.TensorSpec([None, None], tf.int32, name=k) for k in MODEL_KEYS}
-        ids_fn = tf.function(lambda **features: graph.run_on_ids(features))
-        functions[IDS_SIGNATURE] = ids_fn.get_concrete_function(**ids_spec)
+        functions[IDS_SIGNATURE] = _ids_function(graph)
     return functions
+
+
+def _ids_function(graph: TaskGraph, text_ops=None) -> tf.types.experimental.ConcreteFunction:
+    """The ``token_ids`` signature: int32 ``[batch, tokens]`` model inputs to the task's results."""
+    ids_spec = {k: tf.TensorSpec([None, None], tf.int32, name=k) for k in MODEL_KEYS}
+    ids_fn = tf.function(lambda **features: graph.run_on_ids(features, text_ops=text_ops))
+    return ids_fn.get_concrete_function(**ids_spec)
 
 
 def tflite_functions(graph: TaskGraph, signatures=SIGNATURES):
@@ -125,9 +130,7 @@ def tflite_functions(graph: TaskGraph, signatures=SIGNATURES):
             spec = {name: tf.TensorSpec([None], tf.string, name=name) for name in graph.text_inputs}
             functions["serving_default"] = tf.function(serve).get_concrete_function(**spec)
     if IDS_SIGNATURE in signatures:
-        ids_spec = {k: tf.TensorSpec([None, None], tf.int32, name=k) for k in MODEL_KEYS}
-        ids_fn = tf.function(lambda **features: graph.run_on_ids(features, text_ops=text_ops))
-        functions[IDS_SIGNATURE] = ids_fn.get_concrete_function(**ids_spec)
+        functions[IDS_SIGNATURE] = _ids_function(graph, text_ops)
     return text_ops, functions
 
 
