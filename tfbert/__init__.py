@@ -14,15 +14,35 @@ __version__ = "0.1.0"
 _MODELS = ("TFBertPreTrainedModel", "TFBertModel", "TFBertForPreTraining", "TFBertLMHeadModel",
            "TFBertForMaskedLM", "TFBertForNextSentencePrediction", "TFBertForSequenceClassification",
            "TFBertForMultipleChoice", "TFBertForTokenClassification", "TFBertForQuestionAnswering")
+_AUTO = ("TFAutoModel", "TFAutoModelForPreTraining", "TFAutoModelForMaskedLM", "TFAutoModelForCausalLM",
+         "TFAutoModelForSequenceClassification", "TFAutoModelForTokenClassification",
+         "TFAutoModelForQuestionAnswering", "TFAutoModelForMultipleChoice",
+         "TFAutoModelForNextSentencePrediction", "AutoConfig", "AutoTokenizer")
+_COLLATORS = ("DataCollatorWithPadding", "DataCollatorForTokenClassification",
+              "DataCollatorForLanguageModeling", "DataCollatorForWholeWordMask", "DefaultDataCollator")
 _EXPORTS = {
     "BertConfig": "tfbert.config",
     "TFBertTokenizer": "tfbert.tokenizer",
+    "BertTokenizer": "tfbert.tokenizer",
+    "BertTokenizerFast": "tfbert.tokenizer",
+    "BatchEncoding": "tfbert.tokenizer",
     **{name: "tfbert.modeling" for name in _MODELS},
+    "TFBertMainLayer": "tfbert.layers",
+    "TFPreTrainedModel": "tfbert.modeling_tf_utils",
+    **{name: "tfbert.auto" for name in _AUTO},
+    **{name: "tfbert.data_collator" for name in _COLLATORS},
+    "create_optimizer": "tfbert.optimization_tf",
+    "AdamWeightDecay": "tfbert.optimization_tf",
+    "WarmUp": "tfbert.optimization_tf",
+    "is_tf_available": "tfbert.utils",
+    "is_tensorflow_text_available": "tfbert.utils",
     "pipeline": "tfbert.tasks",
 }
+_OUTPUTS_MODULE = "tfbert.modeling_tf_outputs"  # TF*Output classes under transformers v4's names
 
 
-_SUBMODULES = ("checkpoint", "export", "heads", "layers", "tasks", "tokenizer", "training")
+_SUBMODULES = ("auto", "checkpoint", "data_collator", "export", "heads", "layers", "modeling_tf_outputs",
+               "modeling_tf_utils", "models", "optimization_tf", "tasks", "tokenizer", "training", "utils")
 
 
 def __getattr__(name):
@@ -31,6 +51,8 @@ def __getattr__(name):
     if name in _SUBMODULES:  # tfbert.export.export_task(...) without importing tfbert.export first
         return importlib.import_module(f"tfbert.{name}")
     module = _EXPORTS.get(name)
+    if module is None and name.startswith("TF") and name.endswith("Output"):
+        module = _OUTPUTS_MODULE
     if module is None:
         raise AttributeError(f"module 'tfbert' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
