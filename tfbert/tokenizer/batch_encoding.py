@@ -265,3 +265,27 @@ class BatchEncoding(dict):
         batch, char = self._indices(batch_or_char_index, char_index)
         token = self.char_to_token(batch, char, sequence_index)
         return None if token is None else self._row("words", batch)[token]
+
+
+def _register_with_keras() -> None:
+    """Lets Keras 3 see through a ``BatchEncoding`` as through a ``dict`` (its ``tree`` utilities,
+    on ``optree``, treat unregistered ``dict`` subclasses as leaves and refuse them as a
+    model's positional input)."""
+    try:
+        import optree
+    except ImportError:  # Keras on dm-tree treats every Mapping as nested already
+        return
+
+    def flatten(encoding):
+        keys = sorted(encoding)
+        return [dict.__getitem__(encoding, k) for k in keys], keys, keys
+
+    try:
+        optree.register_pytree_node(
+            BatchEncoding, flatten, lambda keys, values: BatchEncoding(dict(zip(keys, values))), namespace="keras"
+        )
+    except ValueError:  # already registered (a module reload)
+        pass
+
+
+_register_with_keras()

@@ -199,6 +199,7 @@ class TFBertTokenizer(keras.layers.Layer):
         # ... and skips a special token only where that is its content.
         skipped = {index[t.content] for t in self._added if t.special and shown[index[t.content]] == t.content}
         self._special_ids = tf.constant(sorted(skipped), tf.int32)
+        self._shown = shown
         self._vocab_tensor = tf.constant(shown)
         self._encoder = PieceEncoder(
             self.vocab,
@@ -236,6 +237,12 @@ class TFBertTokenizer(keras.layers.Layer):
         if not 0 <= int(id) < len(self.vocab):
             raise IndexError(f"id {id} is out of range; the vocabulary has ids 0 to {len(self.vocab) - 1}")
         return self.vocab[int(id)]
+
+    def token_text(self, id: int) -> str:
+        """The text ``tokenizers`` gives token ``id`` in an encoding: :meth:`id_to_token`,
+        except that an added token matched on normalised text shows its normalised form."""
+        self.id_to_token(id)
+        return self._shown[int(id)]
 
     def _special_id(self, name: str) -> int | None:
         return None if self._ids[name] < 0 else self._ids[name]

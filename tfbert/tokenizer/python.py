@@ -480,7 +480,7 @@ class BertTokenizerFast:
         if return_overflowing_tokens:
             data["overflow_to_sample_mapping"] = lists["overflow_to_sample_mapping"]
         details = Details(
-            tokens=[[self.engine.vocab[i] for i in row] for row in lists["input_ids"]],
+            tokens=[[self.engine.token_text(i) for i in row] for row in lists["input_ids"]],
             words=[[None if w < 0 else w for w in row] for row in lists["word_ids"]],
             sequences=[
                 [None if w < 0 else t for w, t in zip(words, types)]
