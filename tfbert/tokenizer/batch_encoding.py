@@ -67,6 +67,8 @@ def as_tensor(key: str, value: Any, kind: str) -> Any:
             f"cannot make a {kind!r} tensor of {key!r}: its rows have different lengths; pass "
             f"padding=True (or padding='max_length') and truncation=True to get rows of one length"
         ) from None
+    if array.size == 0:  # no tokens at all: still integers
+        array = array.astype(np.int64)
     if kind == "np":
         return array.astype(np.int64) if array.dtype.kind in "iub" else array
     import tensorflow as tf

@@ -46,7 +46,10 @@ def split_inputs(text: Any, text_pair: Any, split: bool) -> tuple[list, list | N
     ):
         texts, pairs = [t[0] for t in texts], [t[1] for t in texts]
     else:
-        pairs = None if text_pair is None else (list(text_pair) if batched else [text_pair])
+        # Unbatched, an empty text_pair is no pair at all (as in transformers v4).
+        pairs = None if (text_pair is None or (not batched and not text_pair)) else (
+            list(text_pair) if batched else [text_pair]
+        )
     for name, values in (("text", texts), ("text_pair", pairs or [])):
         for value in values:
             if not one(value):
@@ -60,7 +63,13 @@ def split_inputs(text: Any, text_pair: Any, split: bool) -> tuple[list, list | N
 
 
 def resolve_layout(
-    padding: Any, truncation: Any, max_length: int | None, model_max_length: int, unlimited: int, verbose: bool
+    padding: Any,
+    truncation: Any,
+    max_length: int | None,
+    pad_to_multiple_of: int | None,
+    model_max_length: int,
+    unlimited: int,
+    verbose: bool,
 ) -> dict[str, Any]:
     """transformers v4's padding and truncation strategy rules.
 
@@ -72,12 +81,17 @@ def resolve_layout(
         padding: the call's ``padding``.
         truncation: the call's ``truncation``.
         max_length: the call's ``max_length``.
+        pad_to_multiple_of: the call's ``pad_to_multiple_of``.
         model_max_length: the tokenizer's.
         unlimited: the ``model_max_length`` that means no limit.
         verbose: warn as v4 did.
 
     Returns:
         ``padding``, ``truncation`` and ``max_length`` for ``TFBertTokenizer.assemble_pieces``.
+
+    Raises:
+        ValueError: truncation and padding are both on and ``max_length`` is not a multiple
+            of ``pad_to_multiple_of``.
     """
     if truncation is None:
         truncation = max_length is not None and padding is False
@@ -94,4 +108,11 @@ def resolve_layout(
         if max_length is None:
             truncation = False
             padding = "longest" if pad_to_max else padding
+    on = lambda value, off: value not in (False, None, off)  # noqa: E731
+    if on(truncation, "do_not_truncate") and on(padding, "do_not_pad") and pad_to_multiple_of and max_length:
+        if max_length % pad_to_multiple_of:
+            raise ValueError(
+                f"truncation and padding are both on, but max_length={max_length} is not a multiple of "
+                f"pad_to_multiple_of={pad_to_multiple_of}"
+            )
     return {"padding": padding, "truncation": truncation, "max_length": max_length}

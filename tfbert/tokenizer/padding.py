@@ -44,6 +44,7 @@ def pad_features(
     pad_id: int,
     pad_type_id: int,
     attention_mask: bool,
+    extra_fills: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Pads examples to one length.
 
@@ -57,6 +58,7 @@ def pad_features(
         pad_id: the padding token's id.
         pad_type_id: the padding ``token_type_ids`` value.
         attention_mask: add an ``attention_mask`` where there is none.
+        extra_fills: padding values of more per-token keys.
 
     Returns:
         ``(data, batched)``: a dict of (nested) lists, and whether it holds a batch.
@@ -91,7 +93,7 @@ def pad_features(
     if strategy and pad_to_multiple_of and max_length % pad_to_multiple_of:
         max_length = (max_length // pad_to_multiple_of + 1) * pad_to_multiple_of
     if strategy:
-        fills = {"input_ids": pad_id, "token_type_ids": pad_type_id, "special_tokens_mask": 1}
+        fills = {"input_ids": pad_id, "token_type_ids": pad_type_id, "special_tokens_mask": 1, **(extra_fills or {})}
         if attention_mask:
             fills["attention_mask"] = 0
         rows = [_pad_row(r, max_length, padding_side == "left", fills) for r in rows]

@@ -456,16 +456,28 @@ class BertTokenizerFast:
         kind = check_tensor_type(return_tensors)
         texts, pairs, batched = split_inputs(text, text_pair, is_split_into_words)
         layout = resolve_layout(
-            padding, truncation, max_length, self.model_max_length, VERY_LARGE_INTEGER, verbose
+            padding, truncation, max_length, pad_to_multiple_of, self.model_max_length, VERY_LARGE_INTEGER, verbose
         )
         a = self._encode_pieces(texts, is_split_into_words)
         b = None if pairs is None else self._encode_pieces(pairs, is_split_into_words)
-        out = self.engine.assemble_pieces(
-            a, b, add_special_tokens=add_special_tokens, stride=stride, pad_to_multiple_of=pad_to_multiple_of,
-            return_overflowing_tokens=return_overflowing_tokens, padding_side=padding_side or self.padding_side,
-            truncation_side=self.truncation_side, **layout,
+        if layout["truncation"] not in (False, "do_not_truncate") and not self._must_cut(a, b, layout, add_special_tokens):
+            layout["truncation"] = False  # as tokenizers, which checks nothing when nothing is cut
+        options = dict(
+            stride=stride, pad_to_multiple_of=pad_to_multiple_of, return_overflowing_tokens=return_overflowing_tokens,
+            truncation_side=self.truncation_side, padding_side=padding_side or self.padding_side, **layout,
         )
+        self.engine._layout(b is not None, {**self.engine.call_defaults, **options}, add_special_tokens)  # checks
+        # Ragged from the engine, then padded as tokenizers pads (rows longer than a fixed
+        # max_length stay as they are, which a dense tensor cannot show).
+        out = self.engine.assemble_pieces(a, b, add_special_tokens, **{**options, "padding": False})
         lists = {k: v.to_list() if isinstance(v, tf.RaggedTensor) else v.numpy().tolist() for k, v in out.items()}
+        if layout["padding"] not in (False, "do_not_pad") and lists["input_ids"]:
+            lists, _ = pad_features(
+                lists, padding=layout["padding"], max_length=layout["max_length"], model_max_length=None,
+                pad_to_multiple_of=pad_to_multiple_of, padding_side=options["padding_side"],
+                pad_id=self.pad_token_id or 0, pad_type_id=self.pad_token_type_id, attention_mask=True,
+                extra_fills={"offset_mapping": [0, 0], "word_ids": -1},
+            )
         flags = {
             "token_type_ids": return_token_type_ids is not False,
             "attention_mask": return_attention_mask is not False,
@@ -492,6 +504,15 @@ class BertTokenizerFast:
         if not batched and kind is None and not return_overflowing_tokens:
             data = {k: v[0] if v and isinstance(v[0], list) else v for k, v in data.items()}
         return BatchEncoding(data, kind, details=details, n_sequences=n_sequences)
+
+    @staticmethod
+    def _must_cut(a: Encoded, b: Encoded | None, layout: dict[str, Any], special: bool) -> bool:
+        """Whether some row is longer than ``max_length`` (truncation has work to do)."""
+        if layout["max_length"] is None:
+            return False
+        lengths = a.ids.row_lengths() + (0 if b is None else b.ids.row_lengths())
+        longest = int(tf.reduce_max(tf.concat([lengths, [0]], 0)))
+        return longest + special * (2 if b is None else 3) > layout["max_length"]
 
     def encode_plus(self, text: Any, text_pair: Any = None, **kwargs) -> BatchEncoding:
         """One example (or pair) to model inputs; the same as calling the tokenizer on it."""
