@@ -90,7 +90,8 @@ class BatchEncoding(dict):
 
     Example:
         >>> from tfbert import BatchEncoding
-        >>> enc = BatchEncoding({"input_ids": [[101, 102]], "attention_mask": [[1, 1]]}, tensor_type="np")
+        >>> data = {"input_ids": [[101, 102]], "attention_mask": [[1, 1]]}
+        >>> enc = BatchEncoding(data, tensor_type="np")
         >>> enc.input_ids.dtype, enc["attention_mask"].shape
         (dtype('int64'), (1, 2))
     """
@@ -110,7 +111,9 @@ class BatchEncoding(dict):
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name not in self:
-            raise AttributeError(f"BatchEncoding has no attribute or key {name!r}; keys: {list(self)}")
+            raise AttributeError(
+                f"BatchEncoding has no attribute or key {name!r}; keys: {list(self)}"
+            )
         return self[name]
 
     def __getitem__(self, item: Any) -> Any:
@@ -118,7 +121,8 @@ class BatchEncoding(dict):
             return {key: value[item] for key, value in self.items()}
         if isinstance(item, int):
             raise KeyError(
-                f"BatchEncoding[{item}]: transformers returns a tokenizers Encoding there; tfbert has none. "
+                f"BatchEncoding[{item}]: transformers returns a tokenizers Encoding there; "
+                f"tfbert has none. "
                 f"Use enc.tokens({item}), enc.word_ids({item}) or enc['input_ids'][{item}]"
             )
         return super().__getitem__(item)
@@ -145,7 +149,9 @@ class BatchEncoding(dict):
         """1 for single texts, 2 for pairs; ``None`` when not made by a tokenizer call."""
         return self._n_sequences
 
-    def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> BatchEncoding:
+    def convert_to_tensors(
+        self, tensor_type: str | None = None, prepend_batch_axis: bool = False
+    ) -> BatchEncoding:
         """Converts the values in place to ``"np"`` (int64) or ``"tf"`` (int32) tensors.
 
         Args:
@@ -172,12 +178,15 @@ class BatchEncoding(dict):
     def _row(self, field: str, batch_index: int) -> list:
         if self._details is None:
             raise ValueError(
-                f"{field} needs the per-token details a tokenizer call keeps; this BatchEncoding was "
+                f"{field} needs the per-token details a tokenizer call keeps; this "
+                f"BatchEncoding was "
                 f"built from data alone"
             )
         rows = getattr(self._details, field)
         if not -len(rows) <= batch_index < len(rows):
-            raise IndexError(f"batch_index {batch_index} is out of range for a batch of {len(rows)}")
+            raise IndexError(
+                f"batch_index {batch_index} is out of range for a batch of {len(rows)}"
+            )
         return rows[batch_index]
 
     def _indices(self, first: int, second: int | None) -> tuple[int, int]:
@@ -208,17 +217,23 @@ class BatchEncoding(dict):
         tokens and padding."""
         return list(self._row("sequences", batch_index))
 
-    def token_to_sequence(self, batch_or_token_index: int, token_index: int | None = None) -> int | None:
+    def token_to_sequence(
+        self, batch_or_token_index: int, token_index: int | None = None
+    ) -> int | None:
         """The sequence of a token (see :meth:`sequence_ids`)."""
         batch, token = self._indices(batch_or_token_index, token_index)
         return self._row("sequences", batch)[token]
 
-    def token_to_word(self, batch_or_token_index: int, token_index: int | None = None) -> int | None:
+    def token_to_word(
+        self, batch_or_token_index: int, token_index: int | None = None
+    ) -> int | None:
         """The word of a token (see :meth:`word_ids`)."""
         batch, token = self._indices(batch_or_token_index, token_index)
         return self._row("words", batch)[token]
 
-    def token_to_chars(self, batch_or_token_index: int, token_index: int | None = None) -> CharSpan | None:
+    def token_to_chars(
+        self, batch_or_token_index: int, token_index: int | None = None
+    ) -> CharSpan | None:
         """The characters a token covers in its sequence's string; ``None`` for special tokens."""
         batch, token = self._indices(batch_or_token_index, token_index)
         if self._row("sequences", batch)[token] is None:
@@ -232,7 +247,9 @@ class BatchEncoding(dict):
         batch, word = self._indices(batch_or_word_index, word_index)
         at = [
             i
-            for i, (w, s) in enumerate(zip(self._row("words", batch), self._row("sequences", batch)))
+            for i, (w, s) in enumerate(
+                zip(self._row("words", batch), self._row("sequences", batch))
+            )
             if w == word and s == sequence_index
         ]
         return TokenSpan(at[0], at[-1] + 1) if at else None
@@ -263,29 +280,33 @@ class BatchEncoding(dict):
     def char_to_word(
         self, batch_or_char_index: int, char_index: int | None = None, sequence_index: int = 0
     ) -> int | None:
-        """The word covering character ``char_index`` of sequence ``sequence_index``, or ``None``."""
+        """The word covering character ``char_index`` of sequence ``sequence_index``, or
+        ``None``."""
         batch, char = self._indices(batch_or_char_index, char_index)
         token = self.char_to_token(batch, char, sequence_index)
         return None if token is None else self._row("words", batch)[token]
 
 
 def _register_with_keras() -> None:
-    """Lets Keras 3 see through a ``BatchEncoding`` as through a ``dict`` (its ``tree`` utilities,
-    on ``optree``, treat unregistered ``dict`` subclasses as leaves and refuse them as a
-    model's positional input)."""
+    """Lets Keras 3 see through a ``BatchEncoding`` as through a ``dict``: its ``tree``
+    utilities, on ``optree``, treat unregistered ``dict`` subclasses as leaves and refuse them
+    as a model's positional input. Mapped over, it becomes a plain ``dict``."""
     try:
         import optree
     except ImportError:  # Keras on dm-tree treats every Mapping as nested already
         return
 
-    def flatten(encoding):
+    def flatten(encoding):  # children by sorted key, as optree flattens a dict
         keys = sorted(encoding)
-        return [dict.__getitem__(encoding, k) for k in keys], keys, keys
+        return [dict.__getitem__(encoding, k) for k in keys], (keys, list(encoding)), keys
+
+    def unflatten(metadata, values):  # a plain dict, keys in their own order: what a model's
+        keys, order = metadata  # input structure (a dict) matches
+        found = dict(zip(keys, values))
+        return {k: found[k] for k in order}
 
     try:
-        optree.register_pytree_node(
-            BatchEncoding, flatten, lambda keys, values: BatchEncoding(dict(zip(keys, values))), namespace="keras"
-        )
+        optree.register_pytree_node(BatchEncoding, flatten, unflatten, namespace="keras")
     except ValueError:  # already registered (a module reload)
         pass
 

@@ -219,11 +219,13 @@ class PieceEncoder(tf.Module):
         as_int = lambda t: tf.cast(t, tf.int32)
         counts = as_int(ids.row_lengths())
         first = tf.cast(~tf.gather(self._suffix_piece, ids.values), tf.int32)
-        return ids.values, as_int(starts.values), as_int(ends.values), counts, tf.strings.length(texts), first
+        chars = tf.strings.length(texts)
+        return ids.values, as_int(starts.values), as_int(ends.values), counts, chars, first
 
     def _encode_special(self, texts, ids, overhang):
         chars = tf.strings.length(texts, unit="UTF8_CHAR")
-        return ids, tf.zeros_like(ids), chars + overhang, tf.ones_like(ids), chars, tf.ones_like(ids)
+        ones = tf.ones_like(ids)
+        return ids, tf.zeros_like(ids), chars + overhang, ones, chars, ones
 
     def _pad_chinese(self, normalized, isolated, source, code_points):
         """Writes out the spaces BertNormalizer puts around CJK ideographs (the table only marks
@@ -321,4 +323,5 @@ class PieceEncoder(tf.Module):
         ends = tf.gather(local, first + width - 1 + reach) + 1
         token_piece = tf.gather(tf.gather(piece, kept), tf.gather(word_first, word))
         counts = tf.math.unsorted_segment_sum(tf.ones_like(token_piece), token_piece, tf.size(texts))
-        return ids, starts, ends, counts, tf.cast(chars.row_lengths(), tf.int32), tf.cast(position == 0, tf.int32)
+        chars = tf.cast(chars.row_lengths(), tf.int32)
+        return ids, starts, ends, counts, chars, tf.cast(position == 0, tf.int32)

@@ -35,27 +35,42 @@ def split_inputs(text: Any, text_pair: Any, split: bool) -> tuple[list, list | N
     if text is None:
         raise TypeError(f"text is required: {_FORMS}")
     if split:
-        batched = isinstance(text, (list, tuple)) and bool(text) and isinstance(text[0], (list, tuple))
+        batched = (
+            isinstance(text, (list, tuple)) and bool(text) and isinstance(text[0], (list, tuple))
+        )
         one = _is_words
     else:
         batched = isinstance(text, (list, tuple))
         one = lambda v: isinstance(v, str)  # noqa: E731
     texts = list(text) if batched else [text]
-    if text_pair is None and batched and not split and texts and all(
-        isinstance(t, (list, tuple)) and len(t) == 2 and all(isinstance(s, str) for s in t) for t in texts
+    if (
+        text_pair is None
+        and batched
+        and not split
+        and texts
+        and all(
+            isinstance(t, (list, tuple)) and len(t) == 2 and all(isinstance(s, str) for s in t)
+            for t in texts
+        )
     ):
         texts, pairs = [t[0] for t in texts], [t[1] for t in texts]
     else:
         # Unbatched, an empty text_pair is no pair at all (as in transformers v4).
-        pairs = None if (text_pair is None or (not batched and not text_pair)) else (
-            list(text_pair) if batched else [text_pair]
+        pairs = (
+            None
+            if (text_pair is None or (not batched and not text_pair))
+            else (list(text_pair) if batched else [text_pair])
         )
     for name, values in (("text", texts), ("text_pair", pairs or [])):
         for value in values:
             if not one(value):
-                raise TypeError(f"{name} has an item of type {type(value).__name__}; expected {_FORMS}")
+                raise TypeError(
+                    f"{name} has an item of type {type(value).__name__}; expected {_FORMS}"
+                )
     if pairs is not None and len(pairs) != len(texts):
-        raise ValueError(f"text has {len(texts)} items but text_pair has {len(pairs)}; they must match")
+        raise ValueError(
+            f"text has {len(texts)} items but text_pair has {len(pairs)}; they must match"
+        )
     if split:
         texts = [list(t) for t in texts]
         pairs = None if pairs is None else [list(p) for p in pairs]
@@ -97,7 +112,8 @@ def resolve_layout(
         truncation = max_length is not None and padding is False
         if truncation and verbose:
             warnings.warn(
-                "max_length is given without truncation: truncating to max_length ('longest_first'), "
+                "max_length is given without truncation: truncating to max_length "
+                "('longest_first'), "
                 "as transformers does; pass truncation explicitly to silence this",
                 stacklevel=4,
             )
@@ -109,10 +125,16 @@ def resolve_layout(
             truncation = False
             padding = "longest" if pad_to_max else padding
     on = lambda value, off: value not in (False, None, off)  # noqa: E731
-    if on(truncation, "do_not_truncate") and on(padding, "do_not_pad") and pad_to_multiple_of and max_length:
+    if (
+        on(truncation, "do_not_truncate")
+        and on(padding, "do_not_pad")
+        and pad_to_multiple_of
+        and max_length
+    ):
         if max_length % pad_to_multiple_of:
             raise ValueError(
-                f"truncation and padding are both on, but max_length={max_length} is not a multiple of "
+                f"truncation and padding are both on, but max_length={max_length} is not a "
+                f"multiple of "
                 f"pad_to_multiple_of={pad_to_multiple_of}"
             )
     return {"padding": padding, "truncation": truncation, "max_length": max_length}

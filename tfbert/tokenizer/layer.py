@@ -56,6 +56,12 @@ def _added_token(item: Union[str, Dict[str, Any]], special: bool, name: str) -> 
     return defaults._replace(**{k: (item[k] if k == "content" else bool(item[k])) for k in allowed if k in item})
 
 
+def _check_known(kwargs):
+    unknown = set(kwargs) - set(_CALL_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}")
+
+
 def _choice(table, name, value):
     try:
         return table[value]
@@ -235,7 +241,8 @@ class TFBertTokenizer(keras.layers.Layer):
             IndexError: ``id`` is not in ``range(vocab_size)``.
         """
         if not 0 <= int(id) < len(self.vocab):
-            raise IndexError(f"id {id} is out of range; the vocabulary has ids 0 to {len(self.vocab) - 1}")
+            last = len(self.vocab) - 1
+            raise IndexError(f"id {id} is out of range; the vocabulary has ids 0 to {last}")
         return self.vocab[int(id)]
 
     def token_text(self, id: int) -> str:
@@ -249,14 +256,14 @@ class TFBertTokenizer(keras.layers.Layer):
 
     cls_token_id = property(lambda self: self._special_id("cls_token"), doc="The id of ``[CLS]``.")
     sep_token_id = property(lambda self: self._special_id("sep_token"), doc="The id of ``[SEP]``.")
-    pad_token_id = property(lambda self: self._special_id("pad_token"), doc="The id of ``[PAD]`` or None.")
+    pad_token_id = property(lambda self: self._special_id("pad_token"), doc="[PAD]'s id or None.")
     unk_token_id = property(lambda self: self._special_id("unk_token"), doc="The id of ``[UNK]``.")
-    mask_token_id = property(lambda self: self._special_id("mask_token"), doc="The id of ``[MASK]`` or None.")
+    mask_token_id = property(lambda self: self._special_id("mask_token"), doc="[MASK]'s id or None.")
     cls_token = property(lambda self: self.special_tokens["cls_token"], doc="The first token.")
     sep_token = property(lambda self: self.special_tokens["sep_token"], doc="The separator token.")
     pad_token = property(lambda self: self.special_tokens["pad_token"], doc="The padding token.")
     unk_token = property(lambda self: self.special_tokens["unk_token"], doc="The unknown token.")
-    mask_token = property(lambda self: self.special_tokens["mask_token"], doc="The masked-LM token.")
+    mask_token = property(lambda self: self.special_tokens["mask_token"], doc="The [MASK] token.")
 
     @property
     def all_special_tokens(self) -> list[str]:
@@ -301,7 +308,8 @@ class TFBertTokenizer(keras.layers.Layer):
             return self._encode(texts)
         if "words" not in self._graphs.by_key:
             self._graphs.by_key["words"] = tf.function(
-                lambda t: self._encoder(t, words=True), input_signature=[tf.TensorSpec([None], tf.string)],
+                lambda t: self._encoder(t, words=True),
+                input_signature=[tf.TensorSpec([None], tf.string)],
                 autograph=False,
             )
         return self._graphs.by_key["words"](texts)
@@ -331,12 +339,11 @@ class TFBertTokenizer(keras.layers.Layer):
             TypeError: an unknown option.
             ValueError: bad options.
         """
-        unknown = set(kwargs) - set(_CALL_DEFAULTS)
-        if unknown:
-            raise TypeError(f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}")
+        _check_known(kwargs)
         if b is not None and (a.words is None) != (b.words is None):
             raise ValueError("a and b must both carry words or neither")
-        layout = self._layout(b is not None, {**self.call_defaults, **kwargs}, add_special=add_special_tokens)
+        args = {**self.call_defaults, **kwargs}
+        layout = self._layout(b is not None, args, add_special=add_special_tokens)
         return self._assemble_eagerly(layout, [a] if b is None else [a, b])
 
     # ----------------------------------------------------------------------------------- call
@@ -457,9 +464,7 @@ class TFBertTokenizer(keras.layers.Layer):
             ValueError: bad options, ``text``/``text_pair`` of different lengths, or a
                 ``max_length`` too small for the special tokens.
         """
-        unknown = set(kwargs) - set(_CALL_DEFAULTS)
-        if unknown:
-            raise TypeError(f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}")
+        _check_known(kwargs)
         args = {**self.call_defaults, **kwargs}
         texts = self._as_strings(text, "text")
         pairs = None if text_pair is None else self._as_strings(text_pair, "text_pair")
@@ -628,8 +633,10 @@ class TFBertTokenizer(keras.layers.Layer):
             config = {k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")}
             return cls(**{**config, **kwargs})
         if not callable(getattr(tokenizer, "save_pretrained", None)):
-            raise TypeError(f"tokenizer of type {type(tokenizer).__name__} has no save_pretrained; expected a "
-                            f"BERT tokenizer (tfbert's or transformers')")
+            raise TypeError(
+                f"tokenizer of type {type(tokenizer).__name__} has no save_pretrained; expected "
+                f"a BERT tokenizer (tfbert's or transformers')"
+            )
         with tempfile.TemporaryDirectory() as directory:
             tokenizer.save_pretrained(directory)
             return cls.from_pretrained(directory, **kwargs)

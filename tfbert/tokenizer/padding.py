@@ -9,7 +9,13 @@ from typing import Any
 
 import numpy as np
 
-_PADDINGS = {True: "longest", "longest": "longest", "max_length": "max_length", False: None, "do_not_pad": None}
+_PADDINGS = {
+    True: "longest",
+    "longest": "longest",
+    "max_length": "max_length",
+    False: None,
+    "do_not_pad": None,
+}
 
 
 def _as_lists(value: Any) -> Any:
@@ -70,11 +76,15 @@ def pad_features(
         features = {key: [example[key] for example in features] for key in features[0]}
     if not isinstance(features, Mapping) or "input_ids" not in features:
         keys = list(features) if isinstance(features, Mapping) else type(features).__name__
-        raise ValueError(f"pad needs examples with 'input_ids' (a mapping or a list of mappings); got {keys}")
+        raise ValueError(
+            f"pad needs examples with 'input_ids' (a mapping or a list of mappings); got {keys}"
+        )
     try:
         strategy = _PADDINGS[padding]
     except (KeyError, TypeError):
-        raise ValueError(f"padding={padding!r} is not one of {sorted(map(repr, _PADDINGS))}") from None
+        raise ValueError(
+            f"padding={padding!r} is not one of {sorted(map(repr, _PADDINGS))}"
+        ) from None
     if padding_side not in ("right", "left"):
         raise ValueError(f"padding_side={padding_side!r} is not one of ['right', 'left']")
     data = {key: _as_lists(value) for key, value in features.items()}
@@ -84,7 +94,10 @@ def pad_features(
         return data, True
     rows = [{k: v[i] for k, v in data.items()} for i in range(len(ids))] if batched else [data]
     if attention_mask:
-        rows = [r if "attention_mask" in r else {**r, "attention_mask": [1] * len(r["input_ids"])} for r in rows]
+        rows = [
+            r if "attention_mask" in r else {**r, "attention_mask": [1] * len(r["input_ids"])}
+            for r in rows
+        ]
     if strategy == "max_length":
         max_length = model_max_length if max_length is None else max_length
         strategy = None if max_length is None else strategy
@@ -93,7 +106,12 @@ def pad_features(
     if strategy and pad_to_multiple_of and max_length % pad_to_multiple_of:
         max_length = (max_length // pad_to_multiple_of + 1) * pad_to_multiple_of
     if strategy:
-        fills = {"input_ids": pad_id, "token_type_ids": pad_type_id, "special_tokens_mask": 1, **(extra_fills or {})}
+        fills = {
+            "input_ids": pad_id,
+            "token_type_ids": pad_type_id,
+            "special_tokens_mask": 1,
+            **(extra_fills or {}),
+        }
         if attention_mask:
             fills["attention_mask"] = 0
         rows = [_pad_row(r, max_length, padding_side == "left", fills) for r in rows]

@@ -24,7 +24,14 @@ from tfbert.tokenizer.padding import pad_features
 
 VERY_LARGE_INTEGER = int(1e30)  # transformers v4's model_max_length when there is no limit
 _HUB = ("revision", "cache_dir", "local_files_only", "token", "subfolder")
-_IGNORED = ("use_fast", "trust_remote_code", "do_basic_tokenize", "tokenizer_type", "use_auth_token", "force_download")
+_IGNORED = (
+    "use_fast",
+    "trust_remote_code",
+    "do_basic_tokenize",
+    "tokenizer_type",
+    "use_auth_token",
+    "force_download",
+)
 _ENGINE_ARGS = set(inspect.signature(TFBertTokenizer.__init__).parameters) - {"self", "kwargs"}
 _KEYS = ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask", "offset_mapping")
 
@@ -45,7 +52,10 @@ def _item(token: Any) -> str | dict[str, Any]:
     if isinstance(token, (str, Mapping)):
         return token if isinstance(token, str) else dict(token)
     fields = ("normalized", "lstrip", "rstrip", "single_word")
-    return {"content": _content(token), **{k: bool(getattr(token, k)) for k in fields if hasattr(token, k)}}
+    return {
+        "content": _content(token),
+        **{k: bool(getattr(token, k)) for k in fields if hasattr(token, k)},
+    }
 
 
 def _ids_list(ids: Any) -> list:
@@ -57,6 +67,18 @@ def _ids_list(ids: Any) -> list:
     if isinstance(ids, (np.integer, int)):
         return int(ids)
     return [_ids_list(i) for i in ids]
+
+
+def _tensor_kind_of(features: Any) -> str | None:
+    """``"tf"`` or ``"np"`` when the examples' ``input_ids`` are such tensors, else ``None``."""
+    if isinstance(features, (list, tuple)) and features and isinstance(features[0], Mapping):
+        features = features[0]
+    ids = features.get("input_ids") if isinstance(features, Mapping) else None
+    if isinstance(ids, (list, tuple)) and ids:
+        ids = ids[0]
+    if isinstance(ids, (tf.Tensor, tf.RaggedTensor)):
+        return "tf"
+    return "np" if isinstance(ids, np.ndarray) else None
 
 
 class BertTokenizerFast:
@@ -128,7 +150,9 @@ class BertTokenizerFast:
         **kwargs,
     ):
         if vocab is None and vocab_file is None and tokenizer_file is None:
-            raise ValueError("BertTokenizerFast needs a vocabulary: vocab_file, tokenizer_file or vocab")
+            raise ValueError(
+                "BertTokenizerFast needs a vocabulary: vocab_file, tokenizer_file or vocab"
+            )
         if isinstance(vocab, Mapping):
             tokens = [""] * (max(vocab.values(), default=-1) + 1)
             for token, i in vocab.items():
@@ -138,7 +162,9 @@ class BertTokenizerFast:
             vocab = files.read_vocab_txt(vocab_file)
         elif vocab is None:
             vocab = files.load_settings(os.path.dirname(os.path.abspath(tokenizer_file)))["vocab"]
-        extra = [_item(t) for t in (additional_special_tokens or [])] + list(kwargs.pop("extra_special_tokens", []))
+        extra = [_item(t) for t in (additional_special_tokens or [])] + list(
+            kwargs.pop("extra_special_tokens", [])
+        )
         settings = dict(
             vocab=list(vocab),
             do_lower_case=do_lower_case,
@@ -150,7 +176,9 @@ class BertTokenizerFast:
             tokenize_chinese_chars=tokenize_chinese_chars,
             strip_accents=strip_accents,
             extra_special_tokens=extra,
-            model_max_length=None if (model_max_length or 0) >= files.VERY_LARGE else model_max_length,
+            model_max_length=None
+            if (model_max_length or 0) >= files.VERY_LARGE
+            else model_max_length,
         )
         self.name_or_path = str(kwargs.pop("name_or_path", ""))
         self._setup({**settings, **self._engine_kwargs(kwargs)}, padding_side, truncation_side)
@@ -159,7 +187,9 @@ class BertTokenizerFast:
     def _engine_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
         ignored = [k for k in kwargs if k not in _ENGINE_ARGS]
         if ignored and set(ignored) - set(_IGNORED):
-            warnings.warn(f"BertTokenizerFast ignores the arguments {sorted(ignored)}", stacklevel=3)
+            warnings.warn(
+                f"BertTokenizerFast ignores the arguments {sorted(ignored)}", stacklevel=3
+            )
         return {k: v for k, v in kwargs.items() if k in _ENGINE_ARGS}
 
     def _setup(self, settings: dict[str, Any], padding_side: str, truncation_side: str) -> None:
@@ -174,7 +204,9 @@ class BertTokenizerFast:
         self.init_kwargs = {k: v for k, v in settings.items() if k != "vocab"}
 
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path: str, *init_inputs, **kwargs) -> BertTokenizerFast:
+    def from_pretrained(
+        cls, pretrained_model_name_or_path: str, *init_inputs, **kwargs
+    ) -> BertTokenizerFast:
         """Loads a tokenizer from a folder (or a hub id in the local cache) with ``vocab.txt``
         or ``tokenizer.json`` and the config files transformers writes.
 
@@ -193,25 +225,36 @@ class BertTokenizerFast:
             TypeError: positional extras were given.
         """
         if init_inputs:
-            raise TypeError(f"from_pretrained takes no positional arguments after the path; got {init_inputs!r}")
+            raise TypeError(
+                f"from_pretrained takes no positional arguments after the path; got {init_inputs!r}"
+            )
         hub = {k: kwargs.pop(k) for k in _HUB if k in kwargs}
         if "subfolder" in hub:
-            pretrained_model_name_or_path = os.path.join(pretrained_model_name_or_path, hub.pop("subfolder"))
+            pretrained_model_name_or_path = os.path.join(
+                pretrained_model_name_or_path, hub.pop("subfolder")
+            )
         settings = files.load_settings(pretrained_model_name_or_path, **hub)
         sides = {k: kwargs.pop(k, settings.pop(k, "right")) for k in files.SIDE_NAMES}
         if "additional_special_tokens" in kwargs:
-            settings["extra_special_tokens"] = [_item(t) for t in kwargs.pop("additional_special_tokens")]
+            settings["extra_special_tokens"] = [
+                _item(t) for t in kwargs.pop("additional_special_tokens")
+            ]
         kwargs = {k: _content(v) if k in files.SPECIAL_NAMES else v for k, v in kwargs.items()}
         if (kwargs.get("model_max_length") or 0) >= files.VERY_LARGE:
             kwargs["model_max_length"] = None
         tokenizer = cls.__new__(cls)
         tokenizer.name_or_path = str(pretrained_model_name_or_path)
-        tokenizer._setup({**settings, **cls._engine_kwargs(kwargs)}, sides["padding_side"], sides["truncation_side"])
+        tokenizer._setup(
+            {**settings, **cls._engine_kwargs(kwargs)},
+            sides["padding_side"],
+            sides["truncation_side"],
+        )
         return tokenizer
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(name_or_path={self.name_or_path!r}, vocab_size={self.vocab_size}, "
+            f"{type(self).__name__}(name_or_path={self.name_or_path!r}, "
+            f"vocab_size={self.vocab_size}, "
             f"model_max_length={self.model_max_length}, padding_side={self.padding_side!r}, "
             f"special_tokens={self.special_tokens_map})"
         )
@@ -248,8 +291,12 @@ class BertTokenizerFast:
     sep_token_id = property(lambda self: self.engine.sep_token_id, doc="The separator token's id.")
     pad_token_id = property(lambda self: self.engine.pad_token_id, doc="The padding token's id.")
     cls_token_id = property(lambda self: self.engine.cls_token_id, doc="The classifier token's id.")
-    mask_token_id = property(lambda self: self.engine.mask_token_id, doc="The masked-LM token's id.")
-    all_special_tokens = property(lambda self: self.engine.all_special_tokens, doc="Every special token.")
+    mask_token_id = property(
+        lambda self: self.engine.mask_token_id, doc="The masked-LM token's id."
+    )
+    all_special_tokens = property(
+        lambda self: self.engine.all_special_tokens, doc="Every special token."
+    )
     all_special_ids = property(lambda self: self.engine.all_special_ids, doc="Their ids.")
     pad_token_type_id = 0
 
@@ -283,7 +330,9 @@ class BertTokenizerFast:
             return self.unk_token_id if found is None else found
         return [self.convert_tokens_to_ids(t) for t in tokens]
 
-    def convert_ids_to_tokens(self, ids: int | Sequence[int], skip_special_tokens: bool = False) -> str | list[str]:
+    def convert_ids_to_tokens(
+        self, ids: int | Sequence[int], skip_special_tokens: bool = False
+    ) -> str | list[str]:
         """Id(s) to token(s); ``skip_special_tokens`` drops the special ones from a list.
 
         Raises:
@@ -301,7 +350,11 @@ class BertTokenizerFast:
             return ""
         ids = tf.ragged.constant([list(range(len(tokens)))], dtype=tf.int32)
         empty = tf.constant([], tf.int32)
-        return decode_ids(ids, tf.constant(list(tokens)), empty, False, False)[0].numpy().decode("utf-8")
+        return (
+            decode_ids(ids, tf.constant(list(tokens)), empty, False, False)[0]
+            .numpy()
+            .decode("utf-8")
+        )
 
     # -------------------------------------------------------------------- adding tokens
 
@@ -359,12 +412,20 @@ class BertTokenizerFast:
         names = set(files.SPECIAL_NAMES) | {"additional_special_tokens"}
         unknown = sorted(set(special_tokens_dict) - names)
         if unknown:
-            raise ValueError(f"unknown special token names {unknown}; expected some of {sorted(names)}")
+            raise ValueError(
+                f"unknown special token names {unknown}; expected some of {sorted(names)}"
+            )
         extra = list(special_tokens_dict.get("additional_special_tokens", []))
         named = [special_tokens_dict[n] for n in files.SPECIAL_NAMES if n in special_tokens_dict]
         count = self.add_tokens(named + extra, special_tokens=True)
         settings = dict(self._settings)
-        settings.update({n: _content(special_tokens_dict[n]) for n in files.SPECIAL_NAMES if n in special_tokens_dict})
+        settings.update(
+            {
+                n: _content(special_tokens_dict[n])
+                for n in files.SPECIAL_NAMES
+                if n in special_tokens_dict
+            }
+        )
         if extra and replace_additional_special_tokens:
             keep = {_content(t) for t in extra}
             kept = [t for t in settings["extra_special_tokens"] if _content(t) in keep]
@@ -381,7 +442,9 @@ class BertTokenizerFast:
         token taking its input word's index and offsets within that word (as ``tokenizers``)."""
         flat = [w for words in texts for w in words] if split else texts
         if not flat:
-            empty = tf.RaggedTensor.from_row_lengths(tf.zeros([0], tf.int32), tf.zeros([len(texts)], tf.int64))
+            empty = tf.RaggedTensor.from_row_lengths(
+                tf.zeros([0], tf.int32), tf.zeros([len(texts)], tf.int64)
+            )
             return Encoded(empty, empty, empty, empty)
         if not split:
             return self.engine.encode_pieces(texts, words=True)
@@ -456,26 +519,49 @@ class BertTokenizerFast:
         kind = check_tensor_type(return_tensors)
         texts, pairs, batched = split_inputs(text, text_pair, is_split_into_words)
         layout = resolve_layout(
-            padding, truncation, max_length, pad_to_multiple_of, self.model_max_length, VERY_LARGE_INTEGER, verbose
+            padding,
+            truncation,
+            max_length,
+            pad_to_multiple_of,
+            self.model_max_length,
+            VERY_LARGE_INTEGER,
+            verbose,
         )
         a = self._encode_pieces(texts, is_split_into_words)
         b = None if pairs is None else self._encode_pieces(pairs, is_split_into_words)
-        if layout["truncation"] not in (False, "do_not_truncate") and not self._must_cut(a, b, layout, add_special_tokens):
+        if layout["truncation"] not in (False, "do_not_truncate") and not self._must_cut(
+            a, b, layout, add_special_tokens
+        ):
             layout["truncation"] = False  # as tokenizers, which checks nothing when nothing is cut
         options = dict(
-            stride=stride, pad_to_multiple_of=pad_to_multiple_of, return_overflowing_tokens=return_overflowing_tokens,
-            truncation_side=self.truncation_side, padding_side=padding_side or self.padding_side, **layout,
+            stride=stride,
+            pad_to_multiple_of=pad_to_multiple_of,
+            return_overflowing_tokens=return_overflowing_tokens,
+            truncation_side=self.truncation_side,
+            padding_side=padding_side or self.padding_side,
+            **layout,
         )
-        self.engine._layout(b is not None, {**self.engine.call_defaults, **options}, add_special_tokens)  # checks
+        self.engine._layout(
+            b is not None, {**self.engine.call_defaults, **options}, add_special_tokens
+        )  # checks
         # Ragged from the engine, then padded as tokenizers pads (rows longer than a fixed
         # max_length stay as they are, which a dense tensor cannot show).
         out = self.engine.assemble_pieces(a, b, add_special_tokens, **{**options, "padding": False})
-        lists = {k: v.to_list() if isinstance(v, tf.RaggedTensor) else v.numpy().tolist() for k, v in out.items()}
+        lists = {
+            k: v.to_list() if isinstance(v, tf.RaggedTensor) else v.numpy().tolist()
+            for k, v in out.items()
+        }
         if layout["padding"] not in (False, "do_not_pad") and lists["input_ids"]:
             lists, _ = pad_features(
-                lists, padding=layout["padding"], max_length=layout["max_length"], model_max_length=None,
-                pad_to_multiple_of=pad_to_multiple_of, padding_side=options["padding_side"],
-                pad_id=self.pad_token_id or 0, pad_type_id=self.pad_token_type_id, attention_mask=True,
+                lists,
+                padding=layout["padding"],
+                max_length=layout["max_length"],
+                model_max_length=None,
+                pad_to_multiple_of=pad_to_multiple_of,
+                padding_side=options["padding_side"],
+                pad_id=self.pad_token_id or 0,
+                pad_type_id=self.pad_token_type_id,
+                attention_mask=True,
                 extra_fills={"offset_mapping": [0, 0], "word_ids": -1},
             )
         flags = {
@@ -527,33 +613,52 @@ class BertTokenizerFast:
         """
         if not isinstance(batch_text_or_text_pairs, (list, tuple)):
             raise TypeError(
-                f"batch_text_or_text_pairs must be a list or tuple; got {type(batch_text_or_text_pairs).__name__}"
+                f"batch_text_or_text_pairs must be a list or tuple; "
+                f"got {type(batch_text_or_text_pairs).__name__}"
             )
         items = list(batch_text_or_text_pairs)
-        if kwargs.get("is_split_into_words") and items and all(
-            isinstance(x, tuple) and len(x) == 2 and all(isinstance(s, (list, tuple)) for s in x) for x in items
+        if (
+            kwargs.get("is_split_into_words")
+            and items
+            and all(
+                isinstance(x, tuple)
+                and len(x) == 2
+                and all(isinstance(s, (list, tuple)) for s in x)
+                for x in items
+            )
         ):
             return self([list(a) for a, _ in items], [list(b) for _, b in items], **kwargs)
         return self(items, **kwargs)
 
-    def encode(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True, **kwargs) -> Any:
+    def encode(
+        self, text: Any, text_pair: Any = None, add_special_tokens: bool = True, **kwargs
+    ) -> Any:
         """The ``input_ids`` of one example (or pair): a list of ints, or a tensor with
         ``return_tensors``."""
         return self(text, text_pair, add_special_tokens=add_special_tokens, **kwargs)["input_ids"]
 
-    def tokenize(self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs) -> list[str]:
+    def tokenize(
+        self, text: str, pair: str | None = None, add_special_tokens: bool = False, **kwargs
+    ) -> list[str]:
         """The tokens of a text (or pair), without special tokens unless asked for."""
         return self(text, pair, add_special_tokens=add_special_tokens, **kwargs).tokens()
 
     # ---------------------------------------------------------------- special sequences
 
-    def build_inputs_with_special_tokens(self, token_ids_0: list[int], token_ids_1: list[int] | None = None) -> list[int]:
+    def build_inputs_with_special_tokens(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
         """``[CLS] A [SEP]`` or ``[CLS] A [SEP] B [SEP]``."""
         cls, sep = [self.cls_token_id], [self.sep_token_id]
-        return cls + list(token_ids_0) + sep + ([] if token_ids_1 is None else list(token_ids_1) + sep)
+        return (
+            cls + list(token_ids_0) + sep + ([] if token_ids_1 is None else list(token_ids_1) + sep)
+        )
 
     def get_special_tokens_mask(
-        self, token_ids_0: list[int], token_ids_1: list[int] | None = None, already_has_special_tokens: bool = False
+        self,
+        token_ids_0: list[int],
+        token_ids_1: list[int] | None = None,
+        already_has_special_tokens: bool = False,
     ) -> list[int]:
         """1 for each special token of :meth:`build_inputs_with_special_tokens`' layout, 0 for
         sequence tokens; with ``already_has_special_tokens``, 1 where an id is special.
@@ -563,7 +668,9 @@ class BertTokenizerFast:
         """
         if already_has_special_tokens:
             if token_ids_1 is not None:
-                raise ValueError("token_ids_1 must be None when the ids already have special tokens")
+                raise ValueError(
+                    "token_ids_1 must be None when the ids already have special tokens"
+                )
             special = set(self.all_special_ids)
             return [1 if i in special else 0 for i in token_ids_0]
         mask = [1] + [0] * len(token_ids_0) + [1]
@@ -609,23 +716,30 @@ class BertTokenizerFast:
             ValueError: no ``input_ids``, bad options, or ragged rows with ``return_tensors``.
         """
         kind = check_tensor_type(return_tensors)
-        data, batched = pad_features(
+        if kind is None:  # tensors in, the same kind of tensors out (as v4)
+            kind = _tensor_kind_of(encoded_inputs)
+        data, _ = pad_features(
             encoded_inputs,
             padding=padding,
             max_length=max_length,
-            model_max_length=self.model_max_length if self.model_max_length < VERY_LARGE_INTEGER else None,
+            model_max_length=self.model_max_length
+            if self.model_max_length < VERY_LARGE_INTEGER
+            else None,
             pad_to_multiple_of=pad_to_multiple_of,
             padding_side=padding_side or self.padding_side,
             pad_id=self.pad_token_id or 0,
             pad_type_id=self.pad_token_type_id,
             attention_mask=return_attention_mask is not False,
         )
-        return BatchEncoding(data, kind, prepend_batch_axis=not batched)
+        return BatchEncoding(data, kind)
 
     # -------------------------------------------------------------------------- decoding
 
     def decode(
-        self, token_ids: Any, skip_special_tokens: bool = False, clean_up_tokenization_spaces: bool | None = None,
+        self,
+        token_ids: Any,
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool | None = None,
         **kwargs,
     ) -> str:
         """Ids (an int, a list, an array or a tensor) back to text.
@@ -640,7 +754,10 @@ class BertTokenizerFast:
         return self.batch_decode([ids], skip_special_tokens, clean_up_tokenization_spaces)[0]
 
     def batch_decode(
-        self, sequences: Any, skip_special_tokens: bool = False, clean_up_tokenization_spaces: bool | None = None,
+        self,
+        sequences: Any,
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool | None = None,
         **kwargs,
     ) -> list[str]:
         """Rows of ids back to texts.
@@ -669,8 +786,14 @@ class BertTokenizerFast:
         )
         return config
 
-    def save_pretrained(self, save_directory: str, legacy_format: bool | None = None, filename_prefix: str | None = None,
-                        push_to_hub: bool = False, **kwargs) -> tuple[str, ...]:
+    def save_pretrained(
+        self,
+        save_directory: str,
+        legacy_format: bool | None = None,
+        filename_prefix: str | None = None,
+        push_to_hub: bool = False,
+        **kwargs,
+    ) -> tuple[str, ...]:
         """Writes ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json`` and
         ``special_tokens_map.json``; transformers loads the folder as the same tokenizer.
 
@@ -688,12 +811,16 @@ class BertTokenizerFast:
             ValueError: ``filename_prefix`` or ``push_to_hub`` given, or the path is a file.
         """
         if filename_prefix is not None or push_to_hub:
-            raise ValueError("save_pretrained: filename_prefix and push_to_hub are not supported by tfbert")
+            raise ValueError(
+                "save_pretrained: filename_prefix and push_to_hub are not supported by tfbert"
+            )
         if os.path.isfile(save_directory):
             raise ValueError(f"save_directory {save_directory!r} is a file; expected a folder")
         return tuple(files.save_settings(save_directory, self._config()))
 
-    def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple[str]:
+    def save_vocabulary(
+        self, save_directory: str, filename_prefix: str | None = None
+    ) -> tuple[str]:
         """Writes the WordPiece vocabulary (``[prefix-]vocab.txt``), one token a line.
 
         Args:
