@@ -241,7 +241,7 @@ def calls(draw):
 
 @pytest.mark.slow
 @settings(
-    max_examples=int(__import__("os").environ.get("TOK_EXAMPLES", 60)),
+    max_examples=60,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
@@ -332,6 +332,12 @@ def test_vocabulary_and_special_tokens(pair):
         assert getattr(ours, f"{name}_token") == getattr(ref, f"{name}_token")
         assert getattr(ours, f"{name}_token_id") == getattr(ref, f"{name}_token_id")
     assert ours.is_fast and ours.padding_side == ref.padding_side
+    for pair_ in (False, True):
+        assert ours.num_special_tokens_to_add(pair_) == ref.num_special_tokens_to_add(pair_)
+    assert ours.max_len_single_sentence == ref.max_len_single_sentence
+    assert ours.max_len_sentences_pair == ref.max_len_sentences_pair
+    assert ours.get_added_vocab() == ref.get_added_vocab()
+    assert ours.special_tokens_map == ref.special_tokens_map
     assert ours.name_or_path == ref.name_or_path
 
 
@@ -546,3 +552,18 @@ def test_batch_encoding_in_tf_data_and_pickle(pair):
     np.testing.assert_array_equal(features["input_ids"].numpy(), enc["input_ids"])
     again = pickle.loads(pickle.dumps(enc))
     assert again.word_ids(1) == enc.word_ids(1) and np.array_equal(again.input_ids, enc.input_ids)
+
+
+def test_sides_and_model_max_length_set_on_the_tokenizer(pair):
+    ours, ref = pair
+    texts = ["one two three four five six seven", "a"]
+    try:
+        for tok in pair:
+            tok.truncation_side, tok.padding_side, tok.model_max_length = "left", "left", 6
+        compare(ours, ref, texts, padding=True, truncation=True, return_offsets_mapping=True)
+        compare(
+            ours, ref, texts, padding="max_length", return_overflowing_tokens=True, truncation=True
+        )
+    finally:
+        for tok in pair:
+            tok.truncation_side, tok.padding_side, tok.model_max_length = "right", "right", 512

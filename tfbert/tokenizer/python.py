@@ -319,6 +319,20 @@ class BertTokenizerFast:
         return {**named, "additional_special_tokens": extra} if extra else named
 
     @property
+    def max_len_single_sentence(self) -> int:
+        """``model_max_length`` less the special tokens of one sequence."""
+        return self.model_max_length - self.num_special_tokens_to_add(pair=False)
+
+    @property
+    def max_len_sentences_pair(self) -> int:
+        """``model_max_length`` less the special tokens of a pair."""
+        return self.model_max_length - self.num_special_tokens_to_add(pair=True)
+
+    def num_special_tokens_to_add(self, pair: bool = False) -> int:
+        """How many special tokens a single sequence (2) or a pair (3) gets."""
+        return 3 if pair else 2
+
+    @property
     def do_lower_case(self) -> bool:
         """Whether the text is lower-cased."""
         return self.engine.options["do_lower_case"]
@@ -577,8 +591,9 @@ class BertTokenizerFast:
             data["length"] = [len(row) for row in lists["input_ids"]]
         if return_overflowing_tokens:
             data["overflow_to_sample_mapping"] = lists["overflow_to_sample_mapping"]
+        shown = self.engine._shown  # the token texts tokenizers shows (see ``token_text``)
         details = Details(
-            tokens=[[self.engine.token_text(i) for i in row] for row in lists["input_ids"]],
+            tokens=[[shown[i] for i in row] for row in lists["input_ids"]],
             words=[[None if w < 0 else w for w in row] for row in lists["word_ids"]],
             sequences=[
                 [None if w < 0 else t for w, t in zip(words, types)]
