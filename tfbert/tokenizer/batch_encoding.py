@@ -287,6 +287,45 @@ class BatchEncoding(dict):
         return None if token is None else self._row("words", batch)[token]
 
 
+def from_rows(
+    rows: dict[str, list],
+    keys: list[str],
+    token_texts: list[str],
+    n_sequences: int,
+    unbatch: bool,
+    tensor_type: str | None,
+) -> BatchEncoding:
+    """A tokenizer call's :class:`BatchEncoding` from the engine's rows (as lists).
+
+    Args:
+        rows: every output of ``TFBertTokenizer.assemble_pieces`` as nested lists, padded.
+        keys: the outputs asked for, in transformers' order (``length``: each row's length).
+        token_texts: each id's token text.
+        n_sequences: 1 for single texts, 2 for pairs.
+        unbatch: drop the batch dimension (one text, no tensors, no overflow rows).
+        tensor_type: ``None``, ``"np"`` or ``"tf"``.
+
+    Returns:
+        The encoding, with its per-token details.
+    """
+    offsets = [[tuple(o) for o in row] for row in rows["offset_mapping"]]
+    made = {"offset_mapping": offsets, "length": [len(row) for row in rows["input_ids"]]}
+    data = {key: made[key] if key in made else rows[key] for key in keys}
+    words = [[None if w < 0 else w for w in row] for row in rows["word_ids"]]
+    details = Details(
+        tokens=[[token_texts[i] for i in row] for row in rows["input_ids"]],
+        words=words,
+        sequences=[
+            [None if w is None else t for w, t in zip(row, types)]
+            for row, types in zip(words, rows["token_type_ids"])
+        ],
+        offsets=offsets,
+    )
+    if unbatch:
+        data = {k: v[0] if v and isinstance(v[0], list) else v for k, v in data.items()}
+    return BatchEncoding(data, tensor_type, details=details, n_sequences=n_sequences)
+
+
 def _register_with_keras() -> None:
     """Lets Keras 3 see through a ``BatchEncoding`` as through a ``dict``: its ``tree``
     utilities, on ``optree``, treat unregistered ``dict`` subclasses as leaves and refuse them

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfbert.tokenizer import files
-from tfbert.tokenizer.batch_encoding import BatchEncoding, Details, check_tensor_type
+from tfbert.tokenizer.batch_encoding import BatchEncoding, check_tensor_type, from_rows
 from tfbert.tokenizer.decoding import decode_ids
 from tfbert.tokenizer.encoding import Encoded
 from tfbert.tokenizer.inputs import resolve_layout, split_inputs
@@ -33,7 +33,6 @@ _IGNORED = (
     "force_download",
 )
 _ENGINE_ARGS = set(inspect.signature(TFBertTokenizer.__init__).parameters) - {"self", "kwargs"}
-_KEYS = ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask", "offset_mapping")
 
 
 def _content(token: Any) -> str:
@@ -578,33 +577,20 @@ class BertTokenizerFast:
                 attention_mask=True,
                 extra_fills={"offset_mapping": [0, 0], "word_ids": -1},
             )
-        flags = {
-            "token_type_ids": return_token_type_ids is not False,
-            "attention_mask": return_attention_mask is not False,
-            "special_tokens_mask": return_special_tokens_mask,
-            "offset_mapping": return_offsets_mapping,
-        }
-        data = {k: lists[k] for k in _KEYS if k == "input_ids" or flags[k]}
-        if return_offsets_mapping:
-            data["offset_mapping"] = [[tuple(o) for o in row] for row in lists["offset_mapping"]]
-        if return_length:
-            data["length"] = [len(row) for row in lists["input_ids"]]
-        if return_overflowing_tokens:
-            data["overflow_to_sample_mapping"] = lists["overflow_to_sample_mapping"]
-        shown = self.engine._shown  # the token texts tokenizers shows (see ``token_text``)
-        details = Details(
-            tokens=[[shown[i] for i in row] for row in lists["input_ids"]],
-            words=[[None if w < 0 else w for w in row] for row in lists["word_ids"]],
-            sequences=[
-                [None if w < 0 else t for w, t in zip(words, types)]
-                for words, types in zip(lists["word_ids"], lists["token_type_ids"])
-            ],
-            offsets=[[tuple(o) for o in row] for row in lists["offset_mapping"]],
-        )
-        n_sequences = 1 if pairs is None else 2
-        if not batched and kind is None and not return_overflowing_tokens:
-            data = {k: v[0] if v and isinstance(v[0], list) else v for k, v in data.items()}
-        return BatchEncoding(data, kind, details=details, n_sequences=n_sequences)
+        keys = ["input_ids"] + [
+            key
+            for key, wanted in (
+                ("token_type_ids", return_token_type_ids is not False),
+                ("attention_mask", return_attention_mask is not False),
+                ("special_tokens_mask", return_special_tokens_mask),
+                ("offset_mapping", return_offsets_mapping),
+                ("length", return_length),
+                ("overflow_to_sample_mapping", return_overflowing_tokens),
+            )
+            if wanted
+        ]
+        unbatch = not batched and kind is None and not return_overflowing_tokens
+        return from_rows(lists, keys, self.engine._shown, 1 if pairs is None else 2, unbatch, kind)
 
     @staticmethod
     def _must_cut(a: Encoded, b: Encoded | None, layout: dict[str, Any], special: bool) -> bool:
