@@ -567,3 +567,18 @@ def test_sides_and_model_max_length_set_on_the_tokenizer(pair):
     finally:
         for tok in pair:
             tok.truncation_side, tok.padding_side, tok.model_max_length = "right", "right", 512
+
+
+def test_constructor_adds_missing_special_tokens(uncased_dir):
+    import os
+
+    from transformers import BertTokenizerFast as Reference
+
+    from tfbert import BertTokenizerFast
+
+    vocab = os.path.join(uncased_dir, "vocab.txt")
+    kwargs = dict(additional_special_tokens=["<ent>"])
+    ours, ref = BertTokenizerFast(vocab, **kwargs), Reference(vocab, **kwargs)
+    assert len(ours) == len(ref) and ours.vocab == ref.vocab
+    assert ours.all_special_ids == ref.all_special_ids
+    compare(ours, ref, ["an <ent>x here", "no"], padding=True, return_special_tokens_mask=True)

@@ -179,6 +179,11 @@ class BertTokenizerFast:
             if (model_max_length or 0) >= files.VERY_LARGE
             else model_max_length,
         )
+        # Special tokens missing from the vocabulary become added tokens after it (as in v4).
+        settings.setdefault("model_vocab_size", len(settings["vocab"]))
+        for token in [settings[n] for n in files.SPECIAL_NAMES] + [_content(t) for t in extra]:
+            if token not in settings["vocab"]:
+                settings["vocab"].append(token)
         self.name_or_path = str(kwargs.pop("name_or_path", ""))
         self._setup({**settings, **self._engine_kwargs(kwargs)}, padding_side, truncation_side)
 
@@ -228,10 +233,10 @@ class BertTokenizerFast:
                 f"from_pretrained takes no positional arguments after the path; got {init_inputs!r}"
             )
         hub = {k: kwargs.pop(k) for k in _HUB if k in kwargs}
-        if "subfolder" in hub:
+        if "subfolder" in hub and os.path.isdir(pretrained_model_name_or_path):
             pretrained_model_name_or_path = os.path.join(
                 pretrained_model_name_or_path, hub.pop("subfolder")
-            )
+            )  # (for a hub id, hf_hub_download takes it)
         settings = files.load_settings(pretrained_model_name_or_path, **hub)
         sides = {k: kwargs.pop(k, settings.pop(k, "right")) for k in files.SIDE_NAMES}
         if "additional_special_tokens" in kwargs:
