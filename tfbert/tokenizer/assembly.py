@@ -27,6 +27,7 @@ class Layout(NamedTuple):
     pad_to_multiple_of: Optional[int]
     truncate_left: bool = False  # truncation_side="left": keep the end, windows from the end
     pad_left: bool = False  # padding_side="left"
+    add_special: bool = True  # [CLS] A [SEP] (B [SEP]); False: A (B)
 
 
 def _targets(la, lb, layout: Layout, pair: bool):
@@ -93,7 +94,8 @@ def _window_values(encoded: Encoded, sample, start, row, index, inside):
     base = tf.gather(tf.cast(encoded.ids.row_starts(), tf.int32), sample) + start
     at = tf.where(inside, tf.gather(base, row) + index, tf.size(encoded.ids.values))
     # A trailing 0 makes the "outside" index valid even when there are no tokens at all.
-    return {k: tf.gather(tf.concat([v.values, [0]], 0), at) for k, v in encoded._asdict().items()}
+    fields = {k: v for k, v in encoded._asdict().items() if v is not None}
+    return {k: tf.gather(tf.concat([v.values, [0]], 0), at) for k, v in fields.items()}
 
 
 def assemble(
@@ -111,7 +113,8 @@ def assemble(
 
     Returns:
         ``input_ids``, ``token_type_ids``, ``attention_mask``, ``special_tokens_mask``,
-        ``offset_mapping`` and ``overflow_to_sample_mapping``; ragged when not padding.
+        ``offset_mapping`` and ``overflow_to_sample_mapping``, and ``word_ids`` (-1 for special
+        tokens and padding) when ``a.words`` is given; ragged when not padding.
     """
     pair = b is not None
     la = tf.cast(a.ids.row_lengths(), tf.int32)
@@ -132,14 +135,17 @@ def assemble(
     sa, wa = _window(tf.gather(la, sample), tf.gather(ta, sample), stride, ia, left)
     sb, wb = _window(tf.gather(lb, sample), tf.gather(tb, sample), stride, ib, left)
 
-    # Every output token at once: row r is [CLS] A-window [SEP] (B-window [SEP]).
-    length = wa + 2 + (wb + 1 if pair else 0)
+    # Every output token at once: row r is [CLS] A-window [SEP] (B-window [SEP]), or without
+    # special tokens A-window (B-window); `lead` tokens come before A, `gap` between A and B.
+    lead, gap, tail = (1, 1, 1) if layout.add_special else (0, 0, 0)
+    length = wa + lead + gap + (wb + tail if pair else 0)
     row, pos = expand_rows(length)
     wa_r = tf.gather(wa, row)
-    in_a = (pos >= 1) & (pos <= wa_r)
-    in_b = (pos >= wa_r + 2) & (pos < tf.gather(length, row) - 1) if pair else tf.zeros_like(in_a)
-    from_a = _window_values(a, sample, sa, row, pos - 1, in_a)
-    from_b = _window_values(b, sample, sb, row, pos - wa_r - 2, in_b) if pair else None
+    in_a = (pos >= lead) & (pos < wa_r + lead)
+    b_first = wa_r + lead + gap
+    in_b = (pos >= b_first) & (pos < tf.gather(length, row) - tail) if pair else tf.zeros_like(in_a)
+    from_a = _window_values(a, sample, sa, row, pos - lead, in_a)
+    from_b = _window_values(b, sample, sb, row, pos - b_first, in_b) if pair else None
     pick = lambda key, special_value: tf.where(
         in_a, from_a[key], tf.where(in_b, from_b[key], special_value) if pair else special_value
     )
@@ -147,11 +153,13 @@ def assemble(
     special = ~(in_a | in_b)
     out = {
         "input_ids": ragged(pick("ids", tf.where(pos == 0, cls_id, sep_id))),
-        "token_type_ids": ragged(tf.cast(pos > wa_r + 1, tf.int32)),
+        "token_type_ids": ragged(tf.cast(pos >= b_first, tf.int32) if pair else tf.zeros_like(pos)),
         "attention_mask": ragged(tf.ones_like(pos)),
         "special_tokens_mask": ragged(tf.cast(special, tf.int32)),
         "offset_mapping": ragged(tf.stack([pick("starts", 0), pick("ends", 0)], 1)),
     }
+    if a.words is not None:
+        out["word_ids"] = ragged(tf.where(special, -1, pick("words", -1)))
     if layout.padding:
         lengths = out["input_ids"].row_lengths()
         width = tf.cast(tf.reduce_max(tf.concat([lengths, [0]], 0)), tf.int32)
@@ -160,7 +168,7 @@ def assemble(
         if layout.pad_to_multiple_of:
             m = layout.pad_to_multiple_of
             width = (width + m - 1) // m * m
-        fill = {"input_ids": pad_id, "special_tokens_mask": 1}
+        fill = {"input_ids": pad_id, "special_tokens_mask": 1, "word_ids": -1}
         shape = tf.cast(tf.stack([tf.size(sample), width]), tf.int64)
         if layout.pad_left:  # pad the rows reversed on the right, then reverse them back
             flipped = tf.gather(tf.cumsum(length, exclusive=True) + length - 1, row) - pos

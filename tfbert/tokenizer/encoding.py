@@ -37,11 +37,15 @@ PRINTABLE_ASCII = "[\t\n\r -~]*"
 
 
 class Encoded(NamedTuple):
-    """Ragged ``[batch, tokens]`` int32 ids and character offsets into each input string."""
+    """Ragged ``[batch, tokens]`` int32 ids and character offsets into each input string, and
+    optionally each token's word: its index among the pre-tokenizer's words (the added tokens
+    found, and the words cut at spaces, punctuation and CJK ideographs) as ``tokenizers``
+    numbers them for ``word_ids()``."""
 
     ids: tf.RaggedTensor
     starts: tf.RaggedTensor
     ends: tf.RaggedTensor
+    words: Optional[tf.RaggedTensor] = None
 
 
 class PieceEncoder(tf.Module):
@@ -96,6 +100,8 @@ class PieceEncoder(tf.Module):
         )
         lengths = np.array([len(t) for t in vocab], np.int32)
         self._head_chars = tf.constant(lengths)
+        # Only continuing pieces are spelled "##...": no word starts with "#" (punctuation).
+        self._suffix_piece = tf.constant([t.startswith(suffix) for t in pieces])
         self._tail_chars = tf.constant(
             np.where([t.startswith(suffix) for t in vocab], lengths - len(suffix), lengths).astype(np.int32)
         )
@@ -114,8 +120,8 @@ class PieceEncoder(tf.Module):
                 [c for c, _ in normal], [index[t.content] for _, t in normal], [t for _, t in normal], split_special
             )
 
-    def __call__(self, texts: tf.Tensor) -> Encoded:
-        """Encodes a 1-D ``tf.string`` tensor; see :class:`Encoded`."""
+    def __call__(self, texts: tf.Tensor, words: bool = False) -> Encoded:
+        """Encodes a 1-D ``tf.string`` tensor; see :class:`Encoded` (``words`` only if asked)."""
         # RegexSplit stops at NUL; U+0001 is dropped by the normaliser just the same.
         texts = tf.strings.regex_replace(texts, "\\x00", "\x01")
         units, text_of, begin, special, overhang = self._units(texts)
@@ -133,9 +139,9 @@ class PieceEncoder(tf.Module):
                 tf.gather(units, groups[2]), tf.gather(special, groups[2]), tf.gather(overhang, groups[2])
             ),
         ]
-        # Each part is (ids, starts, ends, tokens per unit, characters per unit), flat and in
-        # group order; put the tokens back in unit order with one gather.
-        ids, starts, ends, counts, chars = (tf.concat(list(p), 0) for p in zip(*parts))
+        # Each part is (ids, starts, ends, tokens per unit, characters per unit, word starts),
+        # flat and in group order; put the tokens back in unit order with one gather.
+        ids, starts, ends, counts, chars, word_start = (tf.concat(list(p), 0) for p in zip(*parts))
         inverse = invert(tf.concat(groups, 0))
         first = tf.gather(tf.cumsum(counts, exclusive=True), inverse)
         counts, chars = tf.gather(counts, inverse), tf.gather(chars, inverse)
@@ -151,10 +157,16 @@ class PieceEncoder(tf.Module):
         shift = tf.gather(begin - surplus + tf.gather(text_surplus, text_of), unit)
         per_text = tf.math.unsorted_segment_sum(counts, text_of, tf.size(texts))
         rows = lambda v: tf.RaggedTensor.from_row_lengths(v, tf.cast(per_text, tf.int64), validate=False)
+        word = None
+        if words:  # word index = word starts so far in the text, less one
+            running = tf.cumsum(tf.gather(word_start, source))
+            before = tf.gather(tf.concat([[0], running], 0), tf.cumsum(per_text, exclusive=True))
+            word = rows(running - tf.gather(before, row_ids(rows(running))) - 1)
         return Encoded(
             rows(tf.gather(ids, source)),
             rows(tf.gather(starts, source) + shift),
             rows(tf.gather(ends, source) + shift),
+            word,
         )
 
     def _units(self, texts):
@@ -206,11 +218,14 @@ class PieceEncoder(tf.Module):
         ids, starts, ends = self._ascii.tokenize_with_offsets(texts)
         as_int = lambda t: tf.cast(t, tf.int32)
         counts = as_int(ids.row_lengths())
-        return ids.values, as_int(starts.values), as_int(ends.values), counts, tf.strings.length(texts)
+        first = tf.cast(~tf.gather(self._suffix_piece, ids.values), tf.int32)
+        chars = tf.strings.length(texts)
+        return ids.values, as_int(starts.values), as_int(ends.values), counts, chars, first
 
     def _encode_special(self, texts, ids, overhang):
         chars = tf.strings.length(texts, unit="UTF8_CHAR")
-        return ids, tf.zeros_like(ids), chars + overhang, tf.ones_like(ids), chars
+        ones = tf.ones_like(ids)
+        return ids, tf.zeros_like(ids), chars + overhang, ones, chars, ones
 
     def _pad_chinese(self, normalized, isolated, source, code_points):
         """Writes out the spaces BertNormalizer puts around CJK ideographs (the table only marks
@@ -308,4 +323,5 @@ class PieceEncoder(tf.Module):
         ends = tf.gather(local, first + width - 1 + reach) + 1
         token_piece = tf.gather(tf.gather(piece, kept), tf.gather(word_first, word))
         counts = tf.math.unsorted_segment_sum(tf.ones_like(token_piece), token_piece, tf.size(texts))
-        return ids, starts, ends, counts, tf.cast(chars.row_lengths(), tf.int32)
+        chars = tf.cast(chars.row_lengths(), tf.int32)
+        return ids, starts, ends, counts, chars, tf.cast(position == 0, tf.int32)

@@ -52,6 +52,12 @@ def read_vocab_txt(path: str) -> List[str]:
         return [line.rstrip("\n") for line in f]
 
 
+def write_vocab_txt(path: str, tokens: List[str]) -> None:
+    """Writes ``vocab.txt``: one token a line, in id order."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(token + "\n" for token in tokens)
+
+
 def _vocab_from_tokenizer_json(spec: Dict[str, Any]) -> List[str]:
     model = spec.get("model") or {}
     if model.get("type") not in (None, "WordPiece") or "vocab" not in model:
@@ -222,8 +228,7 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
     os.makedirs(directory, exist_ok=True)
     names = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json")
     paths = [os.path.join(directory, n) for n in names]
-    with open(paths[0], "w", encoding="utf-8") as f:
-        f.writelines(token + "\n" for token in config["vocab"][: config["model_vocab_size"]])
+    write_vocab_txt(paths[0], config["vocab"][: config["model_vocab_size"]])
     specials = {name: config[name] for name in SPECIAL_NAMES}
     extra = list(config.get("extra_special_tokens") or [])
     index = {token: i for i, token in enumerate(config["vocab"])}

