@@ -11,6 +11,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "head_mask",
                 "inputs_embeds", "encoder_hidden_states", "encoder_attention_mask")
 LABEL_INPUTS = ("labels", "next_sentence_label", "start_positions", "end_positions")
@@ -27,8 +29,8 @@ def unpack_inputs(first: Any, extra: Mapping[str, Any] | None = None) -> dict[st
     Args:
         first: ``None``; the ids; a ``Mapping`` of inputs; or a list/tuple of tensors or arrays
             in v4's order (``input_ids``, ``attention_mask``, ``token_type_ids``,
-            ``position_ids``, ``head_mask``, ``inputs_embeds``, ...), each Keras tensor named
-            after an input going to that input instead. A list of Python lists is ids.
+            ``position_ids``, ``head_mask``, ``inputs_embeds``, ...). A list of Python lists is
+            ids.
         extra: Keywords the call did not declare (tokenizer extras arrive this way with
             ``model(**encoding)``).
 
@@ -63,26 +65,17 @@ def unpack_inputs(first: Any, extra: Mapping[str, Any] | None = None) -> dict[st
     unknown = sorted(set(values) - KNOWN_INPUTS)
     if unknown:
         raise ValueError(f"unexpected input keys {unknown}; expected some of {sorted(KNOWN_INPUTS)}")
-    return values
+    return {k: np.asarray(v) if isinstance(v, (list, tuple)) and k not in FLAG_INPUTS else v
+            for k, v in values.items()}
 
 
 def _positional(items) -> dict[str, Any]:
     if len(items) > len(MODEL_INPUTS):
         raise ValueError(f"got {len(items)} positional inputs; the model takes at most "
                          f"{len(MODEL_INPUTS)}: {', '.join(MODEL_INPUTS)}")
-    values = {}
-    for position, item in enumerate(items):
-        name = _tensor_name(item)
-        values[name if name in MODEL_INPUTS else MODEL_INPUTS[position]] = item
-    return values
-
-
-def _tensor_name(item) -> str | None:
-    try:
-        name = getattr(item, "name", None)
-    except (AttributeError, ValueError):  # eager tensors have no name
-        return None
-    return name.split(":")[0] if isinstance(name, str) else None
+    # By position only: v4 also matched Keras tensors by name, but a Keras 3 functional model
+    # runs its layers on unnamed tensors, so names would hold while tracing and not when running.
+    return dict(zip(MODEL_INPUTS, items))
 
 
 def merge_labels(x: Any, y: Any, label_names: tuple[str, ...], model_name: str) -> dict[str, Any]:

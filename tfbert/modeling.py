@@ -62,6 +62,8 @@ class TFBertPreTrainedModel(keras.Model):
         if "add_pooling_layer" in kwargs:  # TFBertModel only, as in transformers
             self.add_pooling_layer = bool(kwargs.pop("add_pooling_layer"))
         super().__init__(**kwargs)
+        # v4 took any mapping (transformers' BatchEncoding is a UserDict) or Python lists first
+        self._allow_non_tensor_positional_args = True
         self.config = config
         self.bert = TFBertMainLayer(config, add_pooling_layer=self.add_pooling_layer, name="bert",
                                     dtype=self.dtype_policy)
@@ -232,8 +234,8 @@ class TFBertPreTrainedModel(keras.Model):
             return loss
         if self._compile_loss is None and isinstance(y_pred, Mapping) and training:
             raise ValueError(f"{type(self).__name__} was compiled without a loss, so it trains on "
-                             f"its own loss, which needs targets in the input dict or as y: "
-                             f"{', '.join(self.label_names)}")
+                             f"its own loss, which needs targets in the input dict: "
+                             f"{', '.join(self.label_names)} (or given as y in fit(x, y))")
         if isinstance(y_pred, out.ModelOutput):
             y_pred = y_pred.predictions()
         return super().compute_loss(x, y, y_pred, sample_weight, training)
