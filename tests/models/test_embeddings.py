@@ -1,6 +1,7 @@
 """get/set_input_embeddings, get_output_embeddings and resize_token_embeddings as in transformers
 v4; a resized model's checkpoint loads in transformers' PyTorch class with the same outputs."""
 
+import keras
 import numpy as np
 import pytest
 import torch
@@ -34,18 +35,18 @@ def test_v4_accessors(mlm_folder):
 @pytest.mark.parametrize("new_size", [105, 90])
 def test_resize_then_save_loads_in_transformers_with_same_outputs(mlm_folder, new_size, tmp_path):
     model = tfbert.TFBertForMaskedLM.from_pretrained(mlm_folder)
-    old_table = np.array(model.get_input_embeddings().weight)
-    old_bias = np.array(model.mlm.predictions.bias)
+    old_table = keras.ops.convert_to_numpy(model.get_input_embeddings().weight)
+    old_bias = keras.ops.convert_to_numpy(model.mlm.predictions.bias)
     names = [v.path for v in model.weights]
     table = model.resize_token_embeddings(new_size)
     assert tuple(table.shape) == (new_size, TINY["hidden_size"]) and model.config.vocab_size == new_size
     assert [v.path for v in model.weights] == names  # same variables, same order
     keep = min(new_size, TINY["vocab_size"])
-    np.testing.assert_array_equal(np.array(table)[:keep], old_table[:keep])
-    bias = np.array(model.mlm.predictions.bias)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(table)[:keep], old_table[:keep])
+    bias = keras.ops.convert_to_numpy(model.mlm.predictions.bias)
     np.testing.assert_array_equal(bias[:keep], old_bias[:keep])
     if new_size > TINY["vocab_size"]:
-        new_rows = np.array(table)[TINY["vocab_size"]:]
+        new_rows = keras.ops.convert_to_numpy(table)[TINY["vocab_size"]:]
         assert np.all(bias[TINY["vocab_size"]:] == 0)
         # v4: truncated normal with config.initializer_range (cut at two standard deviations)
         assert np.abs(new_rows).max() <= 2 * 0.02 and 0.005 < new_rows.std() < 0.03
@@ -65,7 +66,7 @@ def test_add_tokens_then_resize_and_fine_tune(mlm_folder, tmp_path):
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     vocab = specials + words + [f"tok{i}" for i in range(TINY["vocab_size"] - 13)]
     (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    tokenizer = transformers.BertTokenizerFast(vocab_file=str(tmp_path / "vocab.txt"))
+    tokenizer = transformers.BertTokenizerFast.from_pretrained(tmp_path)
     assert len(tokenizer) == TINY["vocab_size"]
     assert tokenizer.add_tokens(["tfbertish", "[NEW]"]) == 2
     model = tfbert.TFBertForMaskedLM.from_pretrained(mlm_folder)
@@ -86,7 +87,7 @@ def test_set_input_embeddings_replaces_the_table(batch):
     model = tfbert.TFBertForMaskedLM(tfbert.BertConfig(**TINY))
     table = np.random.default_rng(0).normal(size=(TINY["vocab_size"] + 3, 32)).astype(np.float32)
     model.set_input_embeddings(table)
-    np.testing.assert_array_equal(np.array(model.get_input_embeddings().weight), table)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_input_embeddings().weight), table)
     assert model.config.vocab_size == TINY["vocab_size"] + 3
     assert model(batch).logits.shape[-1] == TINY["vocab_size"] + 3
     with pytest.raises(ValueError, match=r"shape \(rows, 32\), got \(4, 5\)"):
