@@ -64,7 +64,8 @@ def unpack_inputs(first: Any, extra: Mapping[str, Any] | None = None) -> dict[st
         values = {k: v for k, v in values.items() if k not in TOKENIZER_EXTRAS}
     unknown = sorted(set(values) - KNOWN_INPUTS)
     if unknown:
-        raise ValueError(f"unexpected input keys {unknown}; expected some of {sorted(KNOWN_INPUTS)}")
+        raise ValueError(f"unexpected input keys {unknown}; expected some of "
+                         f"{sorted(KNOWN_INPUTS)}")
     return {k: np.asarray(v) if isinstance(v, (list, tuple)) and k not in FLAG_INPUTS else v
             for k, v in values.items()}
 
@@ -119,4 +120,4 @@ def merge_labels(x: Any, y: Any, label_names: tuple[str, ...], model_name: str) 
     else:
         raise ValueError(f"{model_name} takes several targets ({', '.join(label_names)}): give y "
                          f"as a dict by name or a tuple in that order")
-    return {**targets, **x}
+    return {**x, **{k: v for k, v in targets.items() if k not in x}}

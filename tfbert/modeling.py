@@ -107,7 +107,8 @@ class TFBertPreTrainedModel(keras.Model):
         """Runs the backbone and the head. ``inputs`` are backbone arguments and flags."""
         raise NotImplementedError
 
-    def run_backbone(self, inputs: dict, training: bool) -> out.BaseModelOutputWithPoolingAndCrossAttentions:
+    def run_backbone(self, inputs: dict,
+                     training: bool) -> out.BaseModelOutputWithPoolingAndCrossAttentions:
         """Runs ``self.bert`` on the model inputs; returns its output."""
         return self.bert(**inputs, return_dict=True, training=training)
 
@@ -208,7 +209,8 @@ class TFBertPreTrainedModel(keras.Model):
         return super().train_step(self._labels_from_y(data))
 
     def test_step(self, data):
-        """Keras' step, with ``evaluate(x, y)``'s ``y`` as the labels when compiled without a loss."""
+        """Keras' step, with ``evaluate(x, y)``'s ``y`` as the labels when compiled without a
+        loss."""
         return super().test_step(self._labels_from_y(data))
 
     def _labels_from_y(self, data):

@@ -90,7 +90,7 @@ class ModelOutput(dict):
         return values[0] if len(values) == 1 else values
 
     def to_tuple(self) -> tuple:
-        """The produced fields' values, in the declared order (transformers' ``return_dict=False``)."""
+        """The produced fields' values, in the declared order (``return_dict=False``)."""
         return tuple(self.values())
 
     def tree_flatten(self):

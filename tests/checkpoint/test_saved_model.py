@@ -22,7 +22,8 @@ CLEAN_RUN = textwrap.dedent("""
     fn = loaded.signatures["serving_default"]
     result = fn(**{k: tf.constant(v, tf.int32) for k, v in inputs.items()})
     print(json.dumps({k: np.asarray(v).tolist() for k, v in result.items()}))
-    print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("tfbert", "transformers"))))
+    ours = ("tfbert", "transformers")
+    print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ours)))
 """)
 
 
@@ -84,7 +85,8 @@ def test_export_on_a_bare_model_loads_in_a_clean_process(batch, tmp_path):
     model.export(tmp_path / "exported")
     inputs = {k: v.astype(np.int32) for k, v in batch.items()}
     served = _run_clean(tmp_path / "exported", inputs)
-    np.testing.assert_allclose(served["last_hidden_state"], model(batch).last_hidden_state, atol=1e-5)
+    np.testing.assert_allclose(served["last_hidden_state"], model(batch).last_hidden_state,
+                               atol=1e-5)
 
 
 def test_from_pt_from_tf_and_tf_h5_on_request(classifier, batch, tmp_path):

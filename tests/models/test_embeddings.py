@@ -12,7 +12,8 @@ from tests.reference import TINY, make_reference
 
 
 def _pt_logits(folder, inputs, cls="BertForMaskedLM"):
-    pt_model = getattr(transformers, cls).from_pretrained(folder, attn_implementation="eager").eval()
+    pt_class = getattr(transformers, cls)
+    pt_model = pt_class.from_pretrained(folder, attn_implementation="eager").eval()
     with torch.no_grad():
         return pt_model(**{k: torch.tensor(v) for k, v in inputs.items()}).logits.numpy()
 
@@ -39,7 +40,8 @@ def test_resize_then_save_loads_in_transformers_with_same_outputs(mlm_folder, ne
     old_bias = keras.ops.convert_to_numpy(model.mlm.predictions.bias)
     names = [v.path for v in model.weights]
     table = model.resize_token_embeddings(new_size)
-    assert tuple(table.shape) == (new_size, TINY["hidden_size"]) and model.config.vocab_size == new_size
+    assert tuple(table.shape) == (new_size, TINY["hidden_size"])
+    assert model.config.vocab_size == new_size
     assert [v.path for v in model.weights] == names  # same variables, same order
     keep = min(new_size, TINY["vocab_size"])
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(table)[:keep], old_table[:keep])
@@ -51,7 +53,8 @@ def test_resize_then_save_loads_in_transformers_with_same_outputs(mlm_folder, ne
         # v4: truncated normal with config.initializer_range (cut at two standard deviations)
         assert np.abs(new_rows).max() <= 2 * 0.02 and 0.005 < new_rows.std() < 0.03
     rng = np.random.default_rng(1)
-    inputs = {"input_ids": rng.integers(0, new_size, (2, 6)), "attention_mask": np.ones((2, 6), int)}
+    inputs = {"input_ids": rng.integers(0, new_size, (2, 6)),
+              "attention_mask": np.ones((2, 6), int)}
     inputs["input_ids"][:, 0] = new_size - 1
     ours = np.array(model(inputs).logits)
     assert ours.shape == (2, 6, new_size)
@@ -87,7 +90,8 @@ def test_set_input_embeddings_replaces_the_table(batch):
     model = tfbert.TFBertForMaskedLM(tfbert.BertConfig(**TINY))
     table = np.random.default_rng(0).normal(size=(TINY["vocab_size"] + 3, 32)).astype(np.float32)
     model.set_input_embeddings(table)
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_input_embeddings().weight), table)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(model.get_input_embeddings().weight), table)
     assert model.config.vocab_size == TINY["vocab_size"] + 3
     assert model(batch).logits.shape[-1] == TINY["vocab_size"] + 3
     with pytest.raises(ValueError, match=r"shape \(rows, 32\), got \(4, 5\)"):

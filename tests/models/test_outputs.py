@@ -49,7 +49,8 @@ def test_return_dict_false_tuples_match_transformers_order(pair, batch, hidden, 
         theirs = pt_model(**{k: torch.tensor(v) for k, v in batch.items()}, return_dict=False,
                           output_hidden_states=hidden, output_attentions=attentions)
     theirs = _present(theirs)
-    ours = model(batch, return_dict=False, output_hidden_states=hidden, output_attentions=attentions)
+    ours = model(batch, return_dict=False, output_hidden_states=hidden,
+                 output_attentions=attentions)
     _assert_tuples_close(ours, theirs)
     # indexing the output object gives the same order
     obj = model(batch, output_hidden_states=hidden, output_attentions=attentions)
