@@ -78,8 +78,10 @@ class ConfiguredLayer(keras.layers.Layer):
         keras.saving.register_keras_serializable(package="tfbert")(cls)
 
     def __init__(self, config, **kwargs):
+        from tfbert.config import as_bert_config
+
         super().__init__(**kwargs)
-        self.config = config
+        self.config = as_bert_config(config)  # transformers' BertConfig too, as v4 took it
 
     def get_config(self):
         return {**super().get_config(), "config": self.config.to_dict()}
