@@ -7,6 +7,7 @@ query/kernel``, ``classifier/kernel``) and checkpoints map one to one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Mapping
 
@@ -99,7 +100,8 @@ class TFBertPreTrainedModel(keras.Model):
                              f"are {', '.join(self.label_names) or 'none'}")
         for flag in ("output_attentions", "output_hidden_states"):
             values[flag] = _flag(values[flag], getattr(self.config, flag))
-        return_dict = _flag(values.pop("return_dict"), self.config.return_dict)
+        return_dict = _flag(values.pop("return_dict"), self.config.return_dict) \
+            or self.__dict__.get("_in_train_step", False)
         outputs = self.forward(values, targets, training=bool(training))
         return outputs if return_dict else outputs.to_tuple()
 
@@ -206,12 +208,23 @@ class TFBertPreTrainedModel(keras.Model):
 
     def train_step(self, data):
         """Keras' step, with ``fit(x, y)``'s ``y`` as the labels when compiled without a loss."""
-        return super().train_step(self._labels_from_y(data))
+        with self._outputs_by_name():
+            return super().train_step(self._labels_from_y(data))
 
     def test_step(self, data):
         """Keras' step, with ``evaluate(x, y)``'s ``y`` as the labels when compiled without a
         loss."""
-        return super().test_step(self._labels_from_y(data))
+        with self._outputs_by_name():
+            return super().test_step(self._labels_from_y(data))
+
+    @contextlib.contextmanager
+    def _outputs_by_name(self):
+        """Training reads outputs by name: output objects even if the config asks for tuples."""
+        self.__dict__["_in_train_step"] = True
+        try:
+            yield
+        finally:
+            self.__dict__["_in_train_step"] = False
 
     def _labels_from_y(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)

@@ -31,6 +31,16 @@ def test_fit_x_y_trains_on_own_loss_with_y_as_labels(batch):
                                rtol=1e-5)
 
 
+def test_fit_when_the_config_asks_for_tuples(batch):
+    model = tfbert.TFBertForTokenClassification(BertConfig(**NO_DROPOUT, return_dict=False))
+    model.compile(optimizer="adam")
+    labels = np.where(batch["attention_mask"] == 1, 1, -100)
+    assert isinstance(model(batch), tuple)
+    own = float(model({**batch, "labels": labels})[0])
+    np.testing.assert_allclose(model.evaluate(batch, labels, verbose=0), own, rtol=1e-5)
+    assert np.isfinite(model.fit(batch, labels, epochs=1, verbose=0).history["loss"]).all()
+
+
 def test_question_answering_y_dict_and_tuple(batch):
     keras.utils.set_random_seed(0)
     model = tfbert.TFBertForQuestionAnswering(BertConfig(**NO_DROPOUT))
