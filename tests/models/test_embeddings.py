@@ -98,3 +98,14 @@ def test_set_input_embeddings_replaces_the_table(batch):
         model.set_input_embeddings(np.zeros((4, 5), np.float32))
     with pytest.raises(ValueError, match="new_num_tokens must be a positive integer, got 0"):
         model.resize_token_embeddings(0)
+
+
+@pytest.mark.parametrize("cls", ["TFBertForPreTraining", "TFBertModel"])
+def test_resized_model_keras_file_round_trip(cls, batch, tmp_path):
+    model = getattr(tfbert, cls)(tfbert.BertConfig(**TINY))
+    model.resize_token_embeddings(TINY["vocab_size"] + 5)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert loaded.config.vocab_size == TINY["vocab_size"] + 5
+    for got, expected in zip(loaded(batch).to_tuple(), model(batch).to_tuple()):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(expected), atol=1e-6)
