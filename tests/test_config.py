@@ -83,3 +83,36 @@ def test_bad_files(tmp_path):
         BertConfig.from_pretrained(tmp_path)
     with pytest.raises(FileNotFoundError, match="config.json not found in folder"):
         BertConfig.from_pretrained(tmp_path / "..")
+
+
+def test_output_switches_are_fields_and_round_trip_with_transformers(tmp_path):
+    import transformers
+
+    config = BertConfig(output_hidden_states=True, output_attentions=True, return_dict=False)
+    assert config.use_return_dict is False and "output_hidden_states" not in config.extra
+    config.save_pretrained(tmp_path)
+    theirs = transformers.BertConfig.from_pretrained(tmp_path)
+    assert theirs.output_hidden_states is True and theirs.output_attentions is True
+    assert theirs.return_dict is False
+    assert BertConfig.from_pretrained(tmp_path).output_hidden_states is True
+    assert BertConfig().return_dict is True and BertConfig().output_attentions is False
+    with pytest.raises(ValueError, match="output_attentions must be True or False, got 'yes'"):
+        BertConfig(output_attentions="yes")
+
+
+def test_transformers_config_objects_convert_and_other_model_types_are_named():
+    import transformers
+
+    from tfbert.config import as_bert_config
+
+    theirs = transformers.BertConfig(vocab_size=77, hidden_size=16, num_hidden_layers=1,
+                                     num_attention_heads=2, intermediate_size=20,
+                                     output_hidden_states=True, id2label={0: "a", 1: "b", 2: "c"})
+    ours = as_bert_config(theirs)
+    assert (ours.vocab_size, ours.hidden_size, ours.num_labels) == (77, 16, 3)
+    assert ours.output_hidden_states is True
+    assert as_bert_config(ours) is ours
+    with pytest.raises(ValueError, match="model_type 'roberta'"):
+        as_bert_config(transformers.RobertaConfig())
+    with pytest.raises(TypeError, match="got int"):
+        as_bert_config(3)

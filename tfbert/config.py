@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 ACTIVATIONS = ("gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "relu", "silu",
@@ -40,6 +41,9 @@ _DEFAULTS: dict[str, Any] = {
     "add_cross_attention": False,
     "problem_type": None,
 }
+# transformers' generic output switches (``PretrainedConfig``): defaults of every model call.
+_OUTPUT_FLAGS: dict[str, bool] = {"output_hidden_states": False, "output_attentions": False,
+                                  "return_dict": True}
 _POSITIVE_INTS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
                   "intermediate_size", "max_position_embeddings", "type_vocab_size")
 _PROBABILITIES = ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout")
@@ -72,6 +76,9 @@ class BertConfig:
         label2id: Ids by label name.
         problem_type: ``"regression"``, ``"single_label_classification"`` or
             ``"multi_label_classification"``; ``None`` infers it from the labels like transformers.
+        output_hidden_states, output_attentions: What models return when a call does not say.
+        return_dict: ``False`` makes models return tuples when a call does not say (transformers'
+            ``use_return_dict``).
         **kwargs: Other keys of ``config.json``, kept and written back unchanged.
 
     Raises:
@@ -91,11 +98,14 @@ class BertConfig:
 
     def __init__(self, *, num_labels: int | None = None, id2label: dict | None = None,
                  label2id: dict | None = None, **kwargs: Any):
-        values = dict(_DEFAULTS)
-        values.update({k: v for k, v in kwargs.items() if k in _DEFAULTS})
+        if "use_return_dict" in kwargs:  # a transformers property; some callers pass it
+            kwargs.setdefault("return_dict", kwargs.pop("use_return_dict"))
+        known = {**_DEFAULTS, **_OUTPUT_FLAGS}
+        values = dict(known)
+        values.update({k: v for k, v in kwargs.items() if k in known})
         for key, value in values.items():
             setattr(self, key, value)
-        self.extra = {k: v for k, v in kwargs.items() if k not in _DEFAULTS and k != "model_type"}
+        self.extra = {k: v for k, v in kwargs.items() if k not in known and k != "model_type"}
         self.id2label, self.label2id = _labels(num_labels, id2label, label2id)
         self.validate()
 
@@ -103,6 +113,11 @@ class BertConfig:
     def num_labels(self) -> int:
         """Number of labels of classification heads: ``len(id2label)``."""
         return len(self.id2label)
+
+    @property
+    def use_return_dict(self) -> bool:
+        """Whether models return output objects (not tuples) by default; ``return_dict``."""
+        return bool(self.return_dict)
 
     @property
     def head_size(self) -> int:
@@ -142,6 +157,9 @@ class BertConfig:
         if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
             raise ValueError(f"pad_token_id {self.pad_token_id!r} is outside the vocabulary "
                              f"[0, {self.vocab_size})")
+        for name in _OUTPUT_FLAGS:
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.add_cross_attention and not self.is_decoder:
             raise ValueError("add_cross_attention=True needs is_decoder=True")
 
@@ -150,7 +168,7 @@ class BertConfig:
     def to_dict(self) -> dict[str, Any]:
         """All fields as a JSON-ready dict, in transformers' ``config.json`` layout."""
         out = copy.deepcopy(self.extra)
-        out.update({key: getattr(self, key) for key in _DEFAULTS})
+        out.update({key: getattr(self, key) for key in (*_DEFAULTS, *_OUTPUT_FLAGS)})
         out["model_type"] = self.model_type
         out["id2label"] = {str(i): label for i, label in self.id2label.items()}
         out["label2id"] = dict(self.label2id)
@@ -224,6 +242,38 @@ class BertConfig:
 
     def __repr__(self) -> str:
         return f"BertConfig {self.to_json_string()}"
+
+
+def as_bert_config(config: Any) -> BertConfig:
+    """A :class:`BertConfig` from whatever a v4 program passes where a config goes.
+
+    Args:
+        config: A tfbert ``BertConfig``; transformers' ``BertConfig`` (or any object with
+            ``to_dict()`` and ``model_type`` ``"bert"``); or a ``config.json`` dict.
+
+    Returns:
+        The tfbert config (``config`` itself when it already is one).
+
+    Raises:
+        ValueError: The config is for another model type; the message names it.
+        TypeError: ``config`` is none of the above.
+
+    Example:
+        >>> as_bert_config({"hidden_size": 64, "num_attention_heads": 4}).hidden_size
+        64
+    """
+    if isinstance(config, BertConfig):
+        return config
+    if isinstance(config, Mapping):
+        return BertConfig.from_dict(dict(config))
+    if callable(getattr(config, "to_dict", None)):
+        model_type = getattr(config, "model_type", None)
+        if model_type != BertConfig.model_type:
+            raise ValueError(f"{type(config).__name__} has model_type {model_type!r}; tfbert's "
+                             f"models take BERT configs (model_type 'bert')")
+        return BertConfig.from_dict(config.to_dict())
+    raise TypeError(f"config must be a BertConfig (tfbert's or transformers'), or a config.json "
+                    f"dict, got {type(config).__name__}")
 
 
 def _labels(num_labels, id2label, label2id):

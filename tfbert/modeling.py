@@ -7,23 +7,21 @@ query/kernel``, ``classifier/kernel``) and checkpoints map one to one.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Mapping
 
 import keras
 from keras import ops
 
 from tfbert import outputs as out
-from tfbert.config import BertConfig
+from tfbert.config import BertConfig, as_bert_config
 from tfbert.heads import (TFBertClassifier, TFBertMLMHead, TFBertNSPHead, TFBertSpanHead,
                           causal_lm_loss, masked_cross_entropy, sequence_classification_loss,
                           span_loss)
 from tfbert.layers import TFBertMainLayer
-
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "head_mask",
-                "inputs_embeds", "encoder_hidden_states", "encoder_attention_mask")
-LABEL_INPUTS = ("labels", "next_sentence_label", "start_positions", "end_positions")
-FLAG_INPUTS = ("output_attentions", "output_hidden_states", "return_dict")
-
+from tfbert.layers.common import initializer
+from tfbert.model_inputs import LABEL_INPUTS, merge_labels, unpack_inputs
 
 class TFBertPreTrainedModel(keras.Model):
     """Base of the BERT models: config handling, input unpacking, checkpoints and training loss.
@@ -31,16 +29,22 @@ class TFBertPreTrainedModel(keras.Model):
     Subclasses set ``add_pooling_layer`` and ``label_names``, create their head in ``__init__``
     and compute their outputs in ``forward``.
 
+    Args:
+        config: tfbert's or transformers' ``BertConfig``, or a ``config.json`` dict.
+        **kwargs: Keras ``Model`` arguments (``name``, ``dtype``, ``trainable``).
+
     Call args (every model):
-        input_ids: ``(batch, seq)`` token ids, or a dict holding any of the arguments below
-            (what ``TFBertTokenizer`` returns, with labels for training).
+        input_ids: ``(batch, seq)`` token ids; or a mapping holding any of the arguments below
+            (a tokenizer's output, with labels for training); or a list/tuple of tensors in the
+            order ``input_ids, attention_mask, token_type_ids, position_ids, head_mask,
+            inputs_embeds`` (see :func:`tfbert.model_inputs.unpack_inputs`).
         attention_mask: ``(batch, seq)``, 1 for tokens and 0 for padding.
         token_type_ids: ``(batch, seq)`` segment ids.
         position_ids: ``(batch, seq)`` positions; ``0 .. seq - 1`` by default.
         head_mask: ``(heads,)`` or ``(layers, heads)`` multipliers of attention probabilities.
         inputs_embeds: ``(batch, seq, hidden)`` instead of ``input_ids``.
-        output_attentions, output_hidden_states: Also return these.
-        return_dict: ``False`` returns a tuple of the output fields.
+        output_attentions, output_hidden_states: Also return these; ``None`` takes the config's.
+        return_dict: ``False`` returns a tuple of the output fields; ``None`` takes the config's.
         labels, next_sentence_label, start_positions, end_positions: Targets; the output then
             carries transformers' ``loss``.
         training: Dropout on.
@@ -48,17 +52,19 @@ class TFBertPreTrainedModel(keras.Model):
 
     add_pooling_layer = True
     label_names: tuple[str, ...] = ()
+    fit_label_names: tuple[str, ...] | None = None  # what fit(x, y) maps y to; label_names if None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         keras.saving.register_keras_serializable(package="tfbert")(cls)
 
     def __init__(self, config: BertConfig | dict, **kwargs):
-        if isinstance(config, Mapping):
-            config = BertConfig.from_dict(dict(config))
+        config = as_bert_config(config)
         if "add_pooling_layer" in kwargs:  # TFBertModel only, as in transformers
             self.add_pooling_layer = bool(kwargs.pop("add_pooling_layer"))
         super().__init__(**kwargs)
+        # v4 took any mapping (transformers' BatchEncoding is a UserDict) or Python lists first
+        self._allow_non_tensor_positional_args = True
         self.config = config
         self.bert = TFBertMainLayer(config, add_pooling_layer=self.add_pooling_layer, name="bert",
                                     dtype=self.dtype_policy)
@@ -74,9 +80,9 @@ class TFBertPreTrainedModel(keras.Model):
 
     def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
              head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
-             encoder_attention_mask=None, output_attentions=False, output_hidden_states=False,
-             return_dict=True, labels=None, next_sentence_label=None, start_positions=None,
-             end_positions=None, training=False):
+             encoder_attention_mask=None, output_attentions=None, output_hidden_states=None,
+             return_dict=None, labels=None, next_sentence_label=None, start_positions=None,
+             end_positions=None, training=False, **kwargs):
         values = dict(attention_mask=attention_mask, token_type_ids=token_type_ids,
                       position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
                       encoder_hidden_states=encoder_hidden_states,
@@ -85,24 +91,28 @@ class TFBertPreTrainedModel(keras.Model):
                       output_hidden_states=output_hidden_states, return_dict=return_dict,
                       labels=labels, next_sentence_label=next_sentence_label,
                       start_positions=start_positions, end_positions=end_positions)
-        values.update(_unpack(input_ids))
+        values.update(unpack_inputs(input_ids, kwargs))
         targets = {k: values.pop(k) for k in LABEL_INPUTS}
         targets = {k: v for k, v in targets.items() if v is not None}
         unexpected = sorted(set(targets) - set(self.label_names))
         if unexpected:
             raise ValueError(f"{type(self).__name__} takes no {', '.join(unexpected)}; its targets "
                              f"are {', '.join(self.label_names) or 'none'}")
-        return_dict = values.pop("return_dict")
+        for flag in ("output_attentions", "output_hidden_states"):
+            values[flag] = _flag(values[flag], getattr(self.config, flag))
+        return_dict = _flag(values.pop("return_dict"), self.config.return_dict) \
+            or self.__dict__.get("_in_train_step", False)
         outputs = self.forward(values, targets, training=bool(training))
-        return outputs if return_dict is not False else outputs.to_tuple()
+        return outputs if return_dict else outputs.to_tuple()
 
     def forward(self, inputs: dict, targets: dict, training: bool) -> out.ModelOutput:
         """Runs the backbone and the head. ``inputs`` are backbone arguments and flags."""
         raise NotImplementedError
 
-    def run_backbone(self, inputs: dict, training: bool) -> dict:
-        """Runs ``self.bert`` on the model inputs; returns its output dict."""
-        return self.bert(**inputs, training=training)
+    def run_backbone(self, inputs: dict,
+                     training: bool) -> out.BaseModelOutputWithPoolingAndCrossAttentions:
+        """Runs ``self.bert`` on the model inputs; returns its output."""
+        return self.bert(**inputs, return_dict=True, training=training)
 
     @staticmethod
     def extras(backbone: dict) -> dict:
@@ -110,15 +120,127 @@ class TFBertPreTrainedModel(keras.Model):
         return {k: backbone[k] for k in ("hidden_states", "attentions", "cross_attentions")
                 if k in backbone}
 
+    # -- embeddings ------------------------------------------------------------------------------
+
+    def get_input_embeddings(self) -> keras.layers.Layer:
+        """The embeddings layer, as in transformers v4: ``.weight`` is the word-embedding table.
+
+        Example:
+            >>> from tfbert import BertConfig, TFBertModel
+            >>> model = TFBertModel(BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=1,
+            ...                                num_attention_heads=2, intermediate_size=16))
+            >>> tuple(model.get_input_embeddings().weight.shape)
+            (50, 8)
+        """
+        if not self.built:
+            self.build()
+        return self.bert.get_input_embeddings()
+
+    def set_input_embeddings(self, value) -> None:
+        """Replaces the word-embedding table by ``value`` (``(vocab, hidden)``); a tied MLM
+        decoder follows (its bias is resized to match) and ``config.vocab_size`` is updated.
+
+        Raises:
+            ValueError: ``value`` is not ``(rows, hidden_size)``.
+        """
+        if not self.built:
+            self.build()
+        self.bert.set_input_embeddings(value)
+        self._vocabulary_resized(int(ops.shape(value)[0]))
+
+    def get_output_embeddings(self) -> keras.layers.Layer | None:
+        """The layer holding the vocabulary projection: for the models with an MLM head, the
+        embeddings layer its decoder is tied to; ``None`` for the others (as in v4)."""
+        return None
+
+    def get_lm_head(self) -> keras.layers.Layer | None:
+        """The language-model head layer, or ``None`` for models without one."""
+        return None
+
+    def resize_token_embeddings(self, new_num_tokens: int | None = None):
+        """Grows or shrinks the vocabulary to ``new_num_tokens`` rows, as transformers v4 did.
+
+        Old rows are kept; new rows are drawn from BERT's truncated normal with
+        ``config.initializer_range``; a tied MLM decoder follows and its bias gets zeros for the
+        new rows; ``config.vocab_size`` is updated. Resize before ``compile()`` (an optimizer
+        built for the old table does not know the new one).
+
+        Args:
+            new_num_tokens: The new vocabulary size; ``None`` changes nothing.
+
+        Returns:
+            The word-embedding table variable.
+
+        Raises:
+            ValueError: ``new_num_tokens`` is not a positive integer.
+
+        Example:
+            >>> from tfbert import BertConfig, TFBertForMaskedLM
+            >>> model = TFBertForMaskedLM(BertConfig(vocab_size=50, hidden_size=8,
+            ...     num_hidden_layers=1, num_attention_heads=2, intermediate_size=16))
+            >>> tuple(model.resize_token_embeddings(53).shape), model.config.vocab_size
+            ((53, 8), 53)
+        """
+        embeddings = self.get_input_embeddings()
+        if new_num_tokens is None or new_num_tokens == self.config.vocab_size:
+            return embeddings.weight
+        if isinstance(new_num_tokens, bool) or not isinstance(new_num_tokens, int) \
+                or new_num_tokens <= 0:
+            raise ValueError(f"new_num_tokens must be a positive integer, got {new_num_tokens!r}")
+        old = ops.convert_to_numpy(embeddings.weight)
+        table = ops.convert_to_numpy(initializer(self.config)((new_num_tokens, old.shape[1]),
+                                                              dtype=old.dtype))
+        keep = min(new_num_tokens, old.shape[0])
+        table[:keep] = old[:keep]
+        self.set_input_embeddings(table)
+        return embeddings.weight
+
+    def _vocabulary_resized(self, vocab_size: int) -> None:
+        """Updates the config, the tied head's bias and Keras' traced functions."""
+        head = self.get_lm_head()
+        if head is not None:
+            head.resize_bias(vocab_size)
+        self.config.vocab_size = vocab_size
+        self.train_function = self.test_function = self.predict_function = None
+        self.__dict__.pop("serving", None)
+
     # -- training --------------------------------------------------------------------------------
+
+    def train_step(self, data):
+        """Keras' step, with ``fit(x, y)``'s ``y`` as the labels when compiled without a loss."""
+        with self._outputs_by_name():
+            return super().train_step(self._labels_from_y(data))
+
+    def test_step(self, data):
+        """Keras' step, with ``evaluate(x, y)``'s ``y`` as the labels when compiled without a
+        loss."""
+        with self._outputs_by_name():
+            return super().test_step(self._labels_from_y(data))
+
+    @contextlib.contextmanager
+    def _outputs_by_name(self):
+        """Training reads outputs by name: output objects even if the config asks for tuples."""
+        self.__dict__["_in_train_step"] = True
+        try:
+            yield
+        finally:
+            self.__dict__["_in_train_step"] = False
+
+    def _labels_from_y(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if self._compile_loss is not None or y is None:
+            return data
+        names = self.fit_label_names or self.label_names
+        return keras.utils.pack_x_y_sample_weight(
+            merge_labels(x, y, names, type(self).__name__), y, sample_weight)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Trains on the model's own loss when ``compile()`` got no loss (transformers' way).
 
-        With labels in the input dict, ``model.compile(optimizer)`` then ``model.fit(dataset)``
-        minimises the ``loss`` the model returns. A loss given to ``compile`` (Keras' way, with
-        ``fit(x, y)``) takes precedence; it sees the logits (``(start_logits, end_logits)`` for
-        question answering).
+        With labels in the input dict, or given as ``y`` (``fit(x, y)``, as v4's models took
+        them), ``model.compile(optimizer)`` then ``model.fit(...)`` minimises the ``loss`` the
+        model returns. A loss given to ``compile`` (Keras' way, with ``fit(x, y)``) takes
+        precedence; it sees the logits (``(start_logits, end_logits)`` for question answering).
         """
         if self._compile_loss is None and isinstance(y_pred, Mapping) and "loss" in y_pred:
             loss = _per_replica(y_pred["loss"])
@@ -128,7 +250,7 @@ class TFBertPreTrainedModel(keras.Model):
         if self._compile_loss is None and isinstance(y_pred, Mapping) and training:
             raise ValueError(f"{type(self).__name__} was compiled without a loss, so it trains on "
                              f"its own loss, which needs targets in the input dict: "
-                             f"{', '.join(self.label_names)}")
+                             f"{', '.join(self.label_names)} (or given as y in fit(x, y))")
         if isinstance(y_pred, out.ModelOutput):
             y_pred = y_pred.predictions()
         return super().compute_loss(x, y, y_pred, sample_weight, training)
@@ -139,6 +261,48 @@ class TFBertPreTrainedModel(keras.Model):
             y_pred = y_pred.predictions()
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
+    def prepare_tf_dataset(self, dataset, batch_size: int = 8, shuffle: bool = True, tokenizer=None,
+                           collate_fn=None, collate_fn_args=None, drop_remainder=None,
+                           prefetch: bool = True):
+        """A ``tf.data.Dataset`` of model inputs from a 🤗 ``datasets.Dataset``, as in v4.
+
+        See :func:`tfbert.data_collator.prepare_tf_dataset` for the arguments.
+        """
+        from tfbert.data_collator import prepare_tf_dataset
+
+        return prepare_tf_dataset(self, dataset, batch_size=batch_size, shuffle=shuffle,
+                                  tokenizer=tokenizer, collate_fn=collate_fn,
+                                  collate_fn_args=collate_fn_args, drop_remainder=drop_remainder,
+                                  prefetch=prefetch)
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def serving(self):
+        """v4's serving function: ``{"input_ids", "attention_mask", "token_type_ids"}`` (int32
+        ``[batch, seq]``) to a dict of the output fields (hidden states and attentions stacked).
+        The default signature of ``save_pretrained(saved_model=True)`` and ``export``."""
+        from tfbert.checkpoint.saved_model import serving_function
+
+        return serving_function(self)
+
+    def export(self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None,
+               **kwargs):
+        """Keras' ``Model.export``; a TF SavedModel without ``input_signature`` gets the
+        :attr:`serving` signature (``serve`` and ``serving_default``).
+
+        Args:
+            filepath: Output folder.
+            format, verbose, input_signature, **kwargs: As for ``keras.Model.export``.
+        """
+        if format == "tf_saved_model" and input_signature is None and not kwargs:
+            from tfbert.checkpoint.saved_model import write_saved_model
+
+            write_saved_model(self, filepath, {"serve": self.serving})
+            return
+        return super().export(filepath, format=format, verbose=verbose,
+                              input_signature=input_signature, **kwargs)
+
     # -- serialisation and checkpoints -------------------------------------------------------------
 
     def get_config(self):
@@ -147,22 +311,42 @@ class TFBertPreTrainedModel(keras.Model):
                 "config": self.config.to_dict()}
 
     @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(BertConfig.from_dict(config.pop("config")), **config)
+    def from_config(cls, config, **kwargs):
+        """A new model from Keras' ``get_config()`` dict, or (as v4's ``from_config``) from a
+        tfbert or transformers ``BertConfig`` or a ``config.json`` dict.
+
+        Raises:
+            ValueError: A config of another model type.
+        """
+        if isinstance(config, Mapping) and isinstance(config.get("config"), Mapping):
+            config = dict(config)
+            return cls(BertConfig.from_dict(config.pop("config")), **config, **kwargs)
+        return cls(as_bert_config(config), **kwargs)
 
     @classmethod
-    def from_pretrained(cls, name_or_path, **kwargs):
+    def from_pretrained(cls, name_or_path, *args, **kwargs):
         """Loads a Hugging Face checkpoint; see :func:`tfbert.checkpoint.load_pretrained`."""
         from tfbert.checkpoint import load_pretrained
 
+        if args:  # v4 took model_args positionally after the path; tfbert's models take none
+            raise TypeError(f"{cls.__name__}.from_pretrained takes keyword arguments only after "
+                            f"the path, got {len(args)} positional")
         return load_pretrained(cls, name_or_path, **kwargs)
 
-    def save_pretrained(self, directory, **kwargs) -> None:
-        """Writes ``config.json`` and ``model.safetensors``; see :func:`tfbert.checkpoint.save_pretrained`."""
+    def save_pretrained(self, directory, saved_model: bool = False, version: int = 1,
+                        signatures=None, **kwargs) -> None:
+        """Writes ``config.json`` and ``model.safetensors``, and with ``saved_model=True`` a TF
+        SavedModel in ``directory/saved_model/<version>``; see
+        :func:`tfbert.checkpoint.save_pretrained`."""
         from tfbert.checkpoint import save_pretrained
 
-        save_pretrained(self, directory, **kwargs)
+        save_pretrained(self, directory, saved_model=saved_model, version=version,
+                        signatures=signatures, **kwargs)
+
+
+def _flag(value, default) -> bool:
+    """A call's output switch: the call's value, else the config's."""
+    return bool(default) if value is None else bool(value)
 
 
 def _per_replica(loss):
@@ -171,19 +355,6 @@ def _per_replica(loss):
 
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     return loss if replicas == 1 else loss * (1.0 / replicas)
-
-
-def _unpack(first):
-    """Arguments given as a dict in the first position (transformers' and Keras' habit)."""
-    if first is None:
-        return {}
-    if not isinstance(first, Mapping):
-        return {"input_ids": first}
-    known = set(MODEL_INPUTS) | set(LABEL_INPUTS) | set(FLAG_INPUTS)
-    unknown = sorted(set(first) - known)
-    if unknown:
-        raise ValueError(f"unexpected input keys {unknown}; expected some of {sorted(known)}")
-    return dict(first)
 
 
 class TFBertModel(TFBertPreTrainedModel):
@@ -219,6 +390,12 @@ class _MLMModel(TFBertPreTrainedModel):
 
     def build_head(self):
         self.mlm.build()
+
+    def get_lm_head(self):
+        return self.mlm.predictions
+
+    def get_output_embeddings(self):
+        return self.get_input_embeddings()
 
     def vocabulary_logits(self, sequence_output):
         return self.mlm(sequence_output, self.bert.embeddings.table)
@@ -288,6 +465,7 @@ class TFBertForNextSentencePrediction(TFBertPreTrainedModel):
     """
 
     label_names = ("labels", "next_sentence_label")
+    fit_label_names = ("next_sentence_label",)
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)

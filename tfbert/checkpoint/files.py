@@ -97,3 +97,39 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
+    """Yields a temporary folder beside ``path``; on success it takes ``path``'s place.
+
+    On error the temporary folder is removed and whatever stood at ``path`` is left untouched.
+    An old folder at ``path`` is moved aside, the new one renamed in, then the old one removed.
+
+    Example:
+        >>> import os, tempfile
+        >>> target = os.path.join(tempfile.mkdtemp(), "out")
+        >>> with atomic_dir(target) as tmp:
+        ...     _ = open(os.path.join(tmp, "a.txt"), "w").write("hello")
+        >>> os.listdir(target)
+        ['a.txt']
+    """
+    import shutil
+
+    path = os.path.abspath(os.fspath(path))
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=parent)
+    try:
+        yield tmp
+        old = None
+        if os.path.exists(path):
+            old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".old", dir=parent)
+            os.rmdir(old)
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -12,7 +12,7 @@ from tfbert.checkpoint.files import HUB_ARGS, atomic_path
 from tfbert.checkpoint.name_map import (is_tied_or_buffer, normalise_checkpoint_names, tf_to_pt,
                                         variable_name)
 from tfbert.checkpoint.readers import SAFETENSORS, read_checkpoint
-from tfbert.config import BertConfig
+from tfbert.config import BertConfig, as_bert_config
 
 logger = logging.getLogger(__name__)
 
@@ -32,21 +32,24 @@ def state_dict(model) -> dict[str, np.ndarray]:
             for v, name, transpose in pt_names(model)}
 
 
-def load_pretrained(cls, name_or_path, *, config: BertConfig | None = None,
-                    ignore_mismatched_sizes: bool = False, **kwargs):
+def load_pretrained(cls, name_or_path, *, config=None, ignore_mismatched_sizes: bool = False,
+                    from_pt: bool = False, from_tf: bool = False, **kwargs):
     """Builds ``cls`` from a Hugging Face checkpoint.
 
     Args:
         cls: A ``TFBert*`` model class.
         name_or_path: Local folder or hub id (resolved by huggingface_hub; the local cache is used
             with ``local_files_only=True`` or ``HF_HUB_OFFLINE=1``).
-        config: Use this config instead of the checkpoint's ``config.json``.
+        config: Use this config instead of the checkpoint's ``config.json``: tfbert's or
+            transformers' ``BertConfig``, a ``config.json`` dict, or a folder or file to read.
+        from_pt, from_tf: Accepted for transformers v4's programs; tfbert reads every format
+            (``model.safetensors``, ``tf_model.h5``, ``pytorch_model.bin``) whatever they say.
         ignore_mismatched_sizes: Initialise weights whose checkpoint shape differs (e.g. a new
             classifier with another ``num_labels``) instead of raising.
         **kwargs: ``revision``, ``cache_dir``, ``local_files_only``, ``token`` for the hub;
             ``dtype``, ``name``, ``trainable`` (and ``add_pooling_layer`` for ``TFBertModel``) for
             the Keras model; anything else overrides config
-            fields (``num_labels=5``, ``hidden_dropout_prob=0.2``).
+            fields (``num_labels=5``, ``hidden_dropout_prob=0.2``, ``output_hidden_states=True``).
 
     Returns:
         The built model with the checkpoint's weights. Weights the checkpoint lacks (a new head)
@@ -55,14 +58,22 @@ def load_pretrained(cls, name_or_path, *, config: BertConfig | None = None,
 
     Raises:
         FileNotFoundError: No ``config.json`` or no weights; the message names what was looked for.
-        ValueError: A weight's shape differs and ``ignore_mismatched_sizes`` is false.
+        ValueError: A weight's shape differs and ``ignore_mismatched_sizes`` is false, or the
+            config is for another model type.
     """
+    for name, value in (("from_pt", from_pt), ("from_tf", from_tf)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
     hub_args = {k: kwargs.pop(k) for k in list(kwargs) if k in HUB_ARGS}
     model_args = {k: kwargs.pop(k) for k in list(kwargs) if k in _MODEL_ARGS}
     if config is None:
         config = BertConfig.from_pretrained(name_or_path, **hub_args, **kwargs)
-    elif kwargs:
-        config = BertConfig.from_dict(config.to_dict(), **kwargs)
+    elif isinstance(config, (str, os.PathLike)):
+        config = BertConfig.from_pretrained(config, **hub_args, **kwargs)
+    else:
+        config = as_bert_config(config)
+        if kwargs:
+            config = BertConfig.from_dict(config.to_dict(), **kwargs)
     model = cls(config, **model_args)
     model.build()
     state, filename = read_checkpoint(name_or_path, **hub_args)
@@ -109,8 +120,9 @@ def assign_weights(model, state: dict[str, np.ndarray], *, ignore_mismatched_siz
                        ", ".join(unused))
 
 
-def save_pretrained(model, directory, *, safe_serialization: bool = True) -> None:
-    """Writes ``config.json`` and ``model.safetensors`` that transformers' PyTorch classes load.
+def save_pretrained(model, directory, *, safe_serialization: bool = True, saved_model: bool = False,
+                    version: int = 1, signatures=None) -> None:
+    """Writes ``config.json`` and the weights, and optionally a TF SavedModel (v4's layout).
 
     Each file is written to a temporary path and renamed, so a failure never leaves a
     half-written file where a good one stood.
@@ -118,17 +130,44 @@ def save_pretrained(model, directory, *, safe_serialization: bool = True) -> Non
     Args:
         model: A tfbert model.
         directory: Output folder (created if missing).
-        safe_serialization: Must be true; safetensors is the only format written.
-    """
-    if not safe_serialization:
-        raise ValueError("tfbert writes model.safetensors only (safe_serialization=True)")
-    from safetensors.numpy import save_file
+        safe_serialization: ``True`` writes ``model.safetensors`` (transformers' PyTorch classes
+            and tfbert load it); ``False`` writes ``tf_model.h5`` as transformers v4's
+            TensorFlow classes did.
+        saved_model: Also write a TF SavedModel to ``directory/saved_model/<version>``.
+        version: The SavedModel's version folder (TF Serving's layout).
+        signatures: The SavedModel's signatures (see
+            :func:`tfbert.checkpoint.saved_model.write_saved_model`); ``model.serving`` by default.
 
+    Raises:
+        ValueError: ``version`` is not a non-negative integer.
+    """
+    if saved_model and (isinstance(version, bool) or not isinstance(version, int) or version < 0):
+        raise ValueError(f"version must be a non-negative integer, got {version!r}")
     os.makedirs(directory, exist_ok=True)
-    weights = state_dict(model)
     config = BertConfig.from_dict(model.config.to_dict())
     pt_class = type(model).__name__.removeprefix("TF")
     config.extra["architectures"] = [pt_class]
-    with atomic_path(os.path.join(directory, SAFETENSORS)) as tmp:
-        save_file(weights, tmp, metadata={"format": "pt"})
+    if safe_serialization:
+        from safetensors.numpy import save_file
+
+        with atomic_path(os.path.join(directory, SAFETENSORS)) as tmp:
+            save_file(state_dict(model), tmp, metadata={"format": "pt"})
+    else:
+        from tfbert.checkpoint.tf_h5 import TF_WEIGHTS_NAME, write_tf_h5
+
+        if not model.built:
+            model.build()
+        weights = {variable_name(v): np.asarray(v.numpy()) for v in model.weights}
+        write_tf_h5(weights, os.path.join(directory, TF_WEIGHTS_NAME), _snake(type(model).__name__))
+    if saved_model:
+        from tfbert.checkpoint.saved_model import write_saved_model
+
+        write_saved_model(model, os.path.join(directory, "saved_model", str(version)), signatures)
     config.save_pretrained(directory)
+
+
+def _snake(name: str) -> str:
+    """``TFBertForMaskedLM`` -> ``tf_bert_for_masked_lm`` (Keras 2's default model name)."""
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.replace("TF", "Tf", 1)).lower()

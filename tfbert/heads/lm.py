@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 from tfbert.layers.activations import get_activation
-from tfbert.layers.common import ConfiguredLayer, dense, layer_norm
+from tfbert.layers.common import ConfiguredLayer, dense, layer_norm, replace_variable
 
 
 class TFBertPredictionHeadTransform(ConfiguredLayer):
@@ -42,6 +43,16 @@ class TFBertLMPredictionHead(ConfiguredLayer):
         self.transform.build()
         self.bias = self.add_weight(name="bias", shape=(self.config.vocab_size,), initializer="zeros")
         self.built = True
+
+    def resize_bias(self, vocab_size: int) -> None:
+        """Follows a resized word-embedding table: old entries kept, new ones zero (as v4)."""
+        if not self.built:
+            self.build()
+        old = ops.convert_to_numpy(self.bias)
+        bias = np.zeros((vocab_size,), old.dtype)
+        keep = min(vocab_size, old.shape[0])
+        bias[:keep] = old[:keep]
+        replace_variable(self, "bias", bias)
 
     def call(self, hidden_states, embedding_table):
         hidden_states = self.transform(hidden_states)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import tensorflow as tf
 from keras import ops
@@ -32,6 +34,39 @@ def dense(config, units: int, name: str, dtype=None, activation=None) -> keras.l
                               activation=activation)
 
 
+def replace_variable(layer: keras.layers.Layer, attribute: str, value) -> keras.Variable:
+    """Swaps ``layer.<attribute>`` for a new variable holding ``value`` (a new shape allowed).
+
+    The new variable takes the old one's path (so checkpoint names stay) and its place in the
+    layer's variable list (so the model's variable order stays).
+
+    Args:
+        layer: A built layer.
+        attribute: Name of the variable attribute (``"table"``, ``"bias"``).
+        value: The new value, any array-like.
+
+    Returns:
+        The new variable.
+    """
+    old = getattr(layer, attribute)
+    scope, name = old.path.rsplit("/", 1)
+    with contextlib.ExitStack() as stack:
+        for part in scope.split("/"):
+            stack.enter_context(keras.name_scope(part))
+        new = keras.Variable(ops.convert_to_tensor(value, old.dtype), dtype=old.dtype,
+                             trainable=old.trainable, name=name)
+    store = layer._trainable_variables if old.trainable else layer._non_trainable_variables
+    index = next(i for i, v in enumerate(store) if v is old)
+    layer._untrack_variable(old)
+    locked = layer._tracker.locked
+    layer._tracker.unlock()
+    object.__setattr__(layer, attribute, new)
+    store.insert(index, new)
+    if locked:
+        layer._tracker.lock()
+    return new
+
+
 class ConfiguredLayer(keras.layers.Layer):
     """Base of the BERT layers: holds a :class:`tfbert.BertConfig` and serialises it.
 
@@ -43,8 +78,10 @@ class ConfiguredLayer(keras.layers.Layer):
         keras.saving.register_keras_serializable(package="tfbert")(cls)
 
     def __init__(self, config, **kwargs):
+        from tfbert.config import as_bert_config
+
         super().__init__(**kwargs)
-        self.config = config
+        self.config = as_bert_config(config)  # transformers' BertConfig too, as v4 took it
 
     def get_config(self):
         return {**super().get_config(), "config": self.config.to_dict()}
@@ -92,6 +129,21 @@ class LookupTable(keras.layers.Layer):
         self.table = self.add_weight(name=self.weight_name, shape=(self.input_dim, self.output_dim),
                                      initializer=self.embeddings_initializer)
         self.built = True
+
+    def set_table(self, value) -> None:
+        """Replaces the table by ``value`` (``(rows, output_dim)``); the row count may change.
+
+        Raises:
+            ValueError: ``value`` is not ``(rows, output_dim)``.
+        """
+        shape = tuple(ops.shape(value))
+        if len(shape) != 2 or shape[1] != self.output_dim:
+            raise ValueError(f"{self.name}: a new table must have shape (rows, {self.output_dim}), "
+                             f"got {shape}")
+        if not self.built:
+            self.build()
+        replace_variable(self, "table", value)
+        self.input_dim = int(shape[0])
 
     def call(self, ids):
         ids = check_ids(ids, self.input_dim, self.what)

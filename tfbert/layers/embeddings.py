@@ -51,6 +51,28 @@ class TFBertEmbeddings(ConfiguredLayer):
         """The word-embedding matrix, shared with the tied MLM decoder."""
         return self.word_embeddings.table
 
+    @property
+    def weight(self):
+        """The word-embedding matrix under transformers v4's name (``embeddings.weight``)."""
+        if not self.built:
+            self.build()
+        return self.word_embeddings.table
+
+    @property
+    def vocab_size(self) -> int:
+        """Rows of the word-embedding matrix."""
+        return self.word_embeddings.input_dim
+
+    def set_table(self, value) -> None:
+        """Replaces the word-embedding matrix by ``value`` (``(vocab, hidden)``).
+
+        Raises:
+            ValueError: ``value`` is not ``(rows, hidden_size)``.
+        """
+        if not self.built:
+            self.build()
+        self.word_embeddings.set_table(value)
+
     def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None,
              past_length=0, training=False):
         if inputs_embeds is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from keras import ops
 
 from tfbert.layers.attention import attention_allowed
+from tfbert.outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from tfbert.layers.common import ConfiguredLayer
 from tfbert.layers.embeddings import TFBertEmbeddings
 from tfbert.layers.encoder import TFBertEncoder
@@ -26,11 +27,13 @@ class TFBertMainLayer(ConfiguredLayer):
         head_mask: ``(heads,)`` or ``(layers, heads)`` multipliers of attention probabilities.
         inputs_embeds: ``(batch, seq, hidden)``.
         encoder_hidden_states, encoder_attention_mask: For cross-attention (decoders).
-        output_attentions, output_hidden_states: Also return these.
+        output_attentions, output_hidden_states: Also return these; ``None`` takes the config's.
+        return_dict: ``False`` returns the output's ``to_tuple()``; ``None`` takes the config's.
 
     Returns:
-        A dict with ``last_hidden_state``, ``pooler_output`` (with the pooler) and, when asked,
-        ``hidden_states``, ``attentions``, ``cross_attentions``.
+        A :class:`~tfbert.outputs.BaseModelOutputWithPoolingAndCrossAttentions` (a dict with
+        attribute access) with ``last_hidden_state``, ``pooler_output`` (with the pooler) and,
+        when asked, ``hidden_states``, ``attentions``, ``cross_attentions``.
     """
 
     def __init__(self, config, add_pooling_layer: bool = True, **kwargs):
@@ -50,8 +53,10 @@ class TFBertMainLayer(ConfiguredLayer):
 
     def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
              head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
-             encoder_attention_mask=None, output_attentions=False, output_hidden_states=False,
-             training=False):
+             encoder_attention_mask=None, output_attentions=None, output_hidden_states=None,
+             return_dict=None, training=False):
+        output_attentions = _flag(output_attentions, self.config.output_attentions)
+        output_hidden_states = _flag(output_hidden_states, self.config.output_hidden_states)
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("give exactly one of input_ids and inputs_embeds, got "
                              f"{'both' if input_ids is not None else 'neither'}")
@@ -74,7 +79,8 @@ class TFBertMainLayer(ConfiguredLayer):
                                output_hidden_states=output_hidden_states, training=training)
         if self.pooler is not None:
             outputs["pooler_output"] = self.pooler(outputs["last_hidden_state"])
-        return outputs
+        outputs = BaseModelOutputWithPoolingAndCrossAttentions(outputs)
+        return outputs if _flag(return_dict, self.config.return_dict) else outputs.to_tuple()
 
     def _head_mask(self, head_mask):
         if head_mask is None:
@@ -88,5 +94,18 @@ class TFBertMainLayer(ConfiguredLayer):
         raise ValueError(f"head_mask must have shape ({heads},) or ({layers}, {heads}), "
                          f"got {tuple(head_mask.shape)}")
 
+    def get_input_embeddings(self):
+        """The embeddings layer; its ``weight`` is the word-embedding table (as in v4)."""
+        return self.embeddings
+
+    def set_input_embeddings(self, value) -> None:
+        """Replaces the word-embedding table by ``value`` (``(vocab, hidden)``)."""
+        self.embeddings.set_table(value)
+
     def get_config(self):
         return {**super().get_config(), "add_pooling_layer": self.add_pooling_layer}
+
+
+def _flag(value, default: bool) -> bool:
+    """A call's output switch: the call's value, else the config's."""
+    return bool(default) if value is None else bool(value)
