@@ -1,0 +1,75 @@
+"""🤗 datasets with tfbert: ``Dataset.to_tf_dataset(collate_fn=<tfbert collator>)`` and v4's
+``prepare_tf_dataset``, ending in ``model.fit`` as the Hugging Face course's Keras chapters do."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+datasets = pytest.importorskip("datasets")  # the test extra; tfbert itself does not need it
+
+import tfbert  # noqa: E402
+from tfbert.data_collator import (DataCollatorForLanguageModeling, DataCollatorWithPadding,  # noqa: E402
+                                  prepare_tf_dataset)
+
+
+@pytest.fixture(scope="module")
+def tokenized(ref_tokenizer, texts):
+    rng = np.random.default_rng(0)
+    raw = datasets.Dataset.from_dict({"text": texts[:24], "label": rng.integers(0, 2, 24).tolist(),
+                                      "idx": list(range(24))})
+    return raw.map(lambda rows: ref_tokenizer(rows["text"], truncation=True, max_length=24),
+                   batched=True)
+
+
+@pytest.mark.parametrize("return_tensors", ["tf", "np"])
+def test_to_tf_dataset_with_tfbert_collator(ref_tokenizer, tokenized, return_tensors):
+    collator = DataCollatorWithPadding(ref_tokenizer, return_tensors=return_tensors)
+    data = tokenized.to_tf_dataset(columns=["input_ids", "attention_mask", "token_type_ids"],
+                                   label_cols=["label"], batch_size=8, shuffle=False,
+                                   collate_fn=collator)
+    features, labels = next(iter(data))
+    rows = [tokenized[i] for i in range(8)]
+    want = collator([{k: r[k] for k in ("input_ids", "attention_mask", "token_type_ids", "label")}
+                     for r in rows])
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        np.testing.assert_array_equal(features[key].numpy(), np.asarray(want[key]))
+    np.testing.assert_array_equal(labels.numpy(), np.asarray(want["labels"]))
+
+
+def test_to_tf_dataset_with_mlm_collator(ref_tokenizer, tokenized):
+    collator = DataCollatorForLanguageModeling(ref_tokenizer, return_tensors="np", seed=0)
+    data = tokenized.remove_columns(["text", "label", "idx"]).to_tf_dataset(
+        columns=["input_ids", "attention_mask", "token_type_ids"], label_cols=["labels"],
+        batch_size=8, shuffle=False, collate_fn=collator)
+    features, labels = next(iter(data))
+    chosen = labels.numpy() != -100
+    assert chosen.any() and features["input_ids"].shape == labels.shape
+
+
+@pytest.mark.parametrize("use_tokenizer", [True, False])
+def test_prepare_tf_dataset_feeds_fit(ref_tokenizer, tokenized, tiny_config, use_tokenizer):
+    model = tfbert.TFBertForSequenceClassification(tiny_config)
+    data = tokenized
+    if not use_tokenizer:  # DefaultDataCollator: examples must already have equal lengths
+        data = tokenized.map(lambda rows: ref_tokenizer(rows["text"], truncation=True,
+                                                        max_length=24, padding="max_length"),
+                             batched=True)
+    tf_data = prepare_tf_dataset(model, data, batch_size=8, shuffle=True,
+                                 tokenizer=ref_tokenizer if use_tokenizer else None)
+    assert isinstance(tf_data, tf.data.Dataset)
+    features, labels = next(iter(tf_data))
+    assert sorted(features) == ["attention_mask", "input_ids", "token_type_ids"]  # no text, idx
+    assert labels.shape == (8,)
+    # (compile without a loss plus fit(x, y) is the models' part of the migration)
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(tf_data, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert tf_data.cardinality().numpy() == 3  # 24 rows, drop_remainder follows shuffle
+
+
+def test_prepare_tf_dataset_rejects_other_inputs(tiny_config):
+    model = tfbert.TFBertForSequenceClassification(tiny_config)
+    with pytest.raises(TypeError, match="datasets.Dataset"):
+        prepare_tf_dataset(model, {"input_ids": [[1, 2]]})
