@@ -128,3 +128,14 @@ def test_given_config_is_checked_not_the_file(classifier):
 
 def test_check_bert_config_accepts_tf_architecture_names():
     auto.check_bert_config({"architectures": ["TFBertForSequenceClassification"]}, "x")
+
+
+def test_auto_tokenizer_refuses_other_tokenizers_by_name(tmp_path):
+    folder = tmp_path / "gpt2_tokenizer"
+    folder.mkdir()
+    (folder / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "GPT2Tokenizer"}))
+    with pytest.raises(ValueError, match="'GPT2Tokenizer'.*BERT only"):
+        tfbert.AutoTokenizer.from_pretrained(folder)
+    other = _write_config(tmp_path / "gpt2_model", transformers.GPT2Config().to_dict())
+    with pytest.raises(ValueError, match="'gpt2'.*BERT only"):
+        tfbert.AutoTokenizer.from_pretrained(other)
