@@ -45,7 +45,7 @@ def check_bert_config(values: dict[str, Any], source: str) -> None:
         >>> check_bert_config({"model_type": "gpt2"}, "here")
         Traceback (most recent call last):
         ...
-        ValueError: here is a 'gpt2' checkpoint (model_type 'gpt2'); tfbert serves BERT only (model_type 'bert')
+        ValueError: here is a 'gpt2' checkpoint; tfbert serves BERT only (model_type 'bert')
     """
     model_type, architectures = values.get("model_type"), values.get("architectures")
     if _is_bert(model_type, architectures):
@@ -54,8 +54,8 @@ def check_bert_config(values: dict[str, Any], source: str) -> None:
     if model_type is None and not architectures:
         raise ValueError(f"{source} names no model_type and no architectures; tfbert serves BERT "
                          f"only (model_type 'bert')")
-    raise ValueError(f"{source} is a {what} checkpoint (model_type {model_type!r}); tfbert serves "
-                     f"BERT only (model_type 'bert')")
+    raise ValueError(f"{source} is a {what} checkpoint; tfbert serves BERT only "
+                     f"(model_type 'bert')")
 
 
 def _read_json(name_or_path: str | os.PathLike, filename: str, hub_args: dict, *,
@@ -102,8 +102,8 @@ class AutoConfig:
     """
 
     def __init__(self, *args, **kwargs):
-        raise EnvironmentError("AutoConfig is not instantiated: use AutoConfig.from_pretrained(path) "
-                               "or AutoConfig.for_model('bert', ...)")
+        raise OSError("AutoConfig is not instantiated: use AutoConfig.from_pretrained(path) "
+                      "or AutoConfig.for_model('bert', ...)")
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> BertConfig:
@@ -147,8 +147,9 @@ class _TFAutoModel:
     _target = "TFBertModel"
 
     def __init__(self, *args, **kwargs):
-        raise EnvironmentError(f"{type(self).__name__} is not instantiated: use "
-                               f"{type(self).__name__}.from_pretrained(path) or .from_config(config)")
+        name = type(self).__name__
+        raise OSError(f"{name} is not instantiated: use {name}.from_pretrained(path) or "
+                      f"{name}.from_config(config)")
 
     @classmethod
     def model_class(cls) -> type:
@@ -202,8 +203,8 @@ class _TFAutoModel:
 
 
 def _auto(name: str, target: str) -> type:
-    doc = (f"transformers v4's ``{name}`` for BERT: ``from_pretrained`` and ``from_config`` build a "
-           f"``{target}``.\n\n    Example:\n        >>> from tfbert import BertConfig\n"
+    doc = (f"transformers v4's ``{name}`` for BERT: ``from_pretrained`` and ``from_config`` "
+           f"build a ``{target}``.\n\n    Example:\n        >>> from tfbert import BertConfig\n"
            f"        >>> config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1,\n"
            f"        ...                     num_attention_heads=2, intermediate_size=16)\n"
            f"        >>> type({name}.from_config(config)).__name__\n        '{target}'\n    ")
@@ -234,8 +235,8 @@ class AutoTokenizer:
     """
 
     def __init__(self, *args, **kwargs):
-        raise EnvironmentError("AutoTokenizer is not instantiated: use "
-                               "AutoTokenizer.from_pretrained(path)")
+        raise OSError("AutoTokenizer is not instantiated: use "
+                      "AutoTokenizer.from_pretrained(path)")
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, *inputs: Any, use_fast: bool = True,

@@ -85,7 +85,8 @@ class DefaultDataCollator:
         label_key = next((k for k in label_keys if first.get(k) is not None), None)
         if label_key is not None:
             values = np.stack([np.asarray(f[label_key]) for f in features])
-            batch["labels"] = values.astype(_label_dtype(first[label_key], label_key, return_tensors))
+            dtype = _label_dtype(first[label_key], label_key, return_tensors)
+            batch["labels"] = values.astype(dtype)
         for key, value in first.items():
             if key not in label_keys and value is not None and not isinstance(value, str):
                 batch[key] = np.stack([np.asarray(f[key]) for f in features])
@@ -314,7 +315,8 @@ class DataCollatorForLanguageModeling:
         special = np.asarray(special_tokens_mask, dtype=bool)
         words = self._word_ids(inputs, special, offset_mapping)
         rng = self.generator
-        starts = (words >= 0) & (words != np.pad(words, ((0, 0), (1, 0)), constant_values=-1)[:, :-1])
+        previous = np.pad(words, ((0, 0), (1, 0)), constant_values=-1)[:, :-1]
+        starts = (words >= 0) & (words != previous)  # a word's first token
         chosen_starts = starts & (rng.random(inputs.shape) < self.mlm_probability)
         chosen_words = np.where(chosen_starts, words, -2)
         masked = (words[:, :, None] == chosen_words[:, None, :]).any(axis=2) & (words >= 0)

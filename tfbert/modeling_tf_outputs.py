@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import optree
 
-from tfbert.outputs import (
-    BaseModelOutputWithPoolingAndCrossAttentions as TFBaseModelOutputWithPoolingAndCrossAttentions,
-)
-from tfbert.outputs import CausalLMOutputWithCrossAttentions as TFCausalLMOutputWithCrossAttentions
-from tfbert.outputs import MaskedLMOutput as TFMaskedLMOutput
+from tfbert import outputs as _outputs
 from tfbert.outputs import ModelOutput
-from tfbert.outputs import MultipleChoiceModelOutput as TFMultipleChoiceModelOutput
-from tfbert.outputs import NextSentencePredictorOutput as TFNextSentencePredictorOutput
-from tfbert.outputs import PreTrainingOutput as TFBertForPreTrainingOutput
-from tfbert.outputs import QuestionAnsweringModelOutput as TFQuestionAnsweringModelOutput
-from tfbert.outputs import SequenceClassifierOutput as TFSequenceClassifierOutput
-from tfbert.outputs import TokenClassifierOutput as TFTokenClassifierOutput
+
+TFBaseModelOutputWithPoolingAndCrossAttentions = _outputs.BaseModelOutputWithPoolingAndCrossAttentions
+TFBertForPreTrainingOutput = _outputs.PreTrainingOutput
+TFCausalLMOutputWithCrossAttentions = _outputs.CausalLMOutputWithCrossAttentions
+TFMaskedLMOutput = _outputs.MaskedLMOutput
+TFMultipleChoiceModelOutput = _outputs.MultipleChoiceModelOutput
+TFNextSentencePredictorOutput = _outputs.NextSentencePredictorOutput
+TFQuestionAnsweringModelOutput = _outputs.QuestionAnsweringModelOutput
+TFSequenceClassifierOutput = _outputs.SequenceClassifierOutput
+TFTokenClassifierOutput = _outputs.TokenClassifierOutput
 
 
 def _register(cls: type) -> type:

@@ -15,8 +15,12 @@ from typing import Any, Union
 import keras
 import numpy as np
 
-from tfbert.heads.losses import (IGNORE_INDEX, masked_cross_entropy, sequence_classification_loss,
-                                 span_loss)
+from tfbert.heads.losses import (
+    IGNORE_INDEX,
+    masked_cross_entropy,
+    sequence_classification_loss,
+    span_loss,
+)
 from tfbert.modeling import TFBertPreTrainedModel as TFPreTrainedModel
 
 TFModelInputType = Union[list, dict, np.ndarray, Any]  # noqa: UP007  (v4's alias: any input form)
@@ -94,7 +98,7 @@ class TFSequenceClassificationLoss:
 
 
 class TFTokenClassificationLoss:
-    """Mixin: ``hf_compute_loss`` as v4's token classifiers computed it (labels ``-100`` ignored)."""
+    """Mixin: ``hf_compute_loss`` as v4's token classifiers computed it (``-100`` ignored)."""
 
     def hf_compute_loss(self, labels, logits):
         """The mean cross-entropy over tokens whose label is not ``-100`` (a scalar)."""
@@ -102,7 +106,7 @@ class TFTokenClassificationLoss:
 
 
 class TFMaskedLanguageModelingLoss(TFTokenClassificationLoss):
-    """Mixin: ``hf_compute_loss`` for masked language models (positions labelled ``-100`` ignored)."""
+    """Mixin: ``hf_compute_loss`` for masked language models (labels ``-100`` ignored)."""
 
 
 class TFQuestionAnsweringLoss:

@@ -20,6 +20,7 @@ from keras import ops
 
 from tfbert.training import optimization as _training
 
+LearningRateSchedule = keras.optimizers.schedules.LearningRateSchedule
 V4_EXCLUDE_FROM_WEIGHT_DECAY = ("LayerNorm", "layer_norm", "bias")
 _PACKAGE = "tfbert.optimization_tf"
 
@@ -112,7 +113,7 @@ class AdamWeightDecay(_training.AdamWeightDecay):
         [True, False]
     """
 
-    def __init__(self, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 0.001,
+    def __init__(self, learning_rate: float | LearningRateSchedule = 0.001,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  amsgrad: bool = False, weight_decay_rate: float = 0.0,
                  include_in_weight_decay: Sequence[str] | None = None,
@@ -183,7 +184,8 @@ def create_optimizer(init_lr: float, num_train_steps: int, num_warmup_steps: int
 
     Raises:
         ValueError: A negative or non-finite ``init_lr``, ``num_train_steps`` below 1,
-            ``num_warmup_steps`` outside ``[0, num_train_steps]``, or a negative ``min_lr_ratio`` or ``weight_decay_rate``.
+            ``num_warmup_steps`` outside ``[0, num_train_steps]``, or a negative
+            ``min_lr_ratio`` or ``weight_decay_rate``.
 
     Example:
         >>> optimizer, schedule = create_optimizer(2e-5, num_train_steps=100, num_warmup_steps=10,
@@ -200,9 +202,9 @@ def create_optimizer(init_lr: float, num_train_steps: int, num_warmup_steps: int
     if num_warmup_steps:
         lr_schedule = WarmUp(initial_learning_rate=init_lr, decay_schedule_fn=lr_schedule,
                              warmup_steps=num_warmup_steps)
-    adam_args = dict(learning_rate=lr_schedule, beta_1=adam_beta1, beta_2=adam_beta2,
-                     epsilon=adam_epsilon, clipnorm=adam_clipnorm,
-                     global_clipnorm=adam_global_clipnorm)
+    adam_args = {"learning_rate": lr_schedule, "beta_1": adam_beta1, "beta_2": adam_beta2,
+                 "epsilon": adam_epsilon, "clipnorm": adam_clipnorm,
+                 "global_clipnorm": adam_global_clipnorm}
     if weight_decay_rate > 0.0:
         optimizer = AdamWeightDecay(weight_decay_rate=weight_decay_rate,
                                     exclude_from_weight_decay=list(V4_EXCLUDE_FROM_WEIGHT_DECAY),
@@ -215,7 +217,8 @@ def create_optimizer(init_lr: float, num_train_steps: int, num_warmup_steps: int
 def _check_schedule(init_lr, num_train_steps, num_warmup_steps, min_lr_ratio) -> None:
     if not (isinstance(init_lr, (int, float)) and math.isfinite(init_lr) and init_lr >= 0):
         raise ValueError(f"init_lr must be a finite number >= 0, got {init_lr!r}")
-    for name, value in (("num_train_steps", num_train_steps), ("num_warmup_steps", num_warmup_steps)):
+    for name, value in (("num_train_steps", num_train_steps),
+                        ("num_warmup_steps", num_warmup_steps)):
         if isinstance(value, bool) or int(value) != value:
             raise ValueError(f"{name} must be an integer, got {value!r}")
     if num_train_steps < 1:
@@ -227,4 +230,4 @@ def _check_schedule(init_lr, num_train_steps, num_warmup_steps, min_lr_ratio) ->
         raise ValueError(f"min_lr_ratio must be >= 0, got {min_lr_ratio!r}")
 
 
-__all__ = ["AdamWeightDecay", "V4_EXCLUDE_FROM_WEIGHT_DECAY", "WarmUp", "create_optimizer"]
+__all__ = ["V4_EXCLUDE_FROM_WEIGHT_DECAY", "AdamWeightDecay", "WarmUp", "create_optimizer"]

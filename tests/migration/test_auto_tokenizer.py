@@ -23,7 +23,8 @@ def test_auto_tokenizer_is_tfberts_fast_tokenizer(vocab_dir, ref_tokenizer, text
 def test_use_fast_false_gives_bert_tokenizer(vocab_dir):
     from tfbert.tokenizer import BertTokenizer
 
-    assert isinstance(tfbert.AutoTokenizer.from_pretrained(vocab_dir, use_fast=False), BertTokenizer)
+    tokenizer = tfbert.AutoTokenizer.from_pretrained(vocab_dir, use_fast=False)
+    assert isinstance(tokenizer, BertTokenizer)
 
 
 def test_tokenizer_module_paths():
@@ -52,7 +53,8 @@ def test_collators_work_with_tfberts_tokenizer(vocab_dir, ref_tokenizer, texts):
 
 @pytest.mark.parametrize("use_fast", [True, False])
 def test_prepare_tf_dataset_with_tfberts_tokenizer(vocab_dir, texts, tiny_config, use_fast):
-    datasets = pytest.importorskip("datasets")
+    import datasets
+
     tokenizer = tfbert.AutoTokenizer.from_pretrained(vocab_dir, use_fast=use_fast)
     data = datasets.Dataset.from_dict({"text": texts[:8], "label": [0, 1] * 4}).map(
         lambda rows: tokenizer(rows["text"], truncation=True, max_length=16), batched=True)

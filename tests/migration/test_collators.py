@@ -8,9 +8,13 @@ import tensorflow as tf
 import transformers
 
 import tfbert
-from tfbert.data_collator import (DataCollatorForLanguageModeling, DataCollatorForTokenClassification,
-                                  DataCollatorForWholeWordMask, DataCollatorWithPadding,
-                                  DefaultDataCollator)
+from tfbert.data_collator import (
+    DataCollatorForLanguageModeling,
+    DataCollatorForTokenClassification,
+    DataCollatorForWholeWordMask,
+    DataCollatorWithPadding,
+    DefaultDataCollator,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +36,8 @@ def assert_same_batch(got, want):
                                      {"pad_to_multiple_of": 8}, {"padding": "longest"}])
 def test_with_padding_equals_transformers(ref_tokenizer, features, options):
     batch = features[:16]
-    want = transformers.DataCollatorWithPadding(ref_tokenizer, return_tensors="np", **options)(batch)
+    reference = transformers.DataCollatorWithPadding(ref_tokenizer, return_tensors="np", **options)
+    want = reference(batch)
     got = DataCollatorWithPadding(ref_tokenizer, return_tensors="np", **options)(batch)
     assert "labels" in got and "label" not in got
     assert_same_batch(got, want)
@@ -45,12 +50,14 @@ def test_with_padding_equals_transformers(ref_tokenizer, features, options):
 def test_token_classification_equals_transformers(ref_tokenizer, features, side):
     rng = np.random.default_rng(1)
     batch = [{"input_ids": f["input_ids"], "attention_mask": f["attention_mask"],
-              "labels": rng.integers(0, 5, size=len(f["input_ids"])).tolist()} for f in features[:12]]
+              "labels": rng.integers(0, 5, size=len(f["input_ids"])).tolist()}
+             for f in features[:12]]
     reference = transformers.BertTokenizerFast.from_pretrained(ref_tokenizer.name_or_path,
                                                                padding_side=side)
     want = transformers.DataCollatorForTokenClassification(reference, return_tensors="np",
                                                            pad_to_multiple_of=8)(batch)
-    got = DataCollatorForTokenClassification(reference, return_tensors="np", pad_to_multiple_of=8)(batch)
+    got = DataCollatorForTokenClassification(reference, return_tensors="np",
+                                             pad_to_multiple_of=8)(batch)
     assert_same_batch(got, want)
     assert (got["labels"] == -100).any()
     as_tf = DataCollatorForTokenClassification(reference)(batch)  # "tf" by default
@@ -96,7 +103,8 @@ def test_mlm_masking_statistics_match_transformers(ref_tokenizer, features):
     padded = transformers.DataCollatorWithPadding(ref_tokenizer, return_tensors="np")(inputs)
     originals = [padded["input_ids"]] * 8
     ours = DataCollatorForLanguageModeling(ref_tokenizer, return_tensors="np", seed=0)
-    theirs = transformers.DataCollatorForLanguageModeling(ref_tokenizer, return_tensors="np", seed=0)
+    theirs = transformers.DataCollatorForLanguageModeling(ref_tokenizer, return_tensors="np",
+                                                          seed=0)
     got = _stats(_mlm_batches(ours, inputs, 8), originals, ref_tokenizer)
     want = _stats(_mlm_batches(theirs, inputs, 8), originals, ref_tokenizer)
     # ~2,000 maskable tokens per batch x 8: the fractions' standard errors are below 0.01.
@@ -127,7 +135,8 @@ def test_causal_lm_labels_equal_transformers(ref_tokenizer, features):
 
 def test_lists_of_ids_are_padded_like_transformers(ref_tokenizer, features):
     ids = [f["input_ids"] for f in features[:8]]
-    want = transformers.DataCollatorForLanguageModeling(ref_tokenizer, mlm=False, return_tensors="np",
+    want = transformers.DataCollatorForLanguageModeling(ref_tokenizer, mlm=False,
+                                                        return_tensors="np",
                                                         pad_to_multiple_of=16)(ids)
     got = DataCollatorForLanguageModeling(ref_tokenizer, mlm=False, return_tensors="np",
                                           pad_to_multiple_of=16)(ids)
@@ -139,7 +148,8 @@ def _partition(word_ids):
     out = []
     for row in np.asarray(word_ids).tolist():
         first = {}
-        out.append([-1 if w is None or w < 0 else first.setdefault(w, i) for i, w in enumerate(row)])
+        out.append([-1 if w is None or w < 0 else first.setdefault(w, i)
+                    for i, w in enumerate(row)])
     return out
 
 

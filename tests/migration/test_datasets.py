@@ -1,16 +1,18 @@
 """🤗 datasets with tfbert: ``Dataset.to_tf_dataset(collate_fn=<tfbert collator>)`` and v4's
 ``prepare_tf_dataset``, ending in ``model.fit`` as the Hugging Face course's Keras chapters do."""
 
+import datasets  # a test extra: tfbert itself does not need it
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-datasets = pytest.importorskip("datasets")  # the test extra; tfbert itself does not need it
-
-import tfbert  # noqa: E402
-from tfbert.data_collator import (DataCollatorForLanguageModeling, DataCollatorWithPadding,  # noqa: E402
-                                  prepare_tf_dataset)
+import tfbert
+from tfbert.data_collator import (
+    DataCollatorForLanguageModeling,
+    DataCollatorWithPadding,
+    prepare_tf_dataset,
+)
 
 
 @pytest.fixture(scope="module")

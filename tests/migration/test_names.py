@@ -26,7 +26,8 @@ def test_every_exported_name_resolves(name):
 
 
 V4_OUTPUTS = {
-    "TFBaseModelOutputWithPoolingAndCrossAttentions": outputs.BaseModelOutputWithPoolingAndCrossAttentions,
+    "TFBaseModelOutputWithPoolingAndCrossAttentions":
+        outputs.BaseModelOutputWithPoolingAndCrossAttentions,
     "TFMaskedLMOutput": outputs.MaskedLMOutput,
     "TFCausalLMOutputWithCrossAttentions": outputs.CausalLMOutputWithCrossAttentions,
     "TFSequenceClassifierOutput": outputs.SequenceClassifierOutput,
@@ -97,14 +98,14 @@ def test_v4_module_paths(module):
 
 
 def test_module_paths_hold_the_same_objects():
-    from tfbert.models.bert import modeling_tf_bert
     from tfbert.modeling_tf_utils import TFPreTrainedModel
+    from tfbert.models.bert import modeling_tf_bert
 
     assert modeling_tf_bert.TFBertMainLayer is tfbert.TFBertMainLayer
     assert TFPreTrainedModel is tfbert.TFBertPreTrainedModel is tfbert.TFPreTrainedModel
     assert tfbert.modeling_tf_utils.keras is keras
     with pytest.raises(AttributeError, match="no attribute 'NotAName'"):
-        importlib.import_module("tfbert.models.bert").NotAName
+        _ = importlib.import_module("tfbert.models.bert").NotAName
 
 
 def test_availability_helpers_are_honest():
@@ -170,8 +171,9 @@ def test_loss_mixins_equal_torch_losses():
     np.testing.assert_allclose(float(got), float(want), rtol=1e-5)
     start, end = rng.normal(size=(2, 3, 7)).astype("float32")
     positions = {"start_position": np.array([1, 4, 6]), "end_position": np.array([2, 5, 6])}
-    want = (torch.nn.functional.cross_entropy(torch.tensor(start), torch.tensor(positions["start_position"]))
-            + torch.nn.functional.cross_entropy(torch.tensor(end), torch.tensor(positions["end_position"]))) / 2
+    cross_entropy = torch.nn.functional.cross_entropy
+    want = (cross_entropy(torch.tensor(start), torch.tensor(positions["start_position"]))
+            + cross_entropy(torch.tensor(end), torch.tensor(positions["end_position"]))) / 2
     got = utils.TFQuestionAnsweringLoss().hf_compute_loss(positions, (start, end))
     np.testing.assert_allclose(float(got), float(want), rtol=1e-5)
 

@@ -1,5 +1,6 @@
-"""v4's ``create_optimizer`` / ``AdamWeightDecay`` / ``WarmUp``: the schedule against v4's documented
-formula, updates against v4's rule computed in numpy, which BERT variables are decayed, and a fit."""
+"""v4's ``create_optimizer`` / ``AdamWeightDecay`` / ``WarmUp``: the schedule against v4's
+documented formula, updates against v4's rule computed in numpy, which BERT variables are decayed,
+and a fit."""
 
 import keras
 import numpy as np
@@ -73,7 +74,7 @@ def test_updates_equal_v4_rule(rate):
     # Tiny kernel gradients make epsilon's place (before Adam's bias correction, as in v4) count.
     grads = [[(rng.normal(size=w.shape) * scale).astype("float32")
               for w, scale in zip(start, (1e-7, 1.0))] for _ in range(4)]
-    optimizer, schedule = create_optimizer(1e-2, 6, 2, weight_decay_rate=rate)
+    optimizer, _ = create_optimizer(1e-2, 6, 2, weight_decay_rate=rate)
     for step_grads in grads:
         optimizer.apply_gradients(zip(step_grads, dense.weights))
     expected = _v4_numpy_steps(start, grads, [True, False], lambda s: v4_rate(s, 1e-2, 6, 2), rate)

@@ -1,8 +1,6 @@
 """transformers v4's ``transformers.models.bert.tokenization_bert``:
 ``BertTokenizer`` from ``tfbert.tokenizer``."""
 
-__all__ = ["BertTokenizer"]
-
 
 def __getattr__(name):
     if name == "BertTokenizer":  # imported on first use

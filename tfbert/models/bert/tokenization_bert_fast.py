@@ -1,8 +1,6 @@
 """transformers v4's ``transformers.models.bert.tokenization_bert_fast``:
 ``BertTokenizerFast`` from ``tfbert.tokenizer``."""
 
-__all__ = ["BertTokenizerFast"]
-
 
 def __getattr__(name):
     if name == "BertTokenizerFast":  # imported on first use

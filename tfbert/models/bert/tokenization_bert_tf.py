@@ -1,8 +1,6 @@
 """transformers v4's ``transformers.models.bert.tokenization_bert_tf``:
 ``TFBertTokenizer`` from ``tfbert.tokenizer``."""
 
-__all__ = ["TFBertTokenizer"]
-
 
 def __getattr__(name):
     if name == "TFBertTokenizer":  # imported on first use
