@@ -232,6 +232,16 @@ class AutoTokenizer:
 
     The folder's ``tokenizer_config.json`` ``tokenizer_class`` (or else ``config.json``'s
     ``model_type``) must be BERT's.
+
+    Example:
+        >>> import json, os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+        ...     json.dump({"tokenizer_class": "GPT2Tokenizer"}, f)
+        >>> AutoTokenizer.from_pretrained(folder)
+        Traceback (most recent call last):
+        ...
+        ValueError: ... names tokenizer_class 'GPT2Tokenizer'; tfbert serves BERT only (Bert...
     """
 
     def __init__(self, *args, **kwargs):

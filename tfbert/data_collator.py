@@ -115,6 +115,18 @@ class DataCollatorWithPadding:
 
     Raises:
         ValueError: ``return_tensors`` is neither ``"tf"`` nor ``"np"``.
+
+    Example:
+        >>> import os, tempfile
+        >>> from transformers import BertTokenizerFast
+        >>> vocab = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+        >>> _ = open(vocab, "w").write("[PAD]\\n[UNK]\\n[CLS]\\n[SEP]\\n[MASK]\\nhello\\nworld\\n")
+        >>> tokenizer = BertTokenizerFast(vocab)
+        >>> collator = DataCollatorWithPadding(tokenizer, return_tensors="np")
+        >>> batch = collator([{**tokenizer("hello world"), "label": 1},
+        ...                   {**tokenizer("hello"), "label": 0}])
+        >>> batch["input_ids"].tolist(), batch["labels"].tolist()
+        ([[2, 5, 6, 3], [2, 5, 3, 0]], [1, 0])
     """
 
     tokenizer: Any
@@ -144,6 +156,18 @@ class DataCollatorForTokenClassification:
 
     Raises:
         ValueError: ``return_tensors`` is neither ``"tf"`` nor ``"np"``.
+
+    Example:
+        >>> import os, tempfile
+        >>> from transformers import BertTokenizerFast
+        >>> vocab = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+        >>> _ = open(vocab, "w").write("[PAD]\\n[UNK]\\n[CLS]\\n[SEP]\\n[MASK]\\nhello\\nworld\\n")
+        >>> tokenizer = BertTokenizerFast(vocab)
+        >>> collator = DataCollatorForTokenClassification(tokenizer)  # "tf" tensors
+        >>> batch = collator([{**tokenizer("hello world"), "labels": [-100, 1, 2, -100]},
+        ...                   {**tokenizer("hello"), "labels": [-100, 1, -100]}])
+        >>> batch["labels"].numpy().tolist()
+        [[-100, 1, 2, -100], [-100, 1, -100, -100]]
     """
 
     tokenizer: Any
@@ -188,15 +212,17 @@ class DataCollatorForLanguageModeling:
     v4's ``DataCollatorForWholeWordMask`` and BERT's pretraining did). Unlike transformers 5,
     ``mask_replace_prob`` and ``random_replace_prob`` also apply to whole words (v4's behaviour).
 
-    Args:
+    Args (in v4's order):
         tokenizer: A BERT tokenizer (tfbert's or transformers').
         mlm: Masked (``True``) or causal (``False``) language modelling.
         mlm_probability: Probability of choosing each word.
+        mask_replace_prob, random_replace_prob: The 80/10/10 split (their sum at most 1).
         pad_to_multiple_of: Round the padded length up to a multiple of this.
+        tf_experimental_compile: Accepted for v4 programs; masking runs in numpy, so it has no
+            effect.
         return_tensors: ``"tf"`` or ``"np"``.
         seed: Seed of the masking's random generator (``None``: fresh randomness).
         whole_word_mask: Choose whole words rather than tokens.
-        mask_replace_prob, random_replace_prob: The 80/10/10 split (their sum at most 1).
 
     Raises:
         ValueError: A probability outside [0, 1], their sum above 1, no mask token with
@@ -219,12 +245,13 @@ class DataCollatorForLanguageModeling:
     tokenizer: Any
     mlm: bool = True
     mlm_probability: float = 0.15
+    mask_replace_prob: float = 0.8
+    random_replace_prob: float = 0.1
     pad_to_multiple_of: int | None = None
+    tf_experimental_compile: bool = False
     return_tensors: str = "tf"
     seed: int | None = None
     whole_word_mask: bool = False
-    mask_replace_prob: float = 0.8
-    random_replace_prob: float = 0.1
 
     def __post_init__(self):
         _check_return_tensors(self.return_tensors)
@@ -356,6 +383,17 @@ class DataCollatorForWholeWordMask(DataCollatorForLanguageModeling):
     Differs from v4 in how many words are drawn: each word is chosen with probability
     ``mlm_probability`` (transformers 5's way), where v4 drew a fixed count of
     ``round(mlm_probability * tokens)`` tokens' worth of words.
+
+    Example:
+        >>> import os, tempfile
+        >>> from transformers import BertTokenizerFast
+        >>> vocab = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+        >>> _ = open(vocab, "w").write("[PAD]\\n[UNK]\\n[CLS]\\n[SEP]\\n[MASK]\\nhello\\nworld\\n")
+        >>> tokenizer = BertTokenizerFast(vocab)
+        >>> collator = DataCollatorForWholeWordMask(tokenizer, mlm_probability=1.0,
+        ...                                         return_tensors="np", seed=0)
+        >>> collator([tokenizer("hello world")["input_ids"]])["labels"].tolist()
+        [[-100, 5, 6, -100]]
     """
 
     whole_word_mask: bool = True
@@ -394,6 +432,25 @@ def prepare_tf_dataset(model, dataset, batch_size: int = 8, shuffle: bool = True
 
     Raises:
         TypeError: ``dataset`` is not a ``datasets.Dataset``.
+
+    Example:
+        >>> import os, tempfile
+        >>> from transformers import BertTokenizerFast
+        >>> vocab = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+        >>> _ = open(vocab, "w").write("[PAD]\\n[UNK]\\n[CLS]\\n[SEP]\\n[MASK]\\nhello\\nworld\\n")
+        >>> tokenizer = BertTokenizerFast(vocab)
+        >>> import datasets
+        >>> from tfbert import BertConfig, TFBertForSequenceClassification
+        >>> model = TFBertForSequenceClassification(BertConfig(
+        ...     vocab_size=7, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+        ...     intermediate_size=16))
+        >>> data = datasets.Dataset.from_dict({"text": ["hello", "hello world"] * 4,
+        ...                                    "label": [0, 1] * 4})
+        >>> data = data.map(lambda rows: tokenizer(rows["text"]), batched=True)
+        >>> tf_data = prepare_tf_dataset(model, data, batch_size=4, tokenizer=tokenizer)
+        >>> features, labels = next(iter(tf_data))
+        >>> sorted(features), labels.shape
+        (['attention_mask', 'input_ids', 'token_type_ids'], TensorShape([4]))
     """
     import datasets
 
@@ -403,8 +460,13 @@ def prepare_tf_dataset(model, dataset, batch_size: int = 8, shuffle: bool = True
         collate_fn = DataCollatorWithPadding(tokenizer, return_tensors="np") if tokenizer \
             else DefaultDataCollator(return_tensors="np")
     collate_fn_args = collate_fn_args or {}
-    model_inputs = [p for p in inspect.signature(model.call).parameters if p != "training"]
+    from tfbert.modeling import LABEL_INPUTS
+
     label_names = list(getattr(model, "label_names", ("labels",)))
+    # v4 read the model's inputs from its call signature; tfbert's models share one signature, so
+    # targets of other heads (start_positions for a classifier) are left out here.
+    model_inputs = [p for p in inspect.signature(model.call).parameters
+                    if p != "training" and (p not in LABEL_INPUTS or p in label_names)]
     signature, _ = dataset._get_output_signature(dataset, batch_size=None, collate_fn=collate_fn,
                                                  collate_fn_args=collate_fn_args,
                                                  cols_to_retain=model_inputs)
