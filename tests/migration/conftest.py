@@ -36,3 +36,22 @@ def tiny_config():
 
     return tfbert.BertConfig(vocab_size=30522, hidden_size=8, num_hidden_layers=1,
                              num_attention_heads=2, intermediate_size=16, num_labels=2)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory, vocab_dir):
+    """A small transformers BERT classifier saved with the real uncased vocabulary beside it,
+    as a hub checkpoint folder holds them (config.json, model.safetensors, vocab.txt, ...)."""
+    import shutil
+
+    import torch
+    import transformers
+
+    config = transformers.BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=1,
+                                     num_attention_heads=2, intermediate_size=32, num_labels=2)
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny_checkpoint")
+    transformers.BertForSequenceClassification(config).save_pretrained(folder)
+    for name in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(os.path.join(vocab_dir, name), folder / name)
+    return folder

@@ -61,3 +61,29 @@ def test_prepare_tf_dataset_with_tfberts_tokenizer(vocab_dir, texts, tiny_config
     model = tfbert.TFBertForSequenceClassification(tiny_config)
     features, labels = next(iter(model.prepare_tf_dataset(data, batch_size=4, tokenizer=tokenizer)))
     assert features["input_ids"].shape[0] == 4 and labels.shape == (4,)
+
+
+def test_course_chapter_3_with_tfberts_auto_tokenizer(texts, tiny_checkpoint):
+    """The course's Keras fine-tuning program, every import from tfbert."""
+    import datasets
+    import keras
+
+    from tfbert import (AutoTokenizer, DataCollatorWithPadding,
+                        TFAutoModelForSequenceClassification, create_optimizer)
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_checkpoint)
+    raw = datasets.Dataset.from_dict({"sentence1": texts[:16], "sentence2": texts[16:32],
+                                      "label": [0, 1] * 8})
+    tokenized = raw.map(lambda e: tokenizer(e["sentence1"], e["sentence2"], truncation=True,
+                                            max_length=32), batched=True)
+    data_collator = DataCollatorWithPadding(tokenizer=tokenizer, return_tensors="tf")
+    tf_train_dataset = tokenized.to_tf_dataset(
+        columns=["attention_mask", "input_ids", "token_type_ids"], label_cols=["labels"],
+        shuffle=True, collate_fn=data_collator, batch_size=8)
+    model = TFAutoModelForSequenceClassification.from_pretrained(tiny_checkpoint, num_labels=2)
+    optimizer, _ = create_optimizer(init_lr=5e-5, num_warmup_steps=0,
+                                    num_train_steps=len(tf_train_dataset))
+    model.compile(optimizer=optimizer,
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(tf_train_dataset, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

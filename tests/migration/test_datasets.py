@@ -75,3 +75,32 @@ def test_prepare_tf_dataset_rejects_other_inputs(tiny_config):
     model = tfbert.TFBertForSequenceClassification(tiny_config)
     with pytest.raises(TypeError, match="datasets.Dataset"):
         prepare_tf_dataset(model, {"input_ids": [[1, 2]]})
+
+
+def test_course_chapter_3_keras_program(ref_tokenizer, texts, tiny_checkpoint):
+    """The Hugging Face course's Keras fine-tuning program with ``transformers`` replaced by
+    ``tfbert`` in its imports (except the tokenizer: transformers 5's here, tfbert's in
+    test_auto_tokenizer.py)."""
+    from tfbert import (DataCollatorWithPadding, TFAutoModelForSequenceClassification,
+                        create_optimizer)
+
+    raw = datasets.Dataset.from_dict({"sentence1": texts[:32], "sentence2": texts[32:64],
+                                      "label": [0, 1] * 16, "idx": list(range(32))})
+    tokenized = raw.map(lambda e: ref_tokenizer(e["sentence1"], e["sentence2"], truncation=True,
+                                                max_length=32), batched=True)
+    data_collator = DataCollatorWithPadding(tokenizer=ref_tokenizer, return_tensors="tf")
+    tf_train_dataset = tokenized.to_tf_dataset(
+        columns=["attention_mask", "input_ids", "token_type_ids"], label_cols=["labels"],
+        shuffle=True, collate_fn=data_collator, batch_size=8)
+    model = TFAutoModelForSequenceClassification.from_pretrained(tiny_checkpoint, num_labels=2)
+    num_epochs = 2
+    num_train_steps = len(tf_train_dataset) * num_epochs
+    optimizer, schedule = create_optimizer(init_lr=5e-5, num_warmup_steps=0,
+                                           num_train_steps=num_train_steps)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    history = model.fit(tf_train_dataset, epochs=num_epochs, verbose=0)
+    assert len(history.history["loss"]) == 2 and int(optimizer.iterations) == num_train_steps
+    assert float(schedule(num_train_steps)) == 0.0
+    preds = model.predict(tf_train_dataset, verbose=0)["logits"]
+    assert preds.shape == (32, 2)
