@@ -44,6 +44,19 @@ def _pad(tokenizer, features: Sequence[Mapping], **kwargs) -> dict[str, np.ndarr
     return {key: np.asarray(value) for key, value in batch.items()}
 
 
+def _pad_rows(rows: Sequence[np.ndarray], length: int, fill: int, tokenizer) -> np.ndarray:
+    """Stacks ``rows`` (first axis up to ``length``) into ``int64``, filling on the tokenizer's
+    ``padding_side``."""
+    out = np.full((len(rows), length, *rows[0].shape[1:]), fill, dtype=np.int64)
+    left = getattr(tokenizer, "padding_side", "right") == "left"
+    for i, row in enumerate(rows):
+        if left:
+            out[i, length - len(row):] = row
+        else:
+            out[i, :len(row)] = row
+    return out
+
+
 def _rename_labels(batch: dict) -> dict:
     for key in ("label", "label_ids"):
         if key in batch:
@@ -182,17 +195,15 @@ class DataCollatorForTokenClassification:
 
     def __call__(self, features: Sequence[Mapping], return_tensors: str | None = None) -> dict:
         label_key = "label" if "label" in features[0] else "labels"
-        labels = [list(np.asarray(f[label_key]).tolist()) for f in features] \
-            if label_key in features[0] else None
+        labels = [f[label_key] for f in features] if label_key in features[0] else None
         inputs = [{k: v for k, v in f.items() if k != label_key} for f in features]
         batch = _pad(self.tokenizer, inputs, padding=self.padding, max_length=self.max_length,
                      pad_to_multiple_of=self.pad_to_multiple_of)
-        if labels is not None:
-            length = batch["input_ids"].shape[1]
-            pad = [[self.label_pad_token_id] * (length - len(row)) for row in labels]
-            left = getattr(self.tokenizer, "padding_side", "right") == "left"
-            batch["labels"] = [p + row if left else row + p for row, p in zip(labels, pad)]
         batch = {key: np.asarray(value, dtype=np.int64) for key, value in batch.items()}
+        if labels is not None:
+            rows = [np.asarray(row, dtype=np.int64) for row in labels]
+            batch["labels"] = _pad_rows(rows, batch["input_ids"].shape[1],
+                                        self.label_pad_token_id, self.tokenizer)
         return _convert(batch, return_tensors or self.return_tensors)
 
 
@@ -277,7 +288,8 @@ class DataCollatorForLanguageModeling:
             examples = [{k: v for k, v in f.items() if k != "offset_mapping"} for f in examples]
             batch = _pad(self.tokenizer, examples, pad_to_multiple_of=self.pad_to_multiple_of)
             if offsets is not None:
-                offset_mapping = self._pad_offsets(offsets, batch["input_ids"].shape[1])
+                rows = [np.asarray(row, dtype=np.int64).reshape(-1, 2) for row in offsets]
+                offset_mapping = _pad_rows(rows, batch["input_ids"].shape[1], 0, self.tokenizer)
         else:
             batch = {"input_ids": self._collate_ids(examples)}
         special_tokens_mask = batch.pop("special_tokens_mask", None)
@@ -303,26 +315,7 @@ class DataCollatorForLanguageModeling:
         if pad_id is None:
             raise ValueError(f"examples of different lengths need padding, but the tokenizer "
                              f"{type(self.tokenizer).__name__} has no pad token")
-        out = np.full((len(rows), length), pad_id, dtype=np.int64)
-        left = getattr(self.tokenizer, "padding_side", "right") == "left"
-        for i, row in enumerate(rows):
-            if left:
-                out[i, length - len(row):] = row
-            else:
-                out[i, :len(row)] = row
-        return out
-
-    def _pad_offsets(self, offsets: Sequence[Any], length: int) -> np.ndarray:
-        """``(batch, length, 2)`` offsets, padding positions ``(0, 0)`` on the padding side."""
-        out = np.zeros((len(offsets), length, 2), dtype=np.int64)
-        left = getattr(self.tokenizer, "padding_side", "right") == "left"
-        for i, row in enumerate(offsets):
-            row = np.asarray(row, dtype=np.int64).reshape(-1, 2)
-            if left:
-                out[i, length - len(row):] = row
-            else:
-                out[i, :len(row)] = row
-        return out
+        return _pad_rows(rows, length, pad_id, self.tokenizer)
 
     def mask_tokens(self, inputs: np.ndarray, special_tokens_mask: Any = None,
                     offset_mapping: Any = None) -> tuple[np.ndarray, np.ndarray]:
