@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Union
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from tfbert.heads.losses import (
     IGNORE_INDEX,
@@ -23,7 +24,8 @@ from tfbert.heads.losses import (
 )
 from tfbert.modeling import TFBertPreTrainedModel as TFPreTrainedModel
 
-TFModelInputType = Union[list, dict, np.ndarray, Any]  # noqa: UP007  (v4's alias: any input form)
+# v4's alias for what a model's first argument may be.
+TFModelInputType = Union[list, dict, np.ndarray, tf.Tensor]  # noqa: UP007
 
 
 def shape_list(tensor) -> list:
@@ -39,8 +41,6 @@ def shape_list(tensor) -> list:
         >>> shape_list(np.zeros((2, 3)))
         [2, 3]
     """
-    import tensorflow as tf
-
     if isinstance(tensor, np.ndarray):
         return list(tensor.shape)
     dynamic = tf.shape(tensor)
