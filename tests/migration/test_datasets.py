@@ -104,3 +104,36 @@ def test_course_chapter_3_keras_program(ref_tokenizer, texts, tiny_checkpoint):
     assert float(schedule(num_train_steps)) == 0.0
     preds = model.predict(tf_train_dataset, verbose=0)["logits"]
     assert preds.shape == (32, 2)
+
+
+@pytest.mark.parametrize("task", ["token_classification", "masked_lm"])
+def test_prepare_tf_dataset_with_tf_collators_as_the_course_does(ref_tokenizer, texts,
+                                                                 tiny_config, task):
+    """The course's NER and masked-LM chapters: a collator with return_tensors="tf" passed to
+    prepare_tf_dataset, then fit (the course compiles without a loss, which is the models' part
+    of the migration; here a Keras loss ignoring -100)."""
+    from tfbert import DataCollatorForTokenClassification, create_optimizer
+
+    data = datasets.Dataset.from_dict({"text": texts[:16]}).map(
+        lambda rows: ref_tokenizer(rows["text"], truncation=True, max_length=20),
+        batched=True, remove_columns=["text"])
+    if task == "token_classification":
+        data = data.map(
+            lambda row: {"labels": [-100] + [1] * (len(row["input_ids"]) - 2) + [-100]})
+        collator = DataCollatorForTokenClassification(tokenizer=ref_tokenizer, return_tensors="tf")
+        model = tfbert.TFBertForTokenClassification(tiny_config)
+    else:
+        collator = DataCollatorForLanguageModeling(tokenizer=ref_tokenizer, mlm_probability=0.15,
+                                                   return_tensors="tf")
+        model = tfbert.TFBertForMaskedLM(tiny_config)
+    tf_data = prepare_tf_dataset(model, data, collate_fn=collator, shuffle=True, batch_size=8)
+    features, labels = next(iter(tf_data))
+    assert features["input_ids"].shape == labels.shape
+    assert (labels.numpy() == -100).any()
+    optimizer, _ = create_optimizer(init_lr=2e-5, num_warmup_steps=0,
+                                    num_train_steps=len(tf_data), weight_decay_rate=0.01)
+    model.compile(optimizer=optimizer,
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                  ignore_class=-100))
+    history = model.fit(tf_data, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
