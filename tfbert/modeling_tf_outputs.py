@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import optree
 
-from tfbert import outputs as _outputs
+from tfbert import outputs as _out
 from tfbert.outputs import ModelOutput
 
-TFBaseModelOutputWithPoolingAndCrossAttentions = _outputs.BaseModelOutputWithPoolingAndCrossAttentions
-TFBertForPreTrainingOutput = _outputs.PreTrainingOutput
-TFCausalLMOutputWithCrossAttentions = _outputs.CausalLMOutputWithCrossAttentions
-TFMaskedLMOutput = _outputs.MaskedLMOutput
-TFMultipleChoiceModelOutput = _outputs.MultipleChoiceModelOutput
-TFNextSentencePredictorOutput = _outputs.NextSentencePredictorOutput
-TFQuestionAnsweringModelOutput = _outputs.QuestionAnsweringModelOutput
-TFSequenceClassifierOutput = _outputs.SequenceClassifierOutput
-TFTokenClassifierOutput = _outputs.TokenClassifierOutput
+TFBaseModelOutputWithPoolingAndCrossAttentions = _out.BaseModelOutputWithPoolingAndCrossAttentions
+TFBertForPreTrainingOutput = _out.PreTrainingOutput
+TFCausalLMOutputWithCrossAttentions = _out.CausalLMOutputWithCrossAttentions
+TFMaskedLMOutput = _out.MaskedLMOutput
+TFMultipleChoiceModelOutput = _out.MultipleChoiceModelOutput
+TFNextSentencePredictorOutput = _out.NextSentencePredictorOutput
+TFQuestionAnsweringModelOutput = _out.QuestionAnsweringModelOutput
+TFSequenceClassifierOutput = _out.SequenceClassifierOutput
+TFTokenClassifierOutput = _out.TokenClassifierOutput
 
 
 def _register(cls: type) -> type:
