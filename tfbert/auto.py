@@ -15,10 +15,10 @@ import json
 import os
 from typing import Any
 
+from tfbert.checkpoint.files import HUB_ARGS, resolve_file
 from tfbert.config import CONFIG_NAME, BertConfig
 
 TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
-_HUB_ARGS = ("revision", "cache_dir", "local_files_only", "token")
 
 
 def _is_bert(model_type: Any, architectures: Any) -> bool:
@@ -60,8 +60,6 @@ def check_bert_config(values: dict[str, Any], source: str) -> None:
 
 def _read_json(name_or_path: str | os.PathLike, filename: str, hub_args: dict, *,
                required: bool = True, allow_file: bool = False) -> tuple[dict | None, str | None]:
-    from tfbert.checkpoint.files import resolve_file
-
     if allow_file and os.path.isfile(name_or_path):
         path = os.fspath(name_or_path)
     else:
@@ -76,7 +74,7 @@ def _read_json(name_or_path: str | os.PathLike, filename: str, hub_args: dict, *
 
 
 def _hub_args(kwargs: dict) -> dict:
-    return {k: kwargs[k] for k in _HUB_ARGS if k in kwargs}
+    return {k: kwargs[k] for k in HUB_ARGS if k in kwargs}
 
 
 def _check_config_object(config: Any) -> None:
