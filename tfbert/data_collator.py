@@ -266,7 +266,8 @@ class DataCollatorForLanguageModeling:
 
     def __post_init__(self):
         _check_return_tensors(self.return_tensors)
-        for name in ("mlm_probability", "mask_replace_prob", "random_replace_prob"):
+        names = ("mlm_probability",) * bool(self.mlm) + ("mask_replace_prob", "random_replace_prob")
+        for name in names:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0 <= value <= 1):
                 raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")

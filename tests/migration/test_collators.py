@@ -131,6 +131,9 @@ def test_causal_lm_labels_equal_transformers(ref_tokenizer, features):
                                                         return_tensors="np")(inputs)
     got = DataCollatorForLanguageModeling(ref_tokenizer, mlm=False, return_tensors="np")(inputs)
     assert_same_batch(got, want)
+    unused = DataCollatorForLanguageModeling(ref_tokenizer, mlm=False, mlm_probability=None,
+                                             return_tensors="np")(inputs)
+    assert_same_batch(unused, want)
 
 
 def test_lists_of_ids_are_padded_like_transformers(ref_tokenizer, features):
