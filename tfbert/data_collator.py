@@ -327,6 +327,10 @@ class DataCollatorForLanguageModeling:
             special_tokens_mask: 1 where a token may not be chosen; by default the tokenizer's
                 ``get_special_tokens_mask(..., already_has_special_tokens=True)``.
             offset_mapping: ``(batch, seq, 2)`` character offsets, for whole words.
+
+        Returns:
+            ``(inputs, labels)``: the ids with chosen tokens replaced, and the original ids at
+            chosen tokens with -100 elsewhere.
         """
         inputs = np.array(inputs, dtype=np.int64)
         labels = inputs.copy()
@@ -339,8 +343,11 @@ class DataCollatorForLanguageModeling:
         previous = np.pad(words, ((0, 0), (1, 0)), constant_values=-1)[:, :-1]
         starts = (words >= 0) & (words != previous)  # a word's first token
         chosen_starts = starts & (rng.random(inputs.shape) < self.mlm_probability)
-        chosen_words = np.where(chosen_starts, words, -2)
-        masked = (words[:, :, None] == chosen_words[:, None, :]).any(axis=2) & (words >= 0)
+        chosen_word = np.zeros((inputs.shape[0], inputs.shape[1] + 1), dtype=bool)  # by word id
+        rows, columns = np.nonzero(chosen_starts)
+        chosen_word[rows, words[rows, columns]] = True
+        batch_index = np.arange(inputs.shape[0])[:, None]
+        masked = chosen_word[batch_index, np.maximum(words, 0)] & (words >= 0)
         labels[~masked] = -100
         replaced = masked & (rng.random(inputs.shape) < self.mask_replace_prob)
         inputs[replaced] = self.tokenizer.mask_token_id
