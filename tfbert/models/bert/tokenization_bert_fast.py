@@ -1,0 +1,10 @@
+"""transformers v4's ``transformers.models.bert.tokenization_bert_fast``:
+``BertTokenizerFast`` from ``tfbert.tokenizer``."""
+
+
+def __getattr__(name):
+    if name == "BertTokenizerFast":  # imported on first use
+        from tfbert import tokenizer
+
+        return getattr(tokenizer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
