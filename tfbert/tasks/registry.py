@@ -85,8 +85,11 @@ def _fill_mask(folder, config, tokenizer, options):
 
 def _token_classification(folder, config, tokenizer, options):
     labels = [config.id2label[i] for i in range(config.num_labels)]
+    ignore_labels = options.pop("ignore_labels", None)  # [] keeps every label, as in transformers
+    ignore_labels = ("O",) if ignore_labels is None else \
+        [ignore_labels] if isinstance(ignore_labels, str) else list(ignore_labels)
     layer = TokenEntities(labels, tokenizer.vocab, strategy=options.pop("aggregation_strategy", "none"),
-                          ignore_labels=options.pop("ignore_labels", None) or ("O",),
+                          ignore_labels=ignore_labels,
                           unk_token=tokenizer.special_tokens["unk_token"])
     return layer, {**_length_option(options), "return_offsets_mapping": True,
                    "return_special_tokens_mask": True}
