@@ -66,14 +66,26 @@ def resolve_dtype(dtype: Any) -> str:
         name = dtype.name
     elif isinstance(dtype, str):
         name = dtype
+    elif isinstance(dtype, type):  # np.float16
+        name = _numpy_name(dtype)
     else:  # torch.float16 prints as "torch.float16"; tf and numpy dtypes have a name
         name = getattr(dtype, "name", None) or str(dtype).removeprefix("torch.")
     name = str(name).lower()
     policy = _DTYPES.get(name, name)
     if policy not in _POLICIES:
-        raise ValueError(f"dtype {dtype!r} is not one of {', '.join(_DTYPES)} (or the Keras "
+        raise ValueError(f"dtype {dtype!r} is not one of auto, float32, float16, bfloat16 (or "
+                         f"fp32, fp16, half, bf16, their torch / TF / numpy dtypes, or the Keras "
                          f"policies {', '.join(_POLICIES)})")
     return policy
+
+
+def _numpy_name(kind: type) -> str:
+    import numpy as np
+
+    try:
+        return np.dtype(kind).name
+    except TypeError:
+        return kind.__name__
 
 
 def resolve_device(device: Any = None, device_map: Any = None) -> str | None:
