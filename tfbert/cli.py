@@ -176,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--aggregation-strategy", choices=("none", "simple", "first", "average", "max"))
     run.add_argument("--max-length", type=int)
     run.add_argument("--batch-size", type=int, default=32)
-    run.add_argument("--device", help="as transformers-cli takes it: -1 or cpu (the CPU), 0, 1, ... "
-                     "or cuda:N (a GPU; the CPU, with a warning, when there is none); "
+    run.add_argument("--device", help="as transformers-cli takes it: -1 or cpu (the CPU), "
+                     "0, 1, ... or cuda:N (a GPU; the CPU, with a warning, when there is none); "
                      "default: TensorFlow's placement")
     run.add_argument("--dtype", help="float32 (default), float16 or bfloat16 (Keras mixed "
                      "precision: float32 weights)")
@@ -209,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tfbert`` console script."""
     args = build_parser().parse_args(argv)
-    warnings.showwarning = lambda message, *rest: print(f"tfbert {args.command}: warning: {message}",
-                                                        file=sys.stderr)
+    warnings.showwarning = lambda message, *rest: print(  # one line, as the errors
+        f"tfbert {args.command}: warning: {message}", file=sys.stderr)
     try:
         return args.run(args)
     except (FileNotFoundError, ValueError, ImportError) as err:

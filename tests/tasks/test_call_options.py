@@ -9,7 +9,13 @@ import pytest
 
 import tfbert
 from tests.tasks.conftest import make_checkpoint, reference_pipeline
-from tests.tasks.test_pipelines import NER_LABELS, NER_TEXTS, TEXTS, _plain, assert_same_results
+from tests.tasks.test_pipelines import (
+    NER_LABELS,
+    NER_TEXTS,
+    TEXTS,
+    _plain,
+    assert_same_results,
+)
 
 QA_FOLDER = pathlib.Path(__file__).parent.parent / "fixtures" / "qa"
 
@@ -26,7 +32,8 @@ def fill(mlm):
 
 
 @pytest.mark.parametrize("options", [{"top_k": 3}, {"targets": ["energy", "food", "water"]},
-                                     {"targets": "energy"}, {"top_k": 2, "targets": ["a", "the", "it"]}])
+                                     {"targets": "energy"},
+                                     {"top_k": 2, "targets": ["a", "the", "it"]}])
 def test_fill_mask_options_per_call(mlm, fill, options):
     pt_model, folder = mlm
     theirs = reference_pipeline("fill-mask", pt_model, folder)
@@ -93,7 +100,8 @@ def tagger(tmp_path_factory, minilm_folder):
 
 @pytest.mark.parametrize("options", [{"aggregation_strategy": "simple"},
                                      {"aggregation_strategy": "max"},
-                                     {"aggregation_strategy": "first", "ignore_labels": ["O", "PER"]},
+                                     {"aggregation_strategy": "first",
+                                      "ignore_labels": ["O", "PER"]},
                                      {"ignore_labels": []}])
 def test_token_classification_options_per_call(tagger, options):
     pt_model, folder = tagger
@@ -154,7 +162,8 @@ def test_sentence_embedding_normalize_and_pooling_per_call():
     np.testing.assert_allclose(raw / np.linalg.norm(raw, axis=1, keepdims=True), embed(texts),
                                atol=1e-5)
     first_tokens = [rows[0][0] for rows in tfbert.pipeline("feature-extraction")(texts)]
-    np.testing.assert_allclose(embed(texts, pooling="cls", normalize=False), first_tokens, atol=1e-5)
+    np.testing.assert_allclose(embed(texts, pooling="cls", normalize=False), first_tokens,
+                               atol=1e-5)
 
 
 @pytest.mark.parametrize("where", ["construction", "call"])
@@ -181,7 +190,8 @@ def test_unknown_options_of_other_tasks(classifier):
     with pytest.raises(ValueError, match=r"text-classification does not take \['targets'\] in a "
                                          r"call; it takes batch_size, function_to_apply"):
         tfbert.pipeline("text-classification", model=str(folder))("Good.", targets=["a"])
-    with pytest.raises(ValueError, match=r"question-answering does not take \['aggregation_strategy'\]"):
+    with pytest.raises(ValueError,
+                       match=r"question-answering does not take \['aggregation_strategy'\]"):
         tfbert.pipeline("question-answering", model=str(QA_FOLDER), aggregation_strategy="simple")
     with pytest.raises(ValueError, match=r"does not take \['normalise'\].*did you mean normalize"):
         build_task_graph("sentence-embedding", normalise=False)

@@ -20,7 +20,8 @@ EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}  # machine epsilon of the c
 @pytest.mark.parametrize("dtype, policy", [
     (None, "float32"), ("auto", "float32"), ("float32", "float32"), ("float16", "mixed_float16"),
     ("fp16", "mixed_float16"), ("bfloat16", "mixed_bfloat16"), ("BF16", "mixed_bfloat16"),
-    ("mixed_float16", "mixed_float16"), (tf.bfloat16, "mixed_bfloat16"), (np.float16, "mixed_float16"),
+    ("mixed_float16", "mixed_float16"), (tf.bfloat16, "mixed_bfloat16"),
+    (np.float16, "mixed_float16"),
     (np.dtype("float32"), "float32")])
 def test_dtypes(dtype, policy):
     assert resolve_dtype(dtype) == policy
@@ -84,7 +85,8 @@ def test_device_maps():
     with pytest.raises(ValueError, match=r"device_map .* spreads the model over \['/CPU:0', "
                                          r"'/GPU:1'\]; tfbert runs a model on one device"):
         resolve_device(None, device_map={"bert": "cpu", "cls": 1})
-    with pytest.warns(UserWarning, match="both device=-1 and device_map='auto' were given; device wins"):
+    with pytest.warns(UserWarning,
+                      match="both device=-1 and device_map='auto' were given; device wins"):
         assert resolve_device(-1, device_map="auto") == "/CPU:0"
 
 
@@ -102,7 +104,8 @@ def fill32(mlm_folder):
 
 def _flat(results):
     return [r for per_text in results
-            for r in (per_text if isinstance(per_text[0], dict) else sum(per_text, []))]
+            for r in (per_text if isinstance(per_text[0], dict)
+                      else [r for mask in per_text for r in mask])]
 
 
 @pytest.mark.parametrize("spelling", [{"dtype": "float16"}, {"torch_dtype": "bfloat16"},
@@ -118,7 +121,8 @@ def test_low_precision_fill_mask_agrees_with_float32(mlm_folder, fill32, spellin
     ours, reference = _flat(fill(TEXTS)), _flat(fill32)
     assert [r["token_str"] for r in ours] == [r["token_str"] for r in reference]
     assert [r["sequence"] for r in ours] == [r["sequence"] for r in reference]
-    scores, expected = np.array([r["score"] for r in ours]), np.array([r["score"] for r in reference])
+    scores = np.array([r["score"] for r in ours])
+    expected = np.array([r["score"] for r in reference])
     np.testing.assert_allclose(scores, expected, rtol=4 * EPS[dtype])
     assert not np.array_equal(scores, expected)  # the low precision really ran
 

@@ -115,7 +115,8 @@ def assemble_graph(parts: TaskParts, options: dict) -> tuple[TaskGraph, dict]:
         ValueError: A bad option value (the message names it).
     """
     spec, options = parts.task, dict(options)
-    postprocess, tokenizer_options = spec.build(parts.source, parts.config, parts.tokenizer, options)
+    postprocess, tokenizer_options = spec.build(parts.source, parts.config, parts.tokenizer,
+                                                options)
     graph = TaskGraph(spec.name, parts.tokenizer, parts.model, postprocess,
                       text_inputs=spec.text_inputs, tokenizer_options=tokenizer_options,
                       choices_input=spec.choices_input, name=spec.name.replace("-", "_"))

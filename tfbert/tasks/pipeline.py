@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import collections
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from tfbert.tasks.building import (TaskParts, assemble_graph, build_task_graph,
-                                   default_model_path, load_task_parts)
+from tfbert.tasks.building import (
+    TaskParts,
+    assemble_graph,
+    build_task_graph,
+    default_model_path,
+    load_task_parts,
+)
 from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.options import LOAD_OPTIONS, RUN_OPTIONS, check_options, graph_key
 from tfbert.tasks.placement import device_scope, resolve_device, resolve_dtype
@@ -60,9 +66,7 @@ class Pipeline:
         key = graph_key(graph_options)
         if key not in self._graphs:
             graph, _ = assemble_graph(self.parts, graph_options)
-            signature = {name: tf.TensorSpec([None, None] if name == graph.choices_input else [None],
-                                             tf.string) for name in graph.text_inputs}
-            self._graphs[key] = graph, _runner(graph, signature)
+            self._graphs[key] = graph, _runner(graph)
             others = [k for k in self._graphs if k != self._default_key]
             if len(others) > MAX_GRAPHS:
                 del self._graphs[others[0]]
@@ -140,7 +144,10 @@ def _strings(row: dict) -> list[str]:
 
 
 
-def _runner(graph: TaskGraph, signature: dict):
+def _runner(graph: TaskGraph):
+    """``graph`` as a ``tf.function`` of 1-D string tensors (2-D for multiple choice's choices)."""
+    signature = {name: tf.TensorSpec([None, None] if name == graph.choices_input else [None],
+                                     tf.string) for name in graph.text_inputs}
     return tf.function(lambda texts: graph(texts), input_signature=[signature])
 
 
