@@ -197,3 +197,28 @@ def test_unknown_options_of_other_tasks(classifier):
         build_task_graph("sentence-embedding", normalise=False)
     with pytest.raises(ValueError, match="batch_size 0 must be a positive integer"):
         tfbert.pipeline("text-classification", model=str(folder))("Good.", batch_size=0)
+
+
+def test_tokenizer_arguments_per_call(mlm, classifier):
+    """transformers' text-classification passes tokenizer arguments through; v4 programs write
+    ``clf(text, truncation=True)`` for texts longer than the model takes."""
+    import transformers
+
+    long_text = "a rather long review of the film " * 120  # over 512 tokens
+    pt_model, folder = classifier
+    theirs = reference_pipeline("text-classification", pt_model, folder)
+    clf = tfbert.pipeline("text-classification", model=str(folder))
+    for options in ({"truncation": True}, {"truncation": True, "padding": "max_length",
+                                           "max_length": 64, "top_k": None}):
+        texts = [long_text, "Fine."]
+        assert_same_results(clf(texts, **options), theirs(texts, **options))
+    with pytest.raises(ValueError, match="padding 'both' is not one of True, False"):
+        clf("Fine.", padding="both")
+
+    pt_mlm, mlm_folder = mlm
+    base = transformers.BertModel.from_pretrained(mlm_folder).eval()
+    features = reference_pipeline("feature-extraction", base, mlm_folder)
+    ours = tfbert.pipeline("feature-extraction", model=str(mlm_folder))(long_text, truncation=True)
+    expected = features(long_text, truncation=True)
+    assert np.array(expected).shape == (1, 512, 32)
+    np.testing.assert_allclose(np.array(ours), np.array(expected), atol=1e-4)

@@ -136,7 +136,8 @@ def build_task_graph(task: str, model: str | None = None, *, tokenizer: str | No
         tokenizer: Where the tokenizer files are, when not beside the model.
         **options: The task's options (all tasks take ``max_length``). Graph options, built into
             the graph: fill-mask ``top_k``, ``targets``; text-classification
-            ``function_to_apply``; token-classification ``aggregation_strategy``,
+            ``function_to_apply``, ``truncation``, ``padding``; feature-extraction ``truncation``;
+            token-classification ``aggregation_strategy``,
             ``ignore_labels``; question-answering ``top_k``, ``max_answer_len``,
             ``handle_impossible_answer``, ``doc_stride``, ``max_seq_len``,
             ``max_question_len``; sentence-embedding ``normalize``, ``pooling``. Format options

@@ -67,9 +67,9 @@ class Pipeline:
         if key not in self._graphs:
             graph, _ = assemble_graph(self.parts, graph_options)
             self._graphs[key] = graph, _runner(graph)
-            others = [k for k in self._graphs if k != self._default_key]
-            if len(others) > MAX_GRAPHS:
-                del self._graphs[others[0]]
+            others = [k for k in self._graphs if k != self._default_key]  # oldest first
+            for old in others[:max(len(others) - MAX_GRAPHS, 0)]:
+                del self._graphs[old]
         self._graphs.move_to_end(key)
         return self._graphs[key]
 
@@ -166,7 +166,8 @@ def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progre
               vocabulary).
             - ``"text-classification"`` (alias ``"sentiment-analysis"``): ``top_k`` (absent: the
               best label; ``None``: all), ``function_to_apply`` (``"softmax"``, ``"sigmoid"``,
-              ``"none"``; default by the config's problem type).
+              ``"none"``; default by the config's problem type), ``truncation`` (on by default),
+              ``padding`` (checked; each batch is padded and masked anyway).
             - ``"token-classification"`` (alias ``"ner"``): ``aggregation_strategy``
               (``"none"``, ``"simple"``, ``"first"``, ``"average"``, ``"max"``),
               ``ignore_labels`` (``["O"]``).
@@ -174,7 +175,7 @@ def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progre
               ``handle_impossible_answer`` (False), ``max_seq_len`` (384), ``doc_stride`` (128),
               ``max_question_len`` (accepted; like transformers with a fast tokenizer, the
               question is never cut).
-            - ``"feature-extraction"``: token vectors.
+            - ``"feature-extraction"``: token vectors; ``truncation`` (on by default).
             - ``"sentence-embedding"``: ``normalize``, ``pooling`` (``"mean"``, ``"cls"``,
               ``"max"``); defaults from a sentence-transformers folder.
             - ``"next-sentence-prediction"``, ``"multiple-choice"``: no options of their own.

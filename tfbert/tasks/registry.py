@@ -57,13 +57,13 @@ def _sentence_embedding(folder, config, tokenizer, options):
 
 
 def _feature_extraction(folder, config, tokenizer, options):
-    return TokenFeatures(), _length_option(options)
+    return TokenFeatures(), _tokenizer_kwargs(options)
 
 
 def _text_classification(folder, config, tokenizer, options):
     function = options.pop("function_to_apply", None) or default_function(config)
     labels = [config.id2label[i] for i in range(config.num_labels)]
-    return ClassificationScores(labels, function=str(function).lower()), _length_option(options)
+    return ClassificationScores(labels, function=str(function).lower()), _tokenizer_kwargs(options)
 
 
 def _fill_mask(folder, config, tokenizer, options):
@@ -148,6 +148,21 @@ def _length_option(options):
     return {"max_length": _positive("max_length", max_length)} if max_length else {}
 
 
+PADDINGS = (True, False, "longest", "max_length", "do_not_pad")
+
+
+def _tokenizer_kwargs(options):
+    """``max_length`` and the tokenizer arguments transformers' pipeline passes on: ``truncation``;
+    ``padding`` is checked and changes nothing (each batch is padded and masked anyway)."""
+    kwargs = _length_option(options)
+    if "truncation" in options:
+        kwargs["truncation"] = options.pop("truncation")
+    padding = options.pop("padding", True)
+    if padding not in PADDINGS:
+        raise ValueError(f"padding {padding!r} is not one of {', '.join(map(repr, PADDINGS))}")
+    return kwargs
+
+
 def _positive(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} {value!r} must be a positive integer")
@@ -215,10 +230,11 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          _format_embedding, _collect_embeddings,
          graph_options=("normalize", "pooling", "max_length")),
     Task("feature-extraction", "TFBertModel", _ENCODERS, ("text",), _feature_extraction,
-         _format_features),
+         _format_features, graph_options=("max_length", "truncation")),
     Task("text-classification", "TFBertForSequenceClassification",
          ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
-         _collect_classification, graph_options=("function_to_apply", "max_length"),
+         _collect_classification,
+         graph_options=("function_to_apply", "max_length", "truncation", "padding"),
          format_options=("top_k",)),
     Task("token-classification", "TFBertForTokenClassification",
          ("BertForTokenClassification",), ("text",), _token_classification, _format_entities,
