@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import tfbert
 from tests.reference import run_reference
@@ -108,3 +109,52 @@ def test_export_writes_a_saved_model_and_refuses_to_overwrite(tmp_path):
                                atol=1e-4)
     again = _tfbert("export", "--task", "sentence-embedding", "--output", str(out))
     assert again.returncode == 1 and "overwrite" in again.stderr
+
+
+@pytest.fixture(scope="module")
+def mlm_folder(tmp_path_factory):
+    from tests.tasks.conftest import make_checkpoint
+    from tfbert.tasks import default_model_path
+
+    folder = tmp_path_factory.mktemp("mlm")
+    make_checkpoint("BertForMaskedLM", folder, pathlib.Path(default_model_path()))
+    return folder
+
+
+def test_run_takes_device_and_dtype_as_transformers_cli(mlm_folder):
+    import json
+
+    lines = ["The capital of France is [MASK].", "I [MASK] this movie, it was [MASK]!"]
+    result = _run_cli(["--task", "fill-mask", "--model", str(mlm_folder), "--top-k", "3",
+                       "--device", "-1", "--dtype", "bfloat16"], "\n".join(lines).encode())
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    outputs = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    expected = tfbert.pipeline("fill-mask", model=str(mlm_folder), top_k=3, device=-1,
+                               dtype="bfloat16")(lines)
+    assert outputs == json.loads(json.dumps(expected))
+    float32 = tfbert.pipeline("fill-mask", model=str(mlm_folder), top_k=3)(lines)
+    assert outputs != json.loads(json.dumps(float32))  # bfloat16 really ran (scores differ)
+
+
+def test_run_device_zero_without_a_gpu_warns_and_runs_on_the_cpu(mlm_folder):
+    import tensorflow as tf
+
+    gpus = len(tf.config.list_logical_devices("GPU"))
+    result = _run_cli(["--task", "fill-mask", "--model", str(mlm_folder), "--device", "0"],
+                      b"The capital of France is [MASK].\n")
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr[-2000:]
+    assert len(result.stdout.decode().splitlines()) == 1
+    warning = f"tfbert run: warning: device /GPU:0 asked for, but this machine has {gpus} GPU(s)"
+    assert (warning in stderr) == (gpus == 0)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--device", "tpu"], "tfbert run: device 'tpu' is not a device tfbert knows"),
+    (["--dtype", "int8"], "tfbert run: dtype 'int8' is not one of auto, float32, float16"),
+])
+def test_run_bad_device_or_dtype_is_one_error_line(args, message):
+    result = _run_cli(["--task", "sentence-embedding", *args], b"A cat sits.\n")
+    stderr = result.stderr.decode()
+    assert result.returncode == 1 and message in stderr
+    assert "Traceback" not in stderr and result.stdout == b""

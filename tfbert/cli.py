@@ -1,9 +1,11 @@
 """The ``tfbert`` command line.
 
-``tfbert run --task TASK [--model M]`` reads one input per line on stdin (tab-separated fields for
-tasks of several inputs: ``question<TAB>context``, ``text<TAB>text_pair``,
-``text<TAB>choice<TAB>choice...``) and writes one JSON result per line on stdout. A line that
-cannot be read or run gets an error on stderr naming it, and the run goes on.
+``tfbert run --task TASK [--model M] [--device D] [--dtype T]`` reads one input per line on
+stdin (tab-separated fields for tasks of several inputs: ``question<TAB>context``,
+``text<TAB>text_pair``, ``text<TAB>choice<TAB>choice...``) and writes one JSON result per line on
+stdout. A line that cannot be read or run gets an error on stderr naming it, and the run goes on.
+``--device`` and ``--dtype`` are ``tfbert.pipeline``'s ``device`` and ``dtype`` (transformers-cli's
+``--device``: ``-1`` the CPU, ``0`` the first GPU).
 
 ``tfbert convert SOURCE OUTPUT`` rewrites any checkpoint tfbert reads (``tf_model.h5``,
 ``pytorch_model.bin``, sharded files, a hub id) as ``config.json`` + ``model.safetensors``, which
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 
 def _convert(args) -> int:
@@ -45,7 +48,9 @@ def _run(args) -> int:
         ("max_length", args.max_length),
         ("targets", args.targets.split(",") if args.targets else None)) if value is not None}
     task = get_task(args.task)
-    runner = pipeline(task.name, model=args.model, batch_size=args.batch_size, **options)
+    device = int(args.device) if args.device and args.device.lstrip("-").isdigit() else args.device
+    runner = pipeline(task.name, model=args.model, batch_size=args.batch_size, device=device,
+                      dtype=args.dtype, **options)
     failures = 0
 
     def emit(result):
@@ -171,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--aggregation-strategy", choices=("none", "simple", "first", "average", "max"))
     run.add_argument("--max-length", type=int)
     run.add_argument("--batch-size", type=int, default=32)
+    run.add_argument("--device", help="as transformers-cli takes it: -1 or cpu (the CPU), "
+                     "0, 1, ... or cuda:N (a GPU; the CPU, with a warning, when there is none); "
+                     "default: TensorFlow's placement")
+    run.add_argument("--dtype", help="float32 (default), float16 or bfloat16 (Keras mixed "
+                     "precision: float32 weights)")
     run.set_defaults(run=_run)
 
     export = commands.add_parser("export", help="write a task as a SavedModel (TF Serving) or .tflite")
@@ -199,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tfbert`` console script."""
     args = build_parser().parse_args(argv)
+    warnings.showwarning = lambda message, *rest: print(  # one line, as the errors
+        f"tfbert {args.command}: warning: {message}", file=sys.stderr)
     try:
         return args.run(args)
     except (FileNotFoundError, ValueError, ImportError) as err:

