@@ -222,6 +222,9 @@ class TFBertTokenizer(keras.layers.Layer):
             self._encoder.__call__, input_signature=[tf.TensorSpec([None], tf.string)], autograph=False
         )
         self._graphs = _GraphCache()
+        # No weights: built from the start, so a Keras model holding the tokenizer is never
+        # "built" by a trial call on float placeholders (Keras 3 does that for unbuilt layers).
+        self.built = True
 
     # ----------------------------------------------------------------------------- vocabulary
 

@@ -35,6 +35,27 @@ _IGNORED = (
 _ENGINE_ARGS = set(inspect.signature(TFBertTokenizer.__init__).parameters) - {"self", "kwargs"}
 
 
+def _legacy_strategies(kwargs: dict, padding: Any, truncation: Any, max_length: int | None):
+    """v4's deprecated ``pad_to_max_length`` / ``truncation_strategy`` (popped from ``kwargs``).
+
+    As in v4: ``pad_to_max_length=True`` pads to ``max_length``, or to the longest row when no
+    ``max_length`` is given; ``truncation_strategy`` applies when ``truncation`` is not set.
+    """
+    pad_to_max_length = kwargs.pop("pad_to_max_length", None)
+    strategy = kwargs.pop("truncation_strategy", None)
+    if pad_to_max_length is not None:
+        warnings.warn("pad_to_max_length is deprecated (as in transformers v4); use "
+                      "padding='max_length' or padding=True", FutureWarning, stacklevel=3)
+        if padding is False and pad_to_max_length:
+            padding = "longest" if max_length is None else "max_length"
+    if strategy is not None:
+        warnings.warn("truncation_strategy is deprecated (as in transformers v4); use truncation=",
+                      FutureWarning, stacklevel=3)
+        if truncation is None and strategy != "do_not_truncate":
+            truncation = strategy
+    return padding, truncation
+
+
 def _content(token: Any) -> str:
     """A token's text: a string, a dict with ``content`` or an ``AddedToken``-like object."""
     if isinstance(token, str):
@@ -522,7 +543,8 @@ class BertTokenizerFast:
             return_offsets_mapping: include ``offset_mapping`` (character spans).
             return_length: include ``length``, each row's length.
             verbose: accepted for compatibility.
-            **kwargs: ``text_target`` and the like are refused.
+            **kwargs: v4's deprecated ``pad_to_max_length`` and ``truncation_strategy`` (with a
+                warning, meaning what they meant in v4); ``text_target`` and the like are refused.
 
         Returns:
             A :class:`BatchEncoding`; unbatched input gives rows without a batch dimension
@@ -532,6 +554,7 @@ class BertTokenizerFast:
             TypeError: the text is not of an accepted form, or an unknown argument.
             ValueError: bad options, or ragged rows with ``return_tensors``.
         """
+        padding, truncation = _legacy_strategies(kwargs, padding, truncation, max_length)
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         kind = check_tensor_type(return_tensors)
