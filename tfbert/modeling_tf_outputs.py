@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-import optree
+from typing import Any
 
 from tfbert import outputs as _out
 from tfbert.outputs import ModelOutput
@@ -29,39 +29,41 @@ TFSequenceClassifierOutput = _out.SequenceClassifierOutput
 TFTokenClassifierOutput = _out.TokenClassifierOutput
 
 
-def _register(cls: type) -> type:
-    optree.register_pytree_node_class(cls, namespace="keras")  # a Keras tree node, as in outputs.py
-    return cls
-
-
-@_register
 class TFBaseModelOutput(ModelOutput):
     """v4's encoder output without a pooler: ``last_hidden_state``, ``hidden_states``,
     ``attentions``."""
 
-    fields = ("last_hidden_state", "hidden_states", "attentions")
+    last_hidden_state: Any
+    hidden_states: Any
+    attentions: Any
 
 
-@_register
 class TFBaseModelOutputWithPooling(ModelOutput):
     """v4's encoder output with a pooler, without cross-attentions."""
 
-    fields = ("last_hidden_state", "pooler_output", "hidden_states", "attentions")
+    last_hidden_state: Any
+    pooler_output: Any
+    hidden_states: Any
+    attentions: Any
 
 
-@_register
 class TFBaseModelOutputWithPastAndCrossAttentions(ModelOutput):
     """v4's decoder-stack output: states, key/value cache and attentions."""
 
-    fields = ("last_hidden_state", "past_key_values", "hidden_states", "attentions",
-              "cross_attentions")
+    last_hidden_state: Any
+    past_key_values: Any
+    hidden_states: Any
+    attentions: Any
+    cross_attentions: Any
 
 
-@_register
 class TFCausalLMOutput(ModelOutput):
     """v4's language-model output without cross-attentions."""
 
-    fields = ("loss", "logits", "hidden_states", "attentions")
+    loss: Any
+    logits: Any
+    hidden_states: Any
+    attentions: Any
 
 
 __all__ = ["ModelOutput", "TFBaseModelOutput", "TFBaseModelOutputWithPastAndCrossAttentions",

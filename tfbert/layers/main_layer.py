@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from keras import ops
 
 from tfbert.layers.attention import attention_allowed
+from tfbert.model_inputs import unpack_inputs
 from tfbert.outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from tfbert.layers.common import ConfiguredLayer
 from tfbert.layers.embeddings import TFBertEmbeddings
@@ -55,6 +58,16 @@ class TFBertMainLayer(ConfiguredLayer):
              head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
              encoder_attention_mask=None, output_attentions=None, output_hidden_states=None,
              return_dict=None, training=False):
+        if isinstance(input_ids, (Mapping, list, tuple)):  # v4's layer took a dict or list first
+            named = dict(attention_mask=attention_mask, token_type_ids=token_type_ids,
+                         position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                         encoder_hidden_states=encoder_hidden_states,
+                         encoder_attention_mask=encoder_attention_mask,
+                         output_attentions=output_attentions,
+                         output_hidden_states=output_hidden_states, return_dict=return_dict)
+            given = unpack_inputs(input_ids)
+            given.update({k: v for k, v in named.items() if v is not None})
+            return self.call(**given, training=training)
         output_attentions = _flag(output_attentions, self.config.output_attentions)
         output_hidden_states = _flag(output_hidden_states, self.config.output_hidden_states)
         if (input_ids is None) == (inputs_embeds is None):

@@ -78,7 +78,7 @@ class TaskGraph(keras.Model):
                 (:class:`tfbert.tokenizer.tflite_encoding.TFLiteTextOps`, for ``.tflite``).
         """
         features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
-        outputs = self.model(features, training=False)
+        outputs = self.model(features, training=False, return_dict=True)
         extra = {}
         if getattr(self.postprocess, "needs_tokenizer", False):  # decodes ids back to text
             extra["tokenizer"] = self.tokenizer if text_ops is None else text_ops

@@ -21,7 +21,7 @@ class EndToEndModel(tf.keras.Model):
 model = EndToEndModel(checkpoint="bert-base-uncased-sst2")
 test_inputs = ["This is a test sentence!", "This is another one!"]
 predictions = model.predict(tf.constant(test_inputs), verbose=0)
-model.export(OUTPUT_DIR)
+model.export(OUTPUT_DIR, input_signature=[tf.TensorSpec([None], tf.string)])  # Keras 3: see README
 python_encoding = tokenizer(test_inputs, padding=True, return_tensors="tf")
 graph_encoding = tf_tokenizer(tf.constant(test_inputs))
 RESULTS = {"predictions": predictions, "python": python_encoding, "graph": graph_encoding}
