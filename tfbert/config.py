@@ -192,19 +192,25 @@ class BertConfig:
 
     def to_json_string(self) -> str:
         """The config as indented JSON text."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+        from tfbert.checkpoint.files import json_text
+
+        return json_text(self.to_dict(), CONFIG_NAME, sort_keys=True)
 
     def save_pretrained(self, directory: str | os.PathLike) -> str:
         """Writes ``config.json`` into ``directory`` (created if missing) atomically.
 
         Returns:
             The path of the written file.
+
+        Raises:
+            TypeError: A field holds a value JSON cannot hold (named); nothing is written.
         """
         from tfbert.checkpoint.files import atomic_write_text
 
+        text = self.to_json_string()
         os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, CONFIG_NAME)
-        atomic_write_text(path, self.to_json_string())
+        atomic_write_text(path, text)
         return path
 
     @classmethod

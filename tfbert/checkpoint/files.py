@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import tempfile
-from typing import Iterator
+from typing import Any, Iterator
 
 HUB_ARGS = ("revision", "cache_dir", "local_files_only", "token")
 
@@ -67,7 +69,7 @@ def _offline(local_files_only: bool) -> bool:
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
-    """Yields a temporary path beside ``path``; on success it replaces ``path`` in one rename.
+    """Yields a temporary file path beside ``path``; on success it replaces ``path`` in one rename.
 
     On error the temporary file is removed and whatever stood at ``path`` is left untouched.
 
@@ -79,17 +81,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         >>> open(target).read()
         'hello'
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
+    with _staged(path, folder=False) as (tmp, final):
         yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
+        _swap_in(tmp, final, depth=0)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
@@ -100,11 +94,24 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
-    """Yields a temporary folder beside ``path``; on success it takes ``path``'s place.
+def atomic_dir(path: str | os.PathLike, merge: int = 0) -> Iterator[str]:
+    """Yields a temporary folder beside ``path``; once the block completes, its content takes
+    ``path``'s place. The one way tfbert writes a set of files.
 
-    On error the temporary folder is removed and whatever stood at ``path`` is left untouched.
-    An old folder at ``path`` is moved aside, the new one renamed in, then the old one removed.
+    Whatever fails inside the block (a writer raising, an interrupt), the temporary folder is
+    removed and what stood at ``path`` is left whole. The new set is complete before anything at
+    ``path`` is touched; it is then moved in by renames within one file system.
+
+    Args:
+        path: The target folder (its parent is created if missing).
+        merge: ``0`` replaces the whole folder. ``1`` keeps the entries of an existing folder
+            that the new set lacks and replaces those it has (files, or folders whole), as
+            ``save_pretrained`` into a folder shared with a tokenizer needs. ``2`` merges one
+            level deeper (``saved_model/<version>`` beside other versions).
+
+    Raises:
+        NotADirectoryError: ``path`` (or a folder the merge descends into) is a file.
+        IsADirectoryError: The new set has a file where the old folder has a folder.
 
     Example:
         >>> import os, tempfile
@@ -114,22 +121,132 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[str]:
         >>> os.listdir(target)
         ['a.txt']
     """
+    with _staged(path, folder=True) as (tmp, final):
+        if os.path.lexists(final) and not os.path.isdir(final):
+            raise NotADirectoryError(f"{final} is a file, not a folder; cannot write a folder there")
+        yield tmp
+        _check_mergeable(tmp, final, merge)
+        _swap_in(tmp, final, depth=merge)
+
+
+@contextlib.contextmanager
+def _staged(path: str | os.PathLike, folder: bool) -> Iterator[tuple[str, str]]:
+    """A temporary file or folder beside ``path``, removed unless it was moved into place."""
+    final = os.path.abspath(os.fspath(path))
+    parent = os.path.dirname(final)
+    if os.path.isfile(parent):
+        raise NotADirectoryError(f"{parent} is a file, not a folder; cannot write {final}")
+    os.makedirs(parent, exist_ok=True)
+    prefix, name = f".{os.path.basename(final)}.", None
+    if folder:
+        name = tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=parent)
+    else:
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=parent)
+        os.close(fd)
+    try:
+        yield name, final
+    finally:
+        _remove(name)
+
+
+def _check_mergeable(new: str, old: str, depth: int) -> None:
+    """Refuses, before anything moves, a merge where a new folder meets an old file."""
+    if depth <= 0 or not os.path.isdir(old):
+        return
+    for entry in os.listdir(new):
+        source, target = os.path.join(new, entry), os.path.join(old, entry)
+        if not os.path.isdir(source) and os.path.isdir(target):
+            raise IsADirectoryError(f"{target} is a folder; cannot write the file {entry} there")
+        if os.path.isdir(source) and os.path.lexists(target) and not os.path.isdir(target) \
+                and depth > 1:
+            raise NotADirectoryError(f"{target} is a file, not a folder; cannot write a folder "
+                                     f"there")
+        if os.path.isdir(source):
+            _check_mergeable(source, target, depth - 1)
+
+
+def _swap_in(new: str, old: str, depth: int) -> None:
+    """Moves ``new`` to ``old``: whole at depth 0, else entry by entry (see :func:`atomic_dir`)."""
+    if depth > 0 and os.path.isdir(old) and not os.path.islink(old):
+        for entry in sorted(os.listdir(new)):
+            _swap_in(os.path.join(new, entry), os.path.join(old, entry), depth - 1)
+        return
+    aside = None
+    if os.path.isdir(old) and not os.path.islink(old):
+        aside = tempfile.mkdtemp(prefix=f".{os.path.basename(old)}.", suffix=".old",
+                                 dir=os.path.dirname(old))
+        os.rmdir(aside)
+        os.replace(old, aside)
+    os.replace(new, old)
+    if aside is not None:
+        _remove(aside)
+
+
+def _remove(path: str) -> None:
     import shutil
 
-    path = os.path.abspath(os.fspath(path))
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=parent)
-    try:
-        yield tmp
-        old = None
-        if os.path.exists(path):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.", suffix=".old", dir=parent)
-            os.rmdir(old)
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+def json_text(data: Any, what: str, sort_keys: bool = False) -> str:
+    """``data`` as indented JSON text, or an error naming the first field JSON cannot hold.
+
+    Call it before writing anything, so that a value that cannot be written leaves every file
+    as it was.
+
+    Args:
+        data: A dict (or list) of JSON values.
+        what: The file it is for, for the message (``"config.json"``).
+        sort_keys: Write the keys of every dict sorted.
+
+    Returns:
+        The JSON text, ending in a newline.
+
+    Raises:
+        TypeError: A value is not a JSON value (a numpy number, a set, an object) or is not
+            finite; the message names its field (``num_labels``, ``id2label.3``) and its type.
+
+    Example:
+        >>> json_text({"a": [1, 2.5]}, "x.json").split()
+        ['{', '"a":', '[', '1,', '2.5', ']', '}']
+        >>> import numpy as np
+        >>> json_text({"id2label": {"0": np.int64(1)}}, "config.json")
+        Traceback (most recent call last):
+        ...
+        TypeError: config.json: field id2label.0 holds np.int64(1) of type numpy.int64, which JSON cannot hold; give a plain int, float, str, bool, None, list or dict
+    """
+    bad = _first_bad(data, "")
+    if bad is not None:
+        field, value = bad
+        kind = type(value)
+        kind_name = kind.__name__ if kind.__module__ == "builtins" else \
+            f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+        raise TypeError(f"{what}: field {field or '(top level)'} holds {value!r:.60} of type "
+                        f"{kind_name}, which JSON cannot hold; give a plain int, float, str, bool, "
+                        f"None, list or dict")
+    return json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _first_bad(value: Any, field: str) -> tuple[str, Any] | None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return None if type(value) in (str, bool, int, type(None)) else (field, value)
+    if type(value) is float:
+        return None if math.isfinite(value) else (field, value)
+    if type(value) in (list, tuple):
+        items = enumerate(value)
+    elif type(value) is dict:
+        for key in value:
+            if type(key) not in (str, int, float, bool, type(None)):
+                return (f"{field}.{key!r}" if field else repr(key)), key
+        items = value.items()
+    else:
+        return field, value
+    for key, item in items:
+        bad = _first_bad(item, f"{field}.{key}" if field else str(key))
+        if bad is not None:
+            return bad
+    return None

@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 
-from tfbert.checkpoint.files import HUB_ARGS, atomic_path
+from tfbert.checkpoint.files import HUB_ARGS
 from tfbert.checkpoint.name_map import (is_tied_or_buffer, normalise_checkpoint_names, tf_to_pt,
                                         variable_name)
 from tfbert.checkpoint.readers import SAFETENSORS, read_checkpoint
-from tfbert.config import BertConfig, as_bert_config
+from tfbert.config import CONFIG_NAME, BertConfig, as_bert_config
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +124,9 @@ def save_pretrained(model, directory, *, safe_serialization: bool = True, saved_
                     version: int = 1, signatures=None) -> None:
     """Writes ``config.json`` and the weights, and optionally a TF SavedModel (v4's layout).
 
-    Each file is written to a temporary path and renamed, so a failure never leaves a
-    half-written file where a good one stood.
+    The complete new set is built in a temporary folder beside ``directory`` and moved in only
+    when every file is written (:func:`tfbert.checkpoint.files.atomic_dir`): whatever fails, the
+    old files stay whole. Other files in ``directory`` (a tokenizer's) are kept.
 
     Args:
         model: A tfbert model.
@@ -140,30 +141,40 @@ def save_pretrained(model, directory, *, safe_serialization: bool = True, saved_
 
     Raises:
         ValueError: ``version`` is not a non-negative integer.
+        TypeError: A config field holds a value JSON cannot hold (named); nothing is written.
+        NotADirectoryError: ``directory`` is a file.
     """
+    from tfbert.checkpoint.files import atomic_dir
+
     if saved_model and (isinstance(version, bool) or not isinstance(version, int) or version < 0):
         raise ValueError(f"version must be a non-negative integer, got {version!r}")
-    os.makedirs(directory, exist_ok=True)
     config = BertConfig.from_dict(model.config.to_dict())
     pt_class = type(model).__name__.removeprefix("TF")
     config.extra["architectures"] = [pt_class]
+    config_text = config.to_json_string()  # refuses unwritable values before anything is touched
+    if not model.built:
+        model.build()
+    with atomic_dir(directory, merge=2) as tmp:
+        _write_weights(model, tmp, safe_serialization)
+        if saved_model:
+            from tfbert.checkpoint.saved_model import write_saved_model
+
+            write_saved_model(model, os.path.join(tmp, "saved_model", str(version)), signatures,
+                              atomic=False)
+        with open(os.path.join(tmp, CONFIG_NAME), "w", encoding="utf-8") as f:
+            f.write(config_text)
+
+
+def _write_weights(model, folder: str, safe_serialization: bool) -> None:
     if safe_serialization:
         from safetensors.numpy import save_file
 
-        with atomic_path(os.path.join(directory, SAFETENSORS)) as tmp:
-            save_file(state_dict(model), tmp, metadata={"format": "pt"})
+        save_file(state_dict(model), os.path.join(folder, SAFETENSORS), metadata={"format": "pt"})
     else:
         from tfbert.checkpoint.tf_h5 import TF_WEIGHTS_NAME, write_tf_h5
 
-        if not model.built:
-            model.build()
         weights = {variable_name(v): np.asarray(v.numpy()) for v in model.weights}
-        write_tf_h5(weights, os.path.join(directory, TF_WEIGHTS_NAME), _snake(type(model).__name__))
-    if saved_model:
-        from tfbert.checkpoint.saved_model import write_saved_model
-
-        write_saved_model(model, os.path.join(directory, "saved_model", str(version)), signatures)
-    config.save_pretrained(directory)
+        write_tf_h5(weights, os.path.join(folder, TF_WEIGHTS_NAME), _snake(type(model).__name__))
 
 
 def _snake(name: str) -> str:

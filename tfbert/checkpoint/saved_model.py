@@ -41,7 +41,7 @@ def serving_function(model) -> tf.types.experimental.GenericFunction:
     return serving
 
 
-def write_saved_model(model, path: str | os.PathLike, signatures=None) -> None:
+def write_saved_model(model, path: str | os.PathLike, signatures=None, atomic: bool = True) -> None:
     """Writes ``model`` as a TF SavedModel at ``path`` (replacing it atomically).
 
     Args:
@@ -49,6 +49,8 @@ def write_saved_model(model, path: str | os.PathLike, signatures=None) -> None:
         path: The SavedModel folder.
         signatures: ``None`` (``model.serving`` as ``serving_default``), one ``tf.function``
             with an input signature, or ``{name: tf.function}``; the first is the default.
+        atomic: ``False`` writes straight to ``path``, for callers that stage a whole folder
+            themselves (``save_pretrained``).
     """
     from keras.export import ExportArchive
 
@@ -62,5 +64,8 @@ def write_saved_model(model, path: str | os.PathLike, signatures=None) -> None:
     archive.track(model)
     for name, function in signatures.items():
         archive.add_endpoint(name, function)
+    if not atomic:
+        archive.write_out(os.fspath(path), verbose=False)
+        return
     with atomic_dir(path) as tmp:
         archive.write_out(tmp, verbose=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from tfbert.layers.common import ConfiguredLayer, LookupTable, initializer, layer_norm
@@ -23,6 +24,14 @@ class TFBertEmbeddings(ConfiguredLayer):
         position_ids: ``(batch, seq)``; ``past_length .. past_length + seq - 1`` when ``None``.
         inputs_embeds: ``(batch, seq, hidden)`` vectors used instead of looking up ``input_ids``.
         past_length: Number of positions already consumed (decoding with a cache).
+
+    Ids are checked in every mode (:func:`checked_ids`): an id outside its table
+    (``input_ids`` >= ``vocab_size`` or negative, ``token_type_ids`` >= ``type_vocab_size``,
+    positions >= ``max_position_embeddings``) or a float id with a fraction raises an error
+    naming the argument, eagerly and in graphs (``tf.function``, ``fit``/``predict``, a
+    SavedModel). Under XLA (``jit_compile=True``), which compiles assertions out, the bad
+    token's embedding is NaN instead, so every output that depends on it (in BERT, its whole
+    sequence) is NaN: never numbers.
     """
 
     def __init__(self, config, **kwargs):
@@ -76,14 +85,85 @@ class TFBertEmbeddings(ConfiguredLayer):
     def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None,
              past_length=0, training=False):
         if inputs_embeds is None:
-            inputs_embeds = self.word_embeddings(input_ids)
+            inputs_embeds = _lookup(self.word_embeddings, input_ids, "input_ids")
         shape = ops.shape(inputs_embeds)[:2]
         if token_type_ids is None:
             token_type_ids = ops.zeros(shape, dtype="int32")
-        embeddings = inputs_embeds + self.token_type_embeddings(token_type_ids)
+        embeddings = inputs_embeds + _lookup(self.token_type_embeddings, token_type_ids,
+                                             "token_type_ids")
         if self.config.position_embedding_type == "absolute":
+            what = "position_ids"
             if position_ids is None:
                 position_ids = ops.expand_dims(ops.arange(past_length, past_length + shape[1]), 0)
-            embeddings = embeddings + self.position_embeddings(position_ids)
+                limit = self.config.max_position_embeddings
+                what = f"positions of input_ids (at most max_position_embeddings={limit})"
+                if isinstance(shape[1], int) and isinstance(past_length, int) \
+                        and past_length + shape[1] > limit:
+                    raise ValueError(f"input_ids has {past_length + shape[1]} positions, more than "
+                                     f"the model's max_position_embeddings ({limit}); truncate "
+                                     f"the input to {limit} tokens")
+            embeddings = embeddings + _lookup(self.position_embeddings, position_ids, what)
         embeddings = self.LayerNorm(embeddings)
         return self.dropout(embeddings, training=training)
+
+
+def _lookup(table, ids, what: str):
+    """``table``'s rows for ``ids``, NaN where an id is invalid (see :func:`checked_ids`)."""
+    safe, valid = checked_ids(ids, table.input_dim, what)
+    rows = table(safe)
+    return tf.where(valid[..., None], rows, tf.constant(float("nan"), rows.dtype))
+
+
+def checked_ids(ids, size: int, what: str) -> tuple[tf.Tensor, tf.Tensor]:
+    """Ids made safe to look up in a table of ``size`` rows, and which of them were valid.
+
+    An id is valid when it is a whole number in ``[0, size)``. Eagerly, float ids are refused
+    outright; an invalid id raises an error naming ``what`` at once in eager mode and when a
+    graph runs (``tf.function``, ``fit``/``predict``, a SavedModel). XLA compiles those
+    assertions out, so callers also mark the invalid positions (the embeddings layer makes
+    their vectors NaN).
+
+    Args:
+        ids: Integer (or, in graphs, whole-number float) ids of any shape.
+        size: Rows of the table.
+        what: The argument, for messages (``"input_ids"``).
+
+    Returns:
+        ``(safe, valid)``: int32 ids with every invalid one replaced by 0, and a bool tensor of
+        the same shape, true where the id was valid.
+
+    Raises:
+        TypeError: ``ids`` are not numbers, or are floats in eager mode.
+        tf.errors.InvalidArgumentError: An id is negative, ``>= size`` or has a fraction.
+
+    Example:
+        >>> safe, valid = checked_ids([[0, 3]], 4, "input_ids")
+        >>> safe.numpy().tolist(), valid.numpy().tolist()
+        ([[0, 3]], [[True, True]])
+        >>> checked_ids([[0, 4]], 4, "input_ids")
+        Traceback (most recent call last):
+        ...
+        tensorflow.python.framework.errors_impl.InvalidArgumentError: ...
+    """
+    ids = tf.convert_to_tensor(ids)
+    if not (ids.dtype.is_integer or ids.dtype.is_floating) or ids.dtype.is_bool:
+        raise TypeError(f"{what} must be integer ids, got dtype {ids.dtype.name}")
+    checks = []
+    if ids.dtype.is_floating:
+        if tf.executing_eagerly():
+            raise TypeError(f"{what} must be integers, got dtype {ids.dtype.name}")
+        # In graphs (fit/predict on float arrays) whole numbers are taken as ids; fractions are not.
+        whole = tf.equal(ids, tf.round(ids))
+        checks.append(tf.debugging.assert_equal(
+            ids, tf.round(ids), message=f"{what} must be whole numbers (ids); got a fraction in"))
+        valid = whole & (ids >= 0) & (ids < size)
+    else:
+        valid = (ids >= 0) & (ids < tf.constant(size, ids.dtype))
+    checks += [
+        tf.debugging.assert_non_negative(ids, message=f"{what} must be >= 0; got"),
+        tf.debugging.assert_less(ids, tf.constant(size, ids.dtype),
+                                 message=f"{what} must be < {size} (the table size); got"),
+    ]
+    with tf.control_dependencies(checks):
+        safe = tf.cast(tf.where(valid, ids, tf.zeros_like(ids)), tf.int32)
+    return safe, valid

@@ -222,13 +222,20 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         directory: created if missing.
         config: ``TFBertTokenizer.get_config()``-style settings.
 
+    The complete set is written to a temporary folder beside ``directory`` and moved in only
+    when every file is written (:func:`tfbert.checkpoint.files.atomic_dir`); other files in
+    ``directory`` (a model's) are kept, and whatever fails, the old files stay whole.
+
     Returns:
         The paths written.
+
+    Raises:
+        TypeError: A setting holds a value JSON cannot hold (named); nothing is written.
     """
-    os.makedirs(directory, exist_ok=True)
+    from tfbert.checkpoint.files import atomic_dir, json_text
+
     names = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json")
     paths = [os.path.join(directory, n) for n in names]
-    write_vocab_txt(paths[0], config["vocab"][: config["model_vocab_size"]])
     specials = {name: config[name] for name in SPECIAL_NAMES}
     extra = list(config.get("extra_special_tokens") or [])
     index = {token: i for i, token in enumerate(config["vocab"])}
@@ -253,10 +260,12 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         "added_tokens_decoder": decoder,
         **specials,
     }
-    with open(paths[1], "w", encoding="utf-8") as f:
-        json.dump(tokenizer_config, f, indent=2, ensure_ascii=False)
-    with open(paths[2], "w", encoding="utf-8") as f:
-        json.dump({**specials, "additional_special_tokens": extra}, f, indent=2, ensure_ascii=False)
-    with open(paths[3], "w", encoding="utf-8") as f:
-        json.dump(_tokenizer_json(config, decoder), f, indent=2, ensure_ascii=False)
+    texts = [json_text(tokenizer_config, names[1]),
+             json_text({**specials, "additional_special_tokens": extra}, names[2]),
+             json_text(_tokenizer_json(config, decoder), names[3])]
+    with atomic_dir(directory, merge=1) as tmp:
+        write_vocab_txt(os.path.join(tmp, names[0]), config["vocab"][: config["model_vocab_size"]])
+        for name, text in zip(names[1:], texts):
+            with open(os.path.join(tmp, name), "w", encoding="utf-8") as f:
+                f.write(text)
     return paths
