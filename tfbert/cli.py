@@ -15,6 +15,7 @@ transformers v5 loads: the way off a ``tf_model.h5`` that v5 can no longer read.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -207,15 +208,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``tfbert`` console script."""
+    """Entry point of the ``tfbert`` console script.
+
+    A user's error (a missing or corrupt file, an unwritable target, a bad option, an input the
+    model refuses) prints one line, ``tfbert COMMAND: what is wrong``, on stderr and returns 1;
+    an interrupt returns 130. Set ``TFBERT_TRACEBACK=1`` to see the traceback as well.
+
+    Returns:
+        The exit status.
+    """
     args = build_parser().parse_args(argv)
     warnings.showwarning = lambda message, *rest: print(  # one line, as the errors
         f"tfbert {args.command}: warning: {message}", file=sys.stderr)
     try:
         return args.run(args)
-    except (FileNotFoundError, ValueError, ImportError) as err:
-        print(f"tfbert {args.command}: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"tfbert {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except _user_errors() as err:
+        if os.environ.get("TFBERT_TRACEBACK"):
+            raise
+        print(f"tfbert {args.command}: {_one_line(err)}", file=sys.stderr)
         return 1
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """What a user's input or files can cause: reported in one line, not as a traceback."""
+    errors: tuple[type[BaseException], ...] = (OSError, ValueError, TypeError, ImportError,
+                                               KeyError, IndexError)
+    if "tensorflow" in sys.modules:
+        errors += (sys.modules["tensorflow"].errors.OpError,)
+    return errors
+
+
+def _one_line(err: BaseException) -> str:
+    """The error's message on one line (TensorFlow's span several; its first names the check)."""
+    if hasattr(err, "message") and not isinstance(err, OSError):  # tf.errors.OpError
+        text = str(err.message)
+    else:
+        text = str(err) or type(err).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("[[")] or lines
+    return " ".join(lines)[:1000] if lines else type(err).__name__
 
 
 if __name__ == "__main__":

@@ -218,14 +218,22 @@ class BertConfig:
         """Reads a ``config.json`` file.
 
         Raises:
-            ValueError: The file is not valid JSON or holds an invalid config.
+            ValueError: The file is not valid JSON or holds an invalid config (the message
+                names the file).
+            TypeError: A field has the wrong type (the message names the file).
         """
         with open(path, encoding="utf-8") as f:
             try:
                 values = json.load(f)
-            except json.JSONDecodeError as err:
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
                 raise ValueError(f"{path} is not valid JSON: {err}") from None
-        return cls.from_dict(values, **overrides)
+        if not isinstance(values, dict):
+            raise ValueError(f"{path} holds a JSON {type(values).__name__}; expected an object "
+                             f"of config fields ({{\"model_type\": \"bert\", ...}})")
+        try:
+            return cls.from_dict(values, **overrides)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"{path}: {err}") from None
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> "BertConfig":

@@ -66,8 +66,19 @@ def unpack_inputs(first: Any, extra: Mapping[str, Any] | None = None) -> dict[st
     if unknown:
         raise ValueError(f"unexpected input keys {unknown}; expected some of "
                          f"{sorted(KNOWN_INPUTS)}")
-    return {k: np.asarray(v) if isinstance(v, (list, tuple)) and k not in FLAG_INPUTS else v
+    return {k: _array(k, v) if isinstance(v, (list, tuple)) and k not in FLAG_INPUTS else v
             for k, v in values.items()}
+
+
+def _array(name: str, value: list | tuple) -> np.ndarray:
+    """A (nested) list as an array; ragged lists get an error naming the input."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        lengths = sorted({len(row) for row in value if isinstance(row, (list, tuple))})
+        raise ValueError(f"{name} holds rows of different lengths {lengths}; pad them to one "
+                         f"length (a tokenizer's padding=True does) and give an "
+                         f"attention_mask") from None
 
 
 def _positional(items) -> dict[str, Any]:
@@ -121,3 +132,155 @@ def merge_labels(x: Any, y: Any, label_names: tuple[str, ...], model_name: str) 
         raise ValueError(f"{model_name} takes several targets ({', '.join(label_names)}): give y "
                          f"as a dict by name or a tuple in that order")
     return {**x, **{k: v for k, v in targets.items() if k not in x}}
+
+
+def check_input_shapes(values: Mapping[str, Any]) -> None:
+    """Checks ``attention_mask``, ``token_type_ids`` and ``position_ids`` against ``input_ids``.
+
+    Every model's call runs it, so a mask of the wrong batch or length fails with a message
+    naming the argument and both shapes instead of a broadcast error deep in the encoder. Known
+    sizes are compared at once (eager, tracing, XLA); sizes unknown while tracing are compared
+    by graph assertions when the graph runs.
+
+    Accepted: ``token_type_ids`` of ``input_ids``' shape; ``position_ids`` of that shape or
+    broadcast to it (``(1, seq)``, ``(seq,)``); ``attention_mask`` of that shape or
+    ``(batch, seq, seq)`` for 2-D ids. With ``past_key_values`` the mask's key length
+    (``past + seq``) is not compared with ``seq``.
+
+    Args:
+        values: The call's inputs by name; ``input_ids`` (or ``inputs_embeds``, whose last axis
+            is the hidden size) is the reference.
+
+    Raises:
+        ValueError: A shape that does not match, naming the argument and both shapes.
+
+    Example:
+        >>> import numpy as np
+        >>> check_input_shapes({"input_ids": np.ones((2, 4)), "attention_mask": np.ones((2, 4))})
+        >>> check_input_shapes({"input_ids": np.ones((2, 4)), "attention_mask": np.ones((2, 5))})
+        Traceback (most recent call last):
+        ...
+        ValueError: attention_mask has shape (2, 5) but input_ids has shape (2, 4); attention_mask must have input_ids' shape (2, 4) (or (batch, seq, seq))
+    """
+    reference = _reference(values)
+    if reference is None:
+        return
+    ref_name, ref_value, ref_shape = reference
+    if len(ref_shape) >= 2 and ref_shape[-1] == 0:
+        raise ValueError(f"{ref_name} has shape {ref_shape}: no tokens; give at least one token "
+                         f"per sequence")
+    past = values.get("past_key_values") is not None
+    for name in ("attention_mask", "token_type_ids", "position_ids"):
+        value = values.get(name)
+        if value is None:
+            continue
+        if name == "attention_mask" and not _is_numeric(value):
+            raise TypeError(f"attention_mask must hold 0/1 numbers, got dtype "
+                            f"{_dtype_name(value)}")
+        shape = _shape(value)
+        expected = f"{name} must have {ref_name}' shape {ref_shape}"
+        if name == "position_ids":
+            expected += " (or (1, seq), (seq,))"
+        elif name == "attention_mask" and len(ref_shape) == 2:
+            expected += " (or (batch, seq, seq))"
+        _compare(name, value, shape, ref_name, ref_value, ref_shape,
+                 _dims_to_compare(name, shape, ref_shape, past), expected)
+
+
+def check_target_shapes(targets: Mapping[str, Any], inputs: Mapping[str, Any],
+                        per_token: tuple[str, ...] = ()) -> None:
+    """Checks that each target has the inputs' batch size (and, for per-token targets such as
+    a masked LM's ``labels``, their length), naming the target and both shapes.
+
+    Args:
+        targets: ``labels``, ``start_positions``, ... by name.
+        inputs: The model inputs (``input_ids`` or ``inputs_embeds`` is the reference).
+        per_token: Targets with one value per token: ``(batch, seq)``.
+
+    Raises:
+        ValueError: A target's batch (or length) differs from the inputs'.
+
+    Example:
+        >>> import numpy as np
+        >>> check_target_shapes({"labels": np.zeros(3)}, {"input_ids": np.ones((2, 4))})
+        Traceback (most recent call last):
+        ...
+        ValueError: labels has shape (3,) but input_ids has shape (2, 4); labels must have one value (or row) per sequence: batch 2
+    """
+    reference = _reference(inputs)
+    if reference is None:
+        return
+    ref_name, ref_value, ref_shape = reference
+    for name, value in targets.items():
+        shape = _shape(value)
+        if name in per_token:
+            expected = f"{name} must have one value per token: {ref_shape}"
+            pairs = [(i, i) for i in range(len(ref_shape))] if len(shape) == len(ref_shape) \
+                else None
+        else:
+            expected = f"{name} must have one value (or row) per sequence: batch {ref_shape[0]}"
+            pairs = [(0, 0)] if len(shape) >= 1 else None
+        _compare(name, value, shape, ref_name, ref_value, ref_shape, pairs, expected)
+
+
+def _reference(values: Mapping[str, Any]) -> tuple[str, Any, tuple] | None:
+    if values.get("input_ids") is not None:
+        return "input_ids", values["input_ids"], _shape(values["input_ids"])
+    if values.get("inputs_embeds") is not None:
+        return "inputs_embeds", values["inputs_embeds"], _shape(values["inputs_embeds"])[:-1]
+    return None
+
+
+def _compare(name, value, shape, ref_name, ref_value, ref_shape, pairs, expected) -> None:
+    """Raises at once where sizes are known; adds graph assertions where they are not."""
+    message = f"{name} has shape {shape} but {ref_name} has shape {ref_shape}; {expected}"
+    if pairs is None:
+        raise ValueError(message)
+    for i, j in pairs:
+        if shape[i] is not None and ref_shape[j] is not None:
+            if shape[i] != ref_shape[j]:
+                raise ValueError(message)
+        else:
+            import tensorflow as tf
+
+            tf.debugging.assert_equal(tf.shape(value)[i], tf.shape(ref_value)[j], message=message)
+
+
+def _dtype_name(value: Any) -> str:
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(value).dtype
+    return getattr(dtype, "name", str(dtype))
+
+
+def _is_numeric(value: Any) -> bool:
+    name = _dtype_name(value)
+    return not (name.startswith(("str", "<U", "object", "bytes")) or name in ("string",))
+
+
+def _shape(value: Any) -> tuple:
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return tuple(np.shape(value))
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _dims_to_compare(name: str, shape: tuple, ref: tuple,
+                     past: bool) -> list[tuple[int, int]] | None:
+    """Pairs (axis of the argument, axis of the reference) that must be equal; None: wrong rank."""
+    rank, ref_rank = len(shape), len(ref)
+    if name == "position_ids":
+        if not 1 <= rank <= ref_rank:
+            return None
+        offset = ref_rank - rank  # broadcast from the right; a leading 1 broadcasts too
+        if any(shape[i] != 1 and shape[i] is not None and ref[i + offset] is not None
+               and shape[i] != ref[i + offset] for i in range(rank - 1)):
+            return None
+        return [(rank - 1, ref_rank - 1)]
+    if name == "attention_mask" and rank == ref_rank + 1 == 3:
+        pairs = [(0, 0), (1, 1)]
+        return pairs if past else pairs + [(2, 1)]
+    if rank != ref_rank:
+        return None
+    pairs = [(i, i) for i in range(rank)]
+    return pairs[:-1] if name == "attention_mask" and past else pairs

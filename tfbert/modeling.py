@@ -21,7 +21,8 @@ from tfbert.heads import (TFBertClassifier, TFBertMLMHead, TFBertNSPHead, TFBert
                           span_loss)
 from tfbert.layers import TFBertMainLayer
 from tfbert.layers.common import initializer
-from tfbert.model_inputs import LABEL_INPUTS, merge_labels, unpack_inputs
+from tfbert.model_inputs import (LABEL_INPUTS, check_input_shapes, check_target_shapes,
+                                 merge_labels, unpack_inputs)
 
 class TFBertPreTrainedModel(keras.Model):
     """Base of the BERT models: config handling, input unpacking, checkpoints and training loss.
@@ -53,6 +54,7 @@ class TFBertPreTrainedModel(keras.Model):
     add_pooling_layer = True
     label_names: tuple[str, ...] = ()
     fit_label_names: tuple[str, ...] | None = None  # what fit(x, y) maps y to; label_names if None
+    per_token_targets: tuple[str, ...] = ()  # targets of shape (batch, seq)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -92,12 +94,14 @@ class TFBertPreTrainedModel(keras.Model):
                       labels=labels, next_sentence_label=next_sentence_label,
                       start_positions=start_positions, end_positions=end_positions)
         values.update(unpack_inputs(input_ids, kwargs))
+        check_input_shapes(values)
         targets = {k: values.pop(k) for k in LABEL_INPUTS}
         targets = {k: v for k, v in targets.items() if v is not None}
         unexpected = sorted(set(targets) - set(self.label_names))
         if unexpected:
             raise ValueError(f"{type(self).__name__} takes no {', '.join(unexpected)}; its targets "
                              f"are {', '.join(self.label_names) or 'none'}")
+        check_target_shapes(targets, values, self.per_token_targets)
         for flag in ("output_attentions", "output_hidden_states"):
             values[flag] = _flag(values[flag], getattr(self.config, flag))
         return_dict = _flag(values.pop("return_dict"), self.config.return_dict) \
@@ -409,6 +413,7 @@ class TFBertForPreTraining(_MLMModel):
     """
 
     label_names = ("labels", "next_sentence_label")
+    per_token_targets = ("labels",)
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
@@ -450,6 +455,7 @@ class TFBertForMaskedLM(_MLMModel):
 
     add_pooling_layer = False
     label_names = ("labels",)
+    per_token_targets = ("labels",)
 
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
@@ -539,6 +545,7 @@ class TFBertForTokenClassification(TFBertPreTrainedModel):
 
     add_pooling_layer = False
     label_names = ("labels",)
+    per_token_targets = ("labels",)
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)

@@ -88,10 +88,18 @@ def assign_weights(model, state: dict[str, np.ndarray], *, ignore_mismatched_siz
 
     Raises:
         ValueError: Shape mismatch (unless ``ignore_mismatched_sizes``), naming the weight and
-            both shapes.
+            both shapes; or none of the checkpoint's weights is one of the model's (another
+            architecture), naming a few of the names found.
     """
     targets = pt_names(model)
     state = normalise_checkpoint_names(state, {name for _, name, _ in targets})
+    if not any(name in state for _, name, _ in targets):
+        found = sorted(state)
+        raise ValueError(
+            f"{source} holds no BERT weights: none of its {len(found)} weights is one of "
+            f"{type(model).__name__}'s (found {', '.join(found[:4]) or 'nothing'}"
+            f"{', ...' if len(found) > 4 else ''}; expected names like "
+            f"{targets[0][1]}); it is not a BERT checkpoint")
     missing, mismatched = [], []
     for variable, name, transpose in targets:
         if name not in state:

@@ -44,16 +44,53 @@ def read_checkpoint(name_or_path, **hub_args) -> tuple[dict[str, np.ndarray], st
         shards = _shards(name_or_path, path, hub_args) if filename.endswith(".index.json") else [path]
         state = {}
         for shard in shards:
-            state.update(_READERS[filename.replace(".index.json", "")](shard))
+            state.update(_read(filename.replace(".index.json", ""), shard))
         return state, filename
     raise FileNotFoundError(f"no weights found for {name_or_path!r}: looked for "
                             f"{', '.join(WEIGHT_FILES)}")
 
 
+def _read(kind: str, path: str) -> dict[str, np.ndarray]:
+    """One weight file through its reader; any failure becomes an error naming the file."""
+    import pickle
+
+    from safetensors import SafetensorError
+
+    try:
+        return _READERS[kind](path)
+    except CheckpointError:
+        raise
+    except (SafetensorError, ValueError, OSError, RuntimeError, KeyError, TypeError, EOFError,
+            pickle.UnpicklingError) as err:
+        if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            raise
+        detail = str(err).replace(str(path), os.path.basename(path)) or type(err).__name__
+        raise CheckpointError(f"{path} is not a readable {_KINDS[kind]}: {detail}") from err
+
+
+class CheckpointError(ValueError):
+    """A weight file or shard index that cannot be read; the message names the file."""
+
+
 def _shards(name_or_path, index_path, hub_args) -> list[str]:
-    with open(index_path, encoding="utf-8") as f:
-        weight_map = json.load(f)["weight_map"]
-    return [resolve_file(name_or_path, shard, **hub_args) for shard in sorted(set(weight_map.values()))]
+    expected = "a JSON object with a \"weight_map\" of {weight name: shard file}"
+    try:
+        with open(index_path, encoding="utf-8") as f:
+            index = json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"shard index {index_path} is not valid JSON ({err}); expected "
+                              f"{expected}") from None
+    weight_map = index.get("weight_map") if isinstance(index, dict) else None
+    if not isinstance(weight_map, dict) or not weight_map \
+            or not all(isinstance(v, str) for v in weight_map.values()):
+        found = sorted(index)[:5] if isinstance(index, dict) else type(index).__name__
+        raise CheckpointError(f"shard index {index_path} has no usable \"weight_map\" (found "
+                              f"{found}); expected {expected}")
+    shards = sorted(set(weight_map.values()))
+    for shard in shards:
+        if os.path.isabs(shard) or ".." in shard.replace("\\", "/").split("/"):
+            raise CheckpointError(f"shard index {index_path} names {shard!r}, outside its folder")
+    return [resolve_file(name_or_path, shard, **hub_args) for shard in shards]
 
 
 def read_safetensors(path) -> dict[str, np.ndarray]:
@@ -108,8 +145,25 @@ def read_pytorch_bin(path) -> dict[str, np.ndarray]:
         raise ImportError(f"the only weights found are {os.path.basename(path)}, a PyTorch pickle, and "
                           f"torch is not installed; install torch (pip install torch==2.13.0 for "
                           f"the CPU build), or use a model.safetensors or tf_model.h5 checkpoint") from None
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    import pickle
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else "refused"
+        raise CheckpointError(
+            f"{path}: refused to load this PyTorch pickle: it holds objects other than tensors, "
+            f"which could run code (loaded with weights_only=True; {reason}). Convert it to "
+            f"model.safetensors where you trust it") from None
+    if not isinstance(state, dict) or not all(hasattr(v, "is_floating_point")
+                                              for v in state.values()):
+        raise CheckpointError(f"{path} holds a {type(state).__name__}; expected a dict of "
+                              f"tensors by weight name (a state_dict)")
     return {k: v.float().numpy() if v.is_floating_point() else v.numpy() for k, v in state.items()}
 
 
 _READERS = {SAFETENSORS: read_safetensors, TF_H5: read_tf_h5_as_pt, PYTORCH_BIN: read_pytorch_bin}
+_KINDS = {SAFETENSORS: "safetensors file (expected an 8-byte header size, a JSON header, then "
+                       "the tensor data, as safetensors writes)",
+          TF_H5: "Keras h5 weights file (tf_model.h5 as transformers v4 writes)",
+          PYTORCH_BIN: "PyTorch state_dict (pytorch_model.bin as torch.save writes)"}

@@ -86,35 +86,34 @@ class TFBertEmbeddings(ConfiguredLayer):
              past_length=0, training=False):
         if inputs_embeds is None:
             inputs_embeds = _lookup(self.word_embeddings, input_ids, "input_ids")
+        elif inputs_embeds.shape[-1] not in (None, self.config.hidden_size):
+            raise ValueError(f"inputs_embeds has shape {tuple(inputs_embeds.shape)}; its last axis "
+                             f"must be the hidden size {self.config.hidden_size}")
         shape = ops.shape(inputs_embeds)[:2]
         if token_type_ids is None:
             token_type_ids = ops.zeros(shape, dtype="int32")
         embeddings = inputs_embeds + _lookup(self.token_type_embeddings, token_type_ids,
                                              "token_type_ids")
         if self.config.position_embedding_type == "absolute":
-            what = "position_ids"
+            hint = ""
             if position_ids is None:
                 position_ids = ops.expand_dims(ops.arange(past_length, past_length + shape[1]), 0)
-                limit = self.config.max_position_embeddings
-                what = f"positions of input_ids (at most max_position_embeddings={limit})"
-                if isinstance(shape[1], int) and isinstance(past_length, int) \
-                        and past_length + shape[1] > limit:
-                    raise ValueError(f"input_ids has {past_length + shape[1]} positions, more than "
-                                     f"the model's max_position_embeddings ({limit}); truncate "
-                                     f"the input to {limit} tokens")
-            embeddings = embeddings + _lookup(self.position_embeddings, position_ids, what)
+                hint = ("; the default positions run to the length of input_ids, which must not "
+                        "exceed max_position_embeddings")
+            embeddings = embeddings + _lookup(self.position_embeddings, position_ids,
+                                              "position_ids", hint)
         embeddings = self.LayerNorm(embeddings)
         return self.dropout(embeddings, training=training)
 
 
-def _lookup(table, ids, what: str):
+def _lookup(table, ids, what: str, hint: str = ""):
     """``table``'s rows for ``ids``, NaN where an id is invalid (see :func:`checked_ids`)."""
-    safe, valid = checked_ids(ids, table.input_dim, what)
+    safe, valid = checked_ids(ids, table.input_dim, what, hint)
     rows = table(safe)
     return tf.where(valid[..., None], rows, tf.constant(float("nan"), rows.dtype))
 
 
-def checked_ids(ids, size: int, what: str) -> tuple[tf.Tensor, tf.Tensor]:
+def checked_ids(ids, size: int, what: str, hint: str = "") -> tuple[tf.Tensor, tf.Tensor]:
     """Ids made safe to look up in a table of ``size`` rows, and which of them were valid.
 
     An id is valid when it is a whole number in ``[0, size)``. Eagerly, float ids are refused
@@ -127,6 +126,7 @@ def checked_ids(ids, size: int, what: str) -> tuple[tf.Tensor, tf.Tensor]:
         ids: Integer (or, in graphs, whole-number float) ids of any shape.
         size: Rows of the table.
         what: The argument, for messages (``"input_ids"``).
+        hint: Added to the out-of-range message.
 
     Returns:
         ``(safe, valid)``: int32 ids with every invalid one replaced by 0, and a bool tensor of
@@ -162,7 +162,7 @@ def checked_ids(ids, size: int, what: str) -> tuple[tf.Tensor, tf.Tensor]:
     checks += [
         tf.debugging.assert_non_negative(ids, message=f"{what} must be >= 0; got"),
         tf.debugging.assert_less(ids, tf.constant(size, ids.dtype),
-                                 message=f"{what} must be < {size} (the table size); got"),
+                                 message=f"{what} must be < {size} (the table size{hint}); got"),
     ]
     with tf.control_dependencies(checks):
         safe = tf.cast(tf.where(valid, ids, tf.zeros_like(ids)), tf.int32)
