@@ -233,14 +233,14 @@ def json_text(data: Any, what: str, sort_keys: bool = False) -> str:
 
 def _first_bad(value: Any, field: str) -> tuple[str, Any] | None:
     if value is None or isinstance(value, (str, bool, int)):
-        return None if type(value) in (str, bool, int, type(None)) else (field, value)
-    if type(value) is float:
+        return None
+    if isinstance(value, float):
         return None if math.isfinite(value) else (field, value)
-    if type(value) in (list, tuple):
+    if isinstance(value, (list, tuple)):
         items = enumerate(value)
-    elif type(value) is dict:
+    elif isinstance(value, dict):
         for key in value:
-            if type(key) not in (str, int, float, bool, type(None)):
+            if not (key is None or isinstance(key, (str, int, float, bool))):
                 return (f"{field}.{key!r}" if field else repr(key)), key
         items = value.items()
     else:

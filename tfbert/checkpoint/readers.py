@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import numpy as np
 
@@ -150,11 +151,13 @@ def read_pytorch_bin(path) -> dict[str, np.ndarray]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else "refused"
+        found = re.search(r"(?:unsupported|Unsupported global:) GLOBAL ([\w.]+)", str(err))
+        if found is None:
+            raise  # not a refusal: the file is no pickle torch can read (named by the caller)
         raise CheckpointError(
-            f"{path}: refused to load this PyTorch pickle: it holds objects other than tensors, "
-            f"which could run code (loaded with weights_only=True; {reason}). Convert it to "
-            f"model.safetensors where you trust it") from None
+            f"{path}: refused to load this PyTorch pickle: it holds {found.group(1)}, not only "
+            f"tensors, and could run code (tfbert loads pickles with weights_only=True). Convert "
+            f"it to model.safetensors where you trust it") from None
     if not isinstance(state, dict) or not all(hasattr(v, "is_floating_point")
                                               for v in state.values()):
         raise CheckpointError(f"{path} holds a {type(state).__name__}; expected a dict of "
