@@ -195,7 +195,8 @@ def check_target_shapes(targets: Mapping[str, Any], inputs: Mapping[str, Any],
     Args:
         targets: ``labels``, ``start_positions``, ... by name.
         inputs: The model inputs (``input_ids`` or ``inputs_embeds`` is the reference).
-        per_token: Targets with one value per token: ``(batch, seq)``.
+        per_token: Targets with one value per token: ``(batch, seq)``. Others need one value
+            or row per sequence; a scalar is taken for a batch of one, as v4 took it.
 
     Raises:
         ValueError: A target's batch (or length) differs from the inputs'.
@@ -220,6 +221,8 @@ def check_target_shapes(targets: Mapping[str, Any], inputs: Mapping[str, Any],
         else:
             expected = f"{name} must have one value (or row) per sequence: batch {ref_shape[0]}"
             pairs = [(0, 0)] if len(shape) >= 1 else None
+            if not shape and ref_shape[0] in (1, None):  # v4's examples: labels=tf.constant(1)
+                continue
         _compare(name, value, shape, ref_name, ref_value, ref_shape, pairs, expected)
 
 

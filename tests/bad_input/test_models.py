@@ -228,6 +228,11 @@ ROWS = [
         lambda: _kit.model("TFBertForQuestionAnswering")(
             IDS, start_positions=np.zeros(3, np.int32), end_positions=np.zeros(2, np.int32)),
         (ValueError, ["start_positions", "(3,)"])),
+    Row("scalar-label-for-one-sequence",
+        lambda: float(classify(input_ids=IDS[:1], labels=tf.constant(1)).loss),
+        ("ok", lambda loss: np.isfinite(loss) or pytest.fail(str(loss)))),
+    Row("scalar-label-for-two-sequences", lambda: classify(input_ids=IDS, labels=tf.constant(1)),
+        (ValueError, ["labels", "()", "(2, 4)", "per sequence"])),
     Row("label-outside-num-labels", lambda: classify(input_ids=IDS, labels=np.array([0, 5])),
         (InvalidArgument, ["label value of 5", "[0, 2)"])),
     Row("target-the-model-does-not-take",
