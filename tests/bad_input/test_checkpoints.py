@@ -212,6 +212,19 @@ def shared_folder_holds_both(result):
     tokenizer_loads({"folder": folder})
 
 
+def new_folder_modes():
+    folder = os.path.join(_kit.fresh_dir(), "new")
+    fresh_model().save_pretrained(folder)
+    return {name: oct(os.stat(os.path.join(folder, name)).st_mode & 0o777)
+            for name in ("", "config.json")}  # safetensors itself writes its files 0600
+
+
+def plain_modes(modes):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert modes == {"": oct(0o777 & ~mask), "config.json": oct(0o666 & ~mask)}, modes
+
+
 def two_versions():
     folder = os.path.join(_kit.fresh_dir(), "out")
     model = fresh_model()
@@ -371,6 +384,7 @@ ROWS = [
         (OSError, ["/proc"])),
     Row("save-model-and-tokenizer-share-folder", model_and_tokenizer_share_folder,
         ("ok", shared_folder_holds_both)),
+    Row("save-new-folder-gets-plain-modes", new_folder_modes, ("ok", plain_modes)),
     Row("save-second-saved-model-version-keeps-first", two_versions,
         ("ok", lambda names: names == ["1", "2"] or pytest.fail(str(names)))),
     Row("tokenizer-save-fails-midway",

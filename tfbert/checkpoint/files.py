@@ -143,10 +143,18 @@ def _staged(path: str | os.PathLike, folder: bool) -> Iterator[tuple[str, str]]:
     else:
         fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=parent)
         os.close(fd)
+    # mkdtemp/mkstemp make private entries; the result gets the modes a plain write would give
+    os.chmod(name, (0o777 if folder else 0o666) & ~_umask())
     try:
         yield name, final
     finally:
         _remove(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _check_mergeable(new: str, old: str, depth: int) -> None:
