@@ -353,6 +353,15 @@ def _flag(value, default) -> bool:
     return bool(default) if value is None else bool(value)
 
 
+def _check_class_labels(labels, num_labels: int) -> None:
+    """Sequence-classification labels: ``(batch,)``, ``(batch, 1)`` or ``(batch, num_labels)``."""
+    shape = tuple(ops.shape(labels))
+    if len(shape) > 2 or (len(shape) == 2 and shape[1] not in (None, 1, num_labels)):
+        raise ValueError(f"labels has shape {shape}; expected (batch,) class ids, or (batch, "
+                         f"{num_labels}) for multi-label targets or regression "
+                         f"(num_labels={num_labels})")
+
+
 def _per_replica(loss):
     """A replica's share of the loss: gradients are summed across ``tf.distribute`` replicas."""
     import tensorflow as tf
@@ -503,6 +512,8 @@ class TFBertForSequenceClassification(TFBertPreTrainedModel):
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
         logits = self.classifier(backbone["pooler_output"], training=training)
+        if targets:
+            _check_class_labels(targets["labels"], self.config.num_labels)
         loss = (sequence_classification_loss(targets["labels"], logits, self.config.problem_type)
                 if targets else None)
         return out.SequenceClassifierOutput(loss=loss, logits=logits, **self.extras(backbone))
