@@ -36,6 +36,9 @@ _EXPORTS = {
     "WarmUp": "tfbert.optimization_tf",
     "is_tf_available": "tfbert.utils",
     "is_tensorflow_text_available": "tfbert.utils",
+    "is_torch_available": "tfbert.utils",
+    "is_datasets_available": "tfbert.utils",
+    "logging": "tfbert.utils",
     "pipeline": "tfbert.tasks",
 }
 _OUTPUTS_MODULE = "tfbert.modeling_tf_outputs"  # TF*Output classes under transformers v4's names
@@ -51,7 +54,7 @@ def __getattr__(name):
     if name in _SUBMODULES:  # tfbert.export.export_task(...) without importing tfbert.export first
         return importlib.import_module(f"tfbert.{name}")
     module = _EXPORTS.get(name)
-    if module is None and name.startswith("TF") and name.endswith("Output"):
+    if module is None and name.startswith("TF") and "Output" in name:
         module = _OUTPUTS_MODULE
     if module is None:
         raise AttributeError(f"module 'tfbert' has no attribute {name!r}")
