@@ -433,16 +433,58 @@ class TFBertForPreTraining(_MLMModel):
 
 
 class TFBertLMHeadModel(_MLMModel):
-    """Causal language model (set ``is_decoder=True``); the loss predicts each next token."""
+    """Causal language model (set ``is_decoder=True``); the loss predicts each next token.
+
+    Besides the common call args it takes transformers v4's ``past_key_values`` (per layer
+    ``(self_key, self_value[, cross_key, cross_value])``, each ``(batch, heads, past_length,
+    head_size)``) and ``use_cache`` (``None``: ``config.use_cache``), and ``cache_index`` for
+    fixed-size caches (see :class:`~tfbert.layers.TFBertMainLayer`); the output then carries
+    ``past_key_values``.
+
+    Example:
+        >>> import numpy as np
+        >>> from tfbert import BertConfig, TFBertLMHeadModel
+        >>> model = TFBertLMHeadModel(BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=1,
+        ...     num_attention_heads=2, intermediate_size=16, is_decoder=True))
+        >>> first = model(np.array([[2, 5, 7]]))
+        >>> step = model(np.array([[9]]), past_key_values=first.past_key_values)
+        >>> tuple(step.logits.shape), tuple(step.past_key_values[0][0].shape)
+        ((1, 1, 50), (1, 2, 4, 4))
+    """
 
     add_pooling_layer = False
     label_names = ("labels",)
+    _CACHE_ARGS = ("past_key_values", "use_cache", "cache_index")
+
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+             head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
+             encoder_attention_mask=None, past_key_values=None, use_cache=None,
+             output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
+             training=False, cache_index=None, **kwargs):
+        cache = dict(past_key_values=past_key_values, use_cache=use_cache, cache_index=cache_index)
+        if isinstance(input_ids, Mapping) and any(k in input_ids for k in self._CACHE_ARGS):
+            input_ids = dict(input_ids)
+            cache.update({k: input_ids.pop(k) for k in self._CACHE_ARGS if k in input_ids})
+        self.__dict__["_cache_args"] = cache
+        try:
+            return super().call(
+                input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                encoder_hidden_states=encoder_hidden_states,
+                encoder_attention_mask=encoder_attention_mask,
+                output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                return_dict=return_dict, labels=labels, training=training, **kwargs)
+        finally:
+            self.__dict__.pop("_cache_args", None)
 
     def forward(self, inputs, targets, training):
+        inputs = {**inputs, **self.__dict__.get("_cache_args", {})}
         backbone = self.run_backbone(inputs, training)
         logits = self.vocabulary_logits(backbone["last_hidden_state"])
         loss = causal_lm_loss(targets["labels"], logits) if targets else None
-        return out.CausalLMOutputWithCrossAttentions(loss=loss, logits=logits, **self.extras(backbone))
+        return out.CausalLMOutputWithCrossAttentions(
+            loss=loss, logits=logits, past_key_values=backbone.get("past_key_values"),
+            **self.extras(backbone))
 
 
 class TFBertForMaskedLM(_MLMModel):
