@@ -82,6 +82,9 @@ class TFBertMainLayer(ConfiguredLayer):
             cache_length = ops.shape(past_key_values[0][0])[2]
             past_length = cache_length if cache_index is None else cache_index
             key_length = cache_length + seq_length if cache_index is None else cache_length
+            if position_ids is None and self.config.position_embedding_type == "absolute":
+                # past + arange(seq): a range of static length, as XLA needs inside a loop
+                position_ids = ops.expand_dims(ops.arange(seq_length) + past_length, 0)
         embeddings = self.embeddings(input_ids, token_type_ids=token_type_ids,
                                      position_ids=position_ids, inputs_embeds=inputs_embeds,
                                      past_length=past_length, training=training)
