@@ -95,14 +95,16 @@ class GenerationConfig:
     @classmethod
     def from_model_config(cls, model_config) -> GenerationConfig:
         """The token ids of a model config (``bos``/``eos``/``pad``/``decoder_start``) as a
-        generation config."""
+        generation config; an encoder-decoder's unset ids come from its decoder config."""
         values = {}
-        for key in _TOKEN_FIELDS:
-            value = getattr(model_config, key, None)
-            if value is None:
-                value = getattr(model_config, "extra", {}).get(key)
-            if value is not None:
-                values[key] = value
+        # an encoder-decoder's own ids first, then its decoder's (as transformers does)
+        for source in (model_config, getattr(model_config, "decoder", None)):
+            for key in _TOKEN_FIELDS:
+                value = None if source is None else getattr(source, key, None)
+                if value is None and source is not None:
+                    value = getattr(source, "extra", {}).get(key)
+                if value is not None:
+                    values.setdefault(key, value)
         return cls(**values)
 
     @classmethod
