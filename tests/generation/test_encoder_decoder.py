@@ -176,3 +176,17 @@ def test_fit_with_own_loss_and_with_a_keras_loss(keras_loss):
     if not keras_loss:
         own = model.fit({**x, "labels": labels}, epochs=1, batch_size=2, verbose=0)
         assert own.history["loss"][0] < losses[0]
+
+
+def test_compiled_generate_matches_eager(twins):
+    import tensorflow as tf
+
+    _, model = twins
+    for options in ({}, {"num_beams": 2}):
+        options = dict(max_new_tokens=6, eos_token_id=7, **options)
+        eager = np.asarray(model.generate(SOURCE, attention_mask=SOURCE_MASK, **options))
+        compiled = tf.function(lambda ids, mask: model.generate(ids, attention_mask=mask,
+                                                                **options), jit_compile=True)
+        padded = np.asarray(compiled(tf.constant(SOURCE), tf.constant(SOURCE_MASK)))
+        assert padded.shape == (2, 1 + 6)
+        np.testing.assert_array_equal(padded[:, :eager.shape[1]], eager)

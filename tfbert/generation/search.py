@@ -189,7 +189,8 @@ def beam_search(step: Callable, logits, cache, sequences, processors, options: D
         tokens = tf.reshape(running[:, :, :], (-1, max_length))
 
         def advance():
-            reordered = tf.nest.map_structure(lambda t: tf.gather(t, rows), cache)
+            reordered = tf.nest.map_structure(lambda t: tf.ensure_shape(tf.gather(t, rows), t.shape),
+                                              cache)
             last = tf.gather(tokens, cur_len - 1, axis=1)[:, None]
             return step(last, reordered, cur_len - 1)
 
