@@ -23,7 +23,8 @@ def _task(count: int, seed: int):
         target = [*words[::-1], END]
         labels[row, :len(target)] = target
         targets.append(target)
-    return {"input_ids": source, "attention_mask": (source != PAD).astype(np.int64)}, labels, targets
+    mask = (source != PAD).astype(np.int64)
+    return {"input_ids": source, "attention_mask": mask}, labels, targets
 
 
 @pytest.mark.slow

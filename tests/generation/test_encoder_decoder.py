@@ -151,8 +151,8 @@ def test_warm_start_lists_the_new_weights_once(tmp_path):
     assert "cls.predictions" not in messages[0]  # the MLM head was loaded
     assert model.config.decoder.is_decoder and model.config.decoder.add_cross_attention
     saved = tfbert.TFBertModel.from_pretrained(tmp_path / "enc")
-    np.testing.assert_array_equal(state_dict(model.encoder)["bert.embeddings.word_embeddings.weight"],
-                                  state_dict(saved)["bert.embeddings.word_embeddings.weight"])
+    table = "bert.embeddings.word_embeddings.weight"
+    np.testing.assert_array_equal(state_dict(model.encoder)[table], state_dict(saved)[table])
 
 
 @pytest.mark.parametrize("keras_loss", [False, True])

@@ -35,8 +35,10 @@ def _cases():
         "repetition_ignore": pair(
             lp.TFRepetitionPenaltyLogitsProcessor(2.0, prompt_ignore_length=tf.constant([0, 3, 6])),
             pt.RepetitionPenaltyLogitsProcessor(2.0, prompt_ignore_length=_torch([0, 3, 6]))),
-        "no_repeat_2": pair(lp.TFNoRepeatNGramLogitsProcessor(2), pt.NoRepeatNGramLogitsProcessor(2)),
-        "no_repeat_3": pair(lp.TFNoRepeatNGramLogitsProcessor(3), pt.NoRepeatNGramLogitsProcessor(3)),
+        "no_repeat_2": pair(lp.TFNoRepeatNGramLogitsProcessor(2),
+                            pt.NoRepeatNGramLogitsProcessor(2)),
+        "no_repeat_3": pair(lp.TFNoRepeatNGramLogitsProcessor(3),
+                            pt.NoRepeatNGramLogitsProcessor(3)),
         "no_repeat_short": pair(lp.TFNoRepeatNGramLogitsProcessor(3),
                                 pt.NoRepeatNGramLogitsProcessor(3), cur_len=2),
         "bad_words": pair(lp.TFNoBadWordsLogitsProcessor([[3], [7, 9], [2], [1, 1, 4]], EOS),
@@ -84,7 +86,8 @@ def test_processor_matches_transformers(name):
     (lambda: lp.TFTopPLogitsWarper(0.0), r"top_p must be a number in \(0, 1\], got 0.0"),
     (lambda: lp.TFTopKLogitsWarper(0), "top_k must be a positive integer, got 0"),
     (lambda: lp.TFTemperatureLogitsWarper(-1.0), "temperature must be a positive number"),
-    (lambda: lp.TFRepetitionPenaltyLogitsProcessor(0.0), "repetition_penalty must be a positive number"),
+    (lambda: lp.TFRepetitionPenaltyLogitsProcessor(0.0),
+     "repetition_penalty must be a positive number"),
     (lambda: lp.TFNoRepeatNGramLogitsProcessor(0), "no_repeat_ngram_size must be a positive"),
     (lambda: lp.TFNoBadWordsLogitsProcessor([[1, -2]]), "bad_words_ids must be a non-empty"),
 ])

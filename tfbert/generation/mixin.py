@@ -137,7 +137,8 @@ class GenerationMixin:
                            num_return_sequences=config.get("num_return_sequences"),
                            length_penalty=float(config.get("length_penalty")),
                            early_stopping=config.get("early_stopping"))
-        prompt, prompt_mask = _repeat(prompt, copies), _repeat(tf.cast(prompt_mask, tf.int32), copies)
+        prompt = _repeat(prompt, copies)
+        prompt_mask = _repeat(tf.cast(prompt_mask, tf.int32), copies)
         context = {k: _repeat(v, copies) for k, v in context.items()}
         processors = self._processors(config, options, prompt_mask, logits_processor)
         rows = tf.shape(prompt)[0]

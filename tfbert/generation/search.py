@@ -111,7 +111,8 @@ def _scores_array(steps: int, logits, options: Decoding):
 
 
 def _gather(tensor, indices):
-    """Per batch row, the beams ``indices`` (``(batch, k)``) of ``tensor`` ``(batch, beams, ...)``."""
+    """Per batch row, the beams ``indices`` (``(batch, k)``) of ``tensor`` (``(batch, beams,
+    ...)``)."""
     return tf.gather(tensor, indices, batch_dims=1)
 
 
@@ -189,8 +190,8 @@ def beam_search(step: Callable, logits, cache, sequences, processors, options: D
         tokens = tf.reshape(running[:, :, :], (-1, max_length))
 
         def advance():
-            reordered = tf.nest.map_structure(lambda t: tf.ensure_shape(tf.gather(t, rows), t.shape),
-                                              cache)
+            reordered = tf.nest.map_structure(
+                lambda t: tf.ensure_shape(tf.gather(t, rows), t.shape), cache)
             last = tf.gather(tokens, cur_len - 1, axis=1)[:, None]
             return step(last, reordered, cur_len - 1)
 
@@ -236,7 +237,8 @@ def _check_early_stop(unsatisfied, running_scores, finished_scores, is_finished,
         best_length = options.max_length - options.prompt_length
     else:
         best_length = cur_len - options.prompt_length
-    best_possible = running_scores[:, :1] / tf.cast(best_length, tf.float32) ** options.length_penalty
+    best_length = tf.cast(best_length, tf.float32)
+    best_possible = running_scores[:, :1] / best_length ** options.length_penalty
     worst = tf.where(is_finished, tf.reduce_min(finished_scores, axis=1, keepdims=True), -_LARGE)
     return tf.logical_and(unsatisfied,
                           tf.reduce_any(best_possible > worst, axis=-1, keepdims=True))
