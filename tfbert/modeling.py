@@ -16,6 +16,7 @@ from keras import ops
 
 from tfbert import outputs as out
 from tfbert.config import BertConfig, as_bert_config
+from tfbert.generation.mixin import GenerationMixin
 from tfbert.heads import (TFBertClassifier, TFBertMLMHead, TFBertNSPHead, TFBertSpanHead,
                           causal_lm_loss, masked_cross_entropy, sequence_classification_loss,
                           span_loss)
@@ -362,6 +363,17 @@ def _check_class_labels(labels, num_labels: int) -> None:
                          f"(num_labels={num_labels})")
 
 
+def _default_generation_mask(ids, config):
+    """transformers' default attention mask for a prompt: ``ids != pad_token_id`` when the pad id
+    occurs in the prompt and is no eos id, else ones."""
+    pad, eos = config.pad_token_id, config.eos_token_id
+    eos = [] if eos is None else ([eos] if isinstance(eos, int) else list(eos))
+    if pad is None or pad in eos:
+        return ops.ones_like(ids)
+    padded = ops.any(ops.equal(ids, pad))  # a tensor: the same code runs in tf.function
+    return ops.cast(ops.logical_or(ops.not_equal(ids, pad), ops.logical_not(padded)), "int32")
+
+
 def _per_replica(loss):
     """A replica's share of the loss: gradients are summed across ``tf.distribute`` replicas."""
     import tensorflow as tf
@@ -446,17 +458,104 @@ class TFBertForPreTraining(_MLMModel):
                                      seq_relationship_logits=nsp_logits, **self.extras(backbone))
 
 
-class TFBertLMHeadModel(_MLMModel):
-    """Causal language model (set ``is_decoder=True``); the loss predicts each next token."""
+class TFBertLMHeadModel(GenerationMixin, _MLMModel):
+    """Causal language model (set ``is_decoder=True``); the loss predicts each next token.
+
+    Besides the common call args it takes transformers v4's ``past_key_values`` (per layer
+    ``(self_key, self_value[, cross_key, cross_value])``, each ``(batch, heads, past_length,
+    head_size)``) and ``use_cache`` (``None``: ``config.use_cache``), and ``cache_index`` for
+    fixed-size caches (see :class:`~tfbert.layers.TFBertMainLayer`); the output then carries
+    ``past_key_values``. ``generate()`` decodes with the cache (see
+    :class:`~tfbert.generation.GenerationMixin`).
+
+    Example:
+        >>> import numpy as np
+        >>> from tfbert import BertConfig, TFBertLMHeadModel
+        >>> model = TFBertLMHeadModel(BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=1,
+        ...     num_attention_heads=2, intermediate_size=16, is_decoder=True))
+        >>> first = model(np.array([[2, 5, 7]]))
+        >>> step = model(np.array([[9]]), past_key_values=first.past_key_values)
+        >>> tuple(step.logits.shape), tuple(step.past_key_values[0][0].shape)
+        ((1, 1, 50), (1, 2, 4, 4))
+    """
 
     add_pooling_layer = False
     label_names = ("labels",)
+    _CACHE_ARGS = ("past_key_values", "use_cache", "cache_index")
+
+    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+             head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
+             encoder_attention_mask=None, past_key_values=None, use_cache=None,
+             output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
+             training=False, cache_index=None, **kwargs):
+        cache = dict(past_key_values=past_key_values, use_cache=use_cache, cache_index=cache_index)
+        if isinstance(input_ids, Mapping) and any(k in input_ids for k in self._CACHE_ARGS):
+            input_ids = dict(input_ids)
+            cache.update({k: input_ids.pop(k) for k in self._CACHE_ARGS if k in input_ids})
+        self.__dict__["_cache_args"] = cache
+        try:
+            return super().call(
+                input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                encoder_hidden_states=encoder_hidden_states,
+                encoder_attention_mask=encoder_attention_mask,
+                output_attentions=output_attentions, output_hidden_states=output_hidden_states,
+                return_dict=return_dict, labels=labels, training=training, **kwargs)
+        finally:
+            self.__dict__.pop("_cache_args", None)
 
     def forward(self, inputs, targets, training):
+        inputs = {**inputs, **self.__dict__.get("_cache_args", {})}
         backbone = self.run_backbone(inputs, training)
         logits = self.vocabulary_logits(backbone["last_hidden_state"])
         loss = causal_lm_loss(targets["labels"], logits) if targets else None
-        return out.CausalLMOutputWithCrossAttentions(loss=loss, logits=logits, **self.extras(backbone))
+        return out.CausalLMOutputWithCrossAttentions(
+            loss=loss, logits=logits, past_key_values=backbone.get("past_key_values"),
+            **self.extras(backbone))
+
+    # -- generation hooks (see GenerationMixin) --------------------------------------------------
+
+    _CONTEXT_INPUTS = ("encoder_hidden_states", "encoder_attention_mask", "token_type_ids",
+                       "position_ids")
+
+    def _generation_inputs(self, inputs, model_kwargs, config):
+        if inputs is None:
+            inputs = model_kwargs.pop("input_ids", None)
+        if inputs is None:
+            if config.bos_token_id is None:
+                raise ValueError("generate() needs input_ids, or a bos_token_id to start from")
+            inputs = [[config.bos_token_id]]
+        ids = ops.convert_to_tensor(inputs, "int32")
+        if len(ids.shape) != 2:
+            raise ValueError(f"input_ids must have shape (batch, seq), got {tuple(ids.shape)}")
+        mask = model_kwargs.pop("attention_mask", None)
+        if mask is None:
+            mask = _default_generation_mask(ids, config)
+        context = {k: ops.convert_to_tensor(model_kwargs.pop(k)) for k in self._CONTEXT_INPUTS
+                   if model_kwargs.get(k) is not None}
+        mask = ops.cast(mask, "int32")
+        # transformers counts positions over the unpadded tokens (left padding starts at 0)
+        positions = ops.cumsum(mask, axis=-1) - 1
+        context["position_ids"] = ops.where(ops.equal(mask, 0), 0, positions)
+        return ids, mask, context
+
+    def _empty_cache(self, rows, max_length):
+        shape = (rows, self.config.num_attention_heads, max_length, self.config.head_size)
+        zeros = ops.zeros(shape, self.compute_dtype)
+        return tuple((zeros, zeros) for _ in range(self.config.num_hidden_layers))
+
+    def _generation_step(self, tokens, attention_mask, cache, cache_index, context):
+        context = dict(context)
+        token_types, positions = context.pop("token_type_ids", None), context.pop("position_ids")
+        prompt_length = positions.shape[1]
+        if tokens.shape[1] == 1:  # a new token (or a one-token prompt: the same formula)
+            # the last segment, the position after the last one
+            positions = positions[:, -1:] + ops.cast(cache_index - prompt_length + 1, "int32")
+            token_types = None if token_types is None else token_types[:, -1:]
+        output = self(tokens, attention_mask=attention_mask, token_type_ids=token_types,
+                      position_ids=positions, past_key_values=cache, cache_index=cache_index,
+                      use_cache=True, return_dict=True, **context)
+        return output.logits[:, -1], output.past_key_values
 
 
 class TFBertForMaskedLM(_MLMModel):

@@ -1,5 +1,6 @@
 """Multi-head attention as BERT does it: self-attention (padding and causal masks, absolute or
-relative positions) and cross-attention to encoder states, in one layer."""
+relative positions) and cross-attention to encoder states, in one layer, with a key/value cache
+for decoding (growing by concatenation, or of fixed size and written in place for XLA)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ from tfbert.layers.feed_forward import TFBertOutput
 _MASKED = float(np.finfo(np.float32).min)  # the score of a hidden key, as in transformers
 
 
-def attention_allowed(attention_mask, query_length, key_length, causal: bool = False):
+def attention_allowed(attention_mask, query_length, key_length, causal: bool = False, past=None):
     """Turns a 0/1 mask into the boolean mask of the keys each query may attend to.
 
     Args:
         attention_mask: ``(batch, key_length)`` or ``(batch, query_length, key_length)`` with 1 for
             positions to attend to, or ``None`` (attend everywhere).
         query_length, key_length: Sequence lengths.
-        causal: Also hide keys after each query (decoders); with a cache of ``key_length -
-            query_length`` past positions, query ``i`` sees keys ``<= i + past``.
+        causal: Also hide keys after each query (decoders); with ``past`` cached positions,
+            query ``i`` sees keys ``<= i + past``.
+        past: Positions already in the cache; ``key_length - query_length`` when ``None`` (a
+            cache grown by concatenation). A fixed-size cache passes its write position: the
+            causal mask then also hides the slots not yet written.
 
     Returns:
         ``None`` or a boolean tensor broadcastable to ``(batch, heads, query_length, key_length)``.
@@ -42,7 +46,7 @@ def attention_allowed(attention_mask, query_length, key_length, causal: bool = F
             raise ValueError(f"attention_mask must have rank 2 (batch, seq) or 3 (batch, query, key), "
                              f"got shape {tuple(attention_mask.shape)}")
     if causal:
-        past = key_length - query_length
+        past = key_length - query_length if past is None else past
         rows = ops.expand_dims(ops.arange(query_length), 1) + past
         cols = ops.expand_dims(ops.arange(key_length), 0)
         lower = ops.expand_dims(ops.expand_dims(cols <= rows, 0), 0)
@@ -66,10 +70,17 @@ class TFBertSelfAttention(ConfiguredLayer):
         attention_mask: Boolean mask from :func:`attention_allowed`, or ``None``.
         head_mask: ``(heads,)`` multipliers of each head's probabilities, or ``None``.
         key_value_states: ``(batch, key_length, hidden)`` for cross-attention.
+        past_key_value: ``(key, value)`` cache, each ``(batch, heads, length, head_size)``, or
+            ``None``. Self-attention appends the new keys and values to it (or, with
+            ``cache_index``, writes them at that position of a fixed-size cache);
+            cross-attention reuses it instead of projecting ``key_value_states`` again.
+        cache_index: Write position in a fixed-size self-attention cache (a scalar tensor), or
+            ``None`` for a cache grown by concatenation.
         output_attentions: Also return the attention probabilities.
 
     Returns:
-        ``(context, probabilities or None)``; context is ``(batch, query_length, hidden)``.
+        ``(context, probabilities or None, (key, value))``; context is ``(batch, query_length,
+        hidden)``; ``(key, value)`` is the cache after this call, in transformers' layout.
     """
 
     def __init__(self, config, is_cross_attention: bool = False, **kwargs):
@@ -104,15 +115,14 @@ class TFBertSelfAttention(ConfiguredLayer):
         return ops.transpose(x, (0, 2, 1, 3))
 
     def call(self, hidden_states, attention_mask=None, head_mask=None, key_value_states=None,
-             output_attentions=False, training=False):
-        source = hidden_states if key_value_states is None else key_value_states
+             past_key_value=None, cache_index=None, output_attentions=False, training=False):
         query = self._split_heads(self.query(hidden_states))
-        key = self._split_heads(self.key(source))
-        value = self._split_heads(self.value(source))
+        key, value = self._keys_and_values(hidden_states, key_value_states, past_key_value,
+                                           cache_index)
 
         scores = ops.matmul(query, ops.transpose(key, (0, 1, 3, 2)))
         if self.relative:
-            scores = scores + self._relative_scores(query, key)
+            scores = scores + self._relative_scores(query, key, cache_index)
         scores = ops.cast(scores, "float32") * (1.0 / math.sqrt(self.head_size))
         if attention_mask is not None:
             scores = ops.where(attention_mask, scores, _MASKED)
@@ -125,11 +135,28 @@ class TFBertSelfAttention(ConfiguredLayer):
         context = ops.transpose(context, (0, 2, 1, 3))
         batch, length = ops.shape(context)[0], ops.shape(context)[1]
         context = ops.reshape(context, (batch, length, self.config.hidden_size))
-        return context, (probs if output_attentions else None)
+        return context, (probs if output_attentions else None), (key, value)
 
-    def _relative_scores(self, query, key):
+    def _keys_and_values(self, hidden_states, key_value_states, past_key_value, cache_index):
+        """The keys and values to attend to: projected, taken from the cache, or both."""
+        if self.is_cross_attention and past_key_value is not None:
+            return tuple(past_key_value)  # the encoder states do not change while decoding
+        source = hidden_states if key_value_states is None else key_value_states
+        key = self._split_heads(self.key(source))
+        value = self._split_heads(self.value(source))
+        if past_key_value is None:
+            return key, value
+        past_key, past_value = past_key_value
+        if cache_index is None:
+            return ops.concatenate([past_key, key], axis=2), ops.concatenate([past_value, value], 2)
+        start = (0, 0, cache_index, 0)
+        return (ops.slice_update(past_key, start, ops.cast(key, past_key.dtype)),
+                ops.slice_update(past_value, start, ops.cast(value, past_value.dtype)))
+
+    def _relative_scores(self, query, key, cache_index=None):
         query_length, key_length = ops.shape(query)[2], ops.shape(key)[2]
-        distance = ops.arange(query_length)[:, None] - ops.arange(key_length)[None, :]
+        past = key_length - query_length if cache_index is None else cache_index
+        distance = (ops.arange(query_length)[:, None] + past) - ops.arange(key_length)[None, :]
         table = self.distance_embedding(distance + self.config.max_position_embeddings - 1)
         table = ops.cast(table, query.dtype)
         scores = ops.einsum("bhld,lrd->bhlr", query, table)
@@ -145,7 +172,10 @@ class TFBertAttention(ConfiguredLayer):
     """Attention followed by its output projection, dropout, residual and LayerNorm.
 
     Sub-layers ``self`` (:class:`TFBertSelfAttention`) and ``output`` (:class:`TFBertOutput`), the
-    names transformers gives them.
+    names transformers gives them. Call args as :class:`TFBertSelfAttention`'s.
+
+    Returns:
+        ``(hidden_states, probabilities or None, (key, value) cache)``.
     """
 
     def __init__(self, config, is_cross_attention: bool = False, **kwargs):
@@ -161,11 +191,12 @@ class TFBertAttention(ConfiguredLayer):
         self.built = True
 
     def call(self, hidden_states, attention_mask=None, head_mask=None, key_value_states=None,
-             output_attentions=False, training=False):
-        context, probs = self.self_attention(
+             past_key_value=None, cache_index=None, output_attentions=False, training=False):
+        context, probs, present = self.self_attention(
             hidden_states, attention_mask=attention_mask, head_mask=head_mask,
-            key_value_states=key_value_states, output_attentions=output_attentions, training=training)
-        return self.dense_output(context, hidden_states, training=training), probs
+            key_value_states=key_value_states, past_key_value=past_key_value,
+            cache_index=cache_index, output_attentions=output_attentions, training=training)
+        return self.dense_output(context, hidden_states, training=training), probs, present
 
     def get_config(self):
         return {**super().get_config(), "is_cross_attention": self.is_cross_attention}
