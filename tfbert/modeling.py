@@ -95,7 +95,8 @@ class TFBertPreTrainedModel(keras.Model):
                       labels=labels, next_sentence_label=next_sentence_label,
                       start_positions=start_positions, end_positions=end_positions)
         values.update(unpack_inputs(input_ids, kwargs))
-        check_input_shapes(values)
+        # A decoder's cache (TFBertLMHeadModel) lengthens the mask by the cached length.
+        check_input_shapes({**values, **self.__dict__.get("_cache_args", {})})
         targets = {k: values.pop(k) for k in LABEL_INPUTS}
         targets = {k: v for k, v in targets.items() if v is not None}
         unexpected = sorted(set(targets) - set(self.label_names))
