@@ -84,8 +84,11 @@ def _ids_list(ids: Any) -> list:
         ids = ids.to_list() if isinstance(ids, tf.RaggedTensor) else ids.numpy()
     if isinstance(ids, np.ndarray):
         ids = ids.tolist()
-    if isinstance(ids, (np.integer, int)):
+    if isinstance(ids, (np.integer, int)) and not isinstance(ids, bool):
         return int(ids)
+    if not isinstance(ids, (list, tuple)):
+        raise TypeError(f"token ids must be an int, a list, a NumPy array or a tensor of ints; "
+                        f"got {type(ids).__name__} {ids!r:.40}")
     return [_ids_list(i) for i in ids]
 
 
@@ -558,6 +561,10 @@ class BertTokenizerFast:
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         kind = check_tensor_type(return_tensors)
+        self.engine._check_call_args(**{  # before any default is filled in: the user's values
+            **self.engine.call_defaults, "padding": padding, "truncation": truncation,
+            "max_length": max_length, "stride": stride, "pad_to_multiple_of": pad_to_multiple_of,
+        })
         texts, pairs, batched = split_inputs(text, text_pair, is_split_into_words)
         layout = resolve_layout(
             padding,
