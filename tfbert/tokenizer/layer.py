@@ -358,10 +358,11 @@ class TFBertTokenizer(keras.layers.Layer):
         for name in ("max_length", "pad_to_multiple_of"):
             value = args[name]
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 0):
-                raise ValueError(f"{name}={value!r}; expected a non-negative int or None")
+                                      or not 0 <= value < 2**31):
+                raise ValueError(f"{name}={value!r}; expected a non-negative int (below 2**31) "
+                                 f"or None")
         stride = args["stride"]
-        if isinstance(stride, bool) or not isinstance(stride, int) or stride < 0:
+        if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < 2**31:
             raise ValueError(f"stride={args['stride']!r}; expected a non-negative int")
         for name in ("padding_side", "truncation_side"):
             if args[name] not in _SIDES:
@@ -418,6 +419,9 @@ class TFBertTokenizer(keras.layers.Layer):
             raise TypeError(f"{name} is None; expected a string, a list of strings or a 1-D "
                             f"tf.string tensor")
         single = isinstance(value, (str, bytes))
+        if not single and isinstance(value, (dict, set, int, float)):
+            raise TypeError(f"{name} is a {type(value).__name__}; expected a string, a list of "
+                            f"strings or a 1-D tf.string tensor")
         if single:
             value = [value]
         if isinstance(value, (list, tuple)):
@@ -573,10 +577,18 @@ class TFBertTokenizer(keras.layers.Layer):
         bad = (values < 0) | (values >= len(self.vocab))
         if bad.any():
             position = int(bad.argmax())
-            where = f" (row {int(ids.value_rowids()[position])})" if ids.ragged_rank == 1 else ""
-            raise ValueError(f"id {int(values[position])}{where} is out of range; expected ids "
-                             f"0 to {len(self.vocab) - 1} (the vocabulary's size is "
-                             f"{len(self.vocab)})")
+            row = int(ids.value_rowids()[position]) if ids.ragged_rank == 1 else None
+            self.refuse_id(values[position], row)
+
+    def refuse_id(self, value: Any, row: Optional[int] = None) -> None:
+        """Raises for an id ``value`` outside the vocabulary (found in row ``row``).
+
+        Raises:
+            ValueError: Always; names the id, its row and the valid range.
+        """
+        where = "" if row is None else f" (row {row})"
+        raise ValueError(f"id {value!r}{where} is out of range; expected ids 0 to "
+                         f"{len(self.vocab) - 1} (the vocabulary's size is {len(self.vocab)})")
 
     def decode(self, ids, skip_special_tokens: bool = False, clean_up_tokenization_spaces: Optional[bool] = None):
         """Decodes one row of ids; see :meth:`batch_decode`. Returns a 0-D string tensor."""

@@ -366,10 +366,16 @@ class BertTokenizerFast:
         return self.engine.options["do_lower_case"]
 
     def convert_tokens_to_ids(self, tokens: str | Sequence[str]) -> int | list[int]:
-        """Token(s) to id(s); tokens not in the vocabulary give ``unk_token_id``."""
+        """Token(s) to id(s); tokens not in the vocabulary give ``unk_token_id``.
+
+        Raises:
+            TypeError: ``tokens`` is not a string or a list of strings.
+        """
         if isinstance(tokens, str):
             found = self.engine.token_to_id(tokens)
             return self.unk_token_id if found is None else found
+        if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
+            raise TypeError(f"tokens {tokens!r:.60} must be a string or a list of strings")
         return [self.convert_tokens_to_ids(t) for t in tokens]
 
     def convert_ids_to_tokens(
@@ -414,6 +420,9 @@ class BertTokenizerFast:
         """
         if isinstance(new_tokens, (str, Mapping)) or hasattr(new_tokens, "content"):
             new_tokens = [new_tokens]
+        if not isinstance(new_tokens, (list, tuple)):
+            raise TypeError(f"new_tokens {new_tokens!r:.60} must be a token or a list of tokens "
+                            f"(strings or AddedToken)")
         added = {t.content for t in self.engine._added}
         settings = dict(self._settings)
         settings["vocab"] = list(settings["vocab"])
@@ -806,6 +815,10 @@ class BertTokenizerFast:
         rows = _ids_list(sequences)
         if not rows:
             return []
+        for row, ids in enumerate(rows):
+            for value in ids if isinstance(ids, list) else [ids]:
+                if not isinstance(value, int) or not 0 <= value < len(self.engine.vocab):
+                    self.engine.refuse_id(value, row)
         ragged = tf.ragged.constant(rows, dtype=tf.int32, ragged_rank=1)
         texts = self.engine.batch_decode(ragged, skip_special_tokens, clean_up_tokenization_spaces)
         return [t.decode("utf-8") for t in texts.numpy().tolist()]
