@@ -578,7 +578,7 @@ class TFBertTokenizer(keras.layers.Layer):
         if bad.any():
             position = int(bad.argmax())
             row = int(ids.value_rowids()[position]) if ids.ragged_rank == 1 else None
-            self.refuse_id(values[position], row)
+            self.refuse_id(int(values[position]), row)
 
     def refuse_id(self, value: Any, row: Optional[int] = None) -> None:
         """Raises for an id ``value`` outside the vocabulary (found in row ``row``).
