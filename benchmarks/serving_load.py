@@ -6,7 +6,8 @@ small random-weight checkpoint with the real uncased vocabulary, made as the tes
 ``tests.tasks.conftest.make_checkpoint``). A first, separate process (which may import tfbert,
 transformers and torch) writes them; this process then imports ``tensorflow`` and
 ``tensorflow_text`` only (``tfbert`` is made unimportable, and the script checks at the end that
-neither tfbert, transformers nor torch was loaded, and no Keras module by loading or serving), loads both, and:
+neither tfbert, transformers nor torch was loaded, nor any Keras module by loading or serving),
+loads both, and:
 
 1. calls every distinct request once, serially: the reference results;
 2. sends ``--requests`` requests (one input each, the two models interleaved) from
@@ -124,7 +125,7 @@ def serve(workdir: pathlib.Path, requests: int, threads: int) -> dict:
             start = time.perf_counter()
             try:
                 result = call(index)
-            except Exception as error:  # reported, never hidden
+            except Exception as error:  # noqa: BLE001  (reported, never hidden)
                 with lock:
                     errors.append(f"{calls[index][0]} #{index}: {type(error).__name__}: {error}")
                 continue

@@ -251,7 +251,8 @@ def _check_target(output, format: str, quantize: str, version) -> str:
         raise ValueError(f"quantize={quantize!r} applies to format='tflite'; a SavedModel keeps "
                          f"the checkpoint's float32 weights")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"version {version!r} must be a positive integer (TF Serving's version folder)")
+        raise ValueError(f"version {version!r} must be a positive integer (TF Serving's version "
+                         f"folder)")
     if os.path.isfile(output):
         raise ValueError(f"output {output} is a file; a SavedModel export needs a folder")
     return output
@@ -260,10 +261,10 @@ def _check_target(output, format: str, quantize: str, version) -> str:
 def _signature_names(signatures) -> tuple[str, ...]:
     if isinstance(signatures, str):  # one name, not its characters
         return (signatures,)
-    if not isinstance(signatures, (list, tuple, set, frozenset)):
-        raise ValueError(f"signatures {signatures!r} must be a list of names, some of "
-                         f"{', '.join(SIGNATURES)}")
-    return tuple(signatures)
+    if isinstance(signatures, (list, tuple, set, frozenset)):
+        return tuple(signatures)
+    raise ValueError(f"signatures {signatures!r} must be a list of names, some of "
+                     f"{', '.join(SIGNATURES)}")
 
 
 def _check_free(path: str, overwrite: bool, what: str) -> None:

@@ -29,7 +29,7 @@ def run_cases(cases: tuple[tuple[str, str], ...], setup: str) -> dict:
                      f"    print(json.dumps({{'case': CASE, 'error': [type(error).__name__, "
                      f"str(error)]}}), flush=True)\n")
     child = subprocess.run([sys.executable, "-c", "\n".join(lines)], capture_output=True,
-                           text=True, timeout=600, env=dict(os.environ))
+                           text=True, timeout=600, env=dict(os.environ), check=False)
     found = {}
     for line in child.stdout.splitlines():
         if line.startswith("{"):

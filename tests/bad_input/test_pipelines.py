@@ -147,8 +147,8 @@ ROWS = [
     Row("cls-top-k-float", lambda: cls("fine", top_k=1.5), (ValueError, ["top_k 1.5"])),
     Row("cls-top-k-at-build", lambda: __import__("tfbert").pipeline(
         "text-classification", model=checkpoint("cls"), top_k=-2)("fine"), (ValueError, ["top_k -2"])),
-    Row("cls-int", lambda: cls(5), (ValueError, ["text-classification inputs must be a string or a list "
-                                                "of them", "got int 5"])),
+    Row("cls-int", lambda: cls(5),
+        (ValueError, ["text-classification inputs must be a string or a list of them", "got int 5"])),
     Row("cls-none", lambda: cls(None), (ValueError, ["inputs must be", "got NoneType None"])),
     Row("cls-bytes", lambda: cls(b"hi"), (ValueError, ["got bytes", "decode bytes to str first"])),
     Row("cls-dict", lambda: cls({"x": 1}), (ValueError, ["input 0 must be a string", "a dict with keys ['x']"])),

@@ -113,17 +113,17 @@ layer, fast, ref = (TFBertTokenizer.from_pretrained(FOLDER), BertTokenizerFast.f
                     Reference.from_pretrained(FOLDER))
 """
 CHILD_CASES = (
-    ("invalid-utf8-bytes", 'ok(layer([b"\\xff\\xfe ok", b"caf\\xc3"])["input_ids"].numpy().tolist() == '
-                           'layer(["\\ufffd\\ufffd ok", "caf\\ufffd"])["input_ids"].numpy().tolist())'),
-    ("one-megabyte-text", 'text = "naïve café 東京 " * 70000\n'
-                          'ok(fast(text)["input_ids"] == ref(text)["input_ids"])'),
-    ("nul-and-controls", 'text = "\\x00nul\\x00 \\x01\\x7f ctrl \\u200b"\n'
-                         'ok(fast(text)["input_ids"] == ref(text)["input_ids"])'),
+    ("invalid-utf8-bytes", ('ok(layer([b"\\xff\\xfe ok", b"caf\\xc3"])["input_ids"].numpy().tolist() == '
+                            'layer(["\\ufffd\\ufffd ok", "caf\\ufffd"])["input_ids"].numpy().tolist())')),
+    ("one-megabyte-text", ('text = "naïve café 東京 " * 70000\n'
+                           'ok(fast(text)["input_ids"] == ref(text)["input_ids"])')),
+    ("nul-and-controls", ('text = "\\x00nul\\x00 \\x01\\x7f ctrl \\u200b"\n'
+                          'ok(fast(text)["input_ids"] == ref(text)["input_ids"])')),
     ("max-length-past-int32", 'layer("hi there", max_length=2**40)'),
     ("stride-past-int32", 'fast("hi there", max_length=8, stride=2**40, truncation=True)'),
     ("decode-int64-max", 'fast.decode([101, 2**63 - 1])'),
-    ("one-word-of-100k-chars", 'word = "x" * 100000\n'
-                               'ok(fast(word)["input_ids"] == ref(word)["input_ids"])'),
+    ("one-word-of-100k-chars", ('word = "x" * 100000\n'
+                                'ok(fast(word)["input_ids"] == ref(word)["input_ids"])')),
 )
 
 

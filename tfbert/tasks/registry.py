@@ -55,7 +55,10 @@ def _sentence_embedding(folder, config, tokenizer, options):
         {"mode": "mean", "normalize": False, "max_length": None}
     normalize = _flag("normalize", options.pop("normalize", settings["normalize"]))
     max_length = options.pop("max_length", None)
-    max_length = settings["max_length"] if max_length is None else _positive("max_length", max_length)
+    if max_length is None:
+        max_length = settings["max_length"]
+    else:
+        max_length = _positive("max_length", max_length)
     layer = SentencePooling(mode=options.pop("pooling", settings["mode"]), normalize=normalize)
     return layer, ({"max_length": max_length} if max_length else {})
 
@@ -123,7 +126,8 @@ def _question_answering(folder, config, tokenizer, options):
     max_seq_len = (min(tokenizer.options["model_max_length"] or 384, 384) if max_seq_len is None
                    else _positive("max_seq_len", max_seq_len))
     doc_stride = options.pop("doc_stride", None)
-    doc_stride = min(max_seq_len // 2, 128) if doc_stride is None else _count("doc_stride", doc_stride)
+    doc_stride = (min(max_seq_len // 2, 128) if doc_stride is None
+                  else _count("doc_stride", doc_stride))
     if doc_stride >= max_seq_len - QA_SPECIAL_TOKENS:
         raise ValueError(f"question-answering doc_stride ({doc_stride}) must be smaller than "
                          f"max_seq_len ({max_seq_len}) minus the {QA_SPECIAL_TOKENS} special "
@@ -131,10 +135,11 @@ def _question_answering(folder, config, tokenizer, options):
     # transformers reads max_question_len only with slow (Python) tokenizers; with fast ones, as
     # here, the question is never cut and the option changes nothing
     _positive("max_question_len", options.pop("max_question_len", 64))
-    layer = AnswerSpans(tokenizer.vocab, top_k=_positive("top_k", options.pop("top_k", 1)),
-                        max_answer_len=_positive("max_answer_len", options.pop("max_answer_len", 15)),
-                        handle_impossible_answer=_flag("handle_impossible_answer",
-                                                       options.pop("handle_impossible_answer", False)))
+    layer = AnswerSpans(
+        tokenizer.vocab, top_k=_positive("top_k", options.pop("top_k", 1)),
+        max_answer_len=_positive("max_answer_len", options.pop("max_answer_len", 15)),
+        handle_impossible_answer=_flag("handle_impossible_answer",
+                                       options.pop("handle_impossible_answer", False)))
     return layer, {"truncation": "only_second", "max_length": max_seq_len, "stride": doc_stride,
                    "return_overflowing_tokens": True, "return_offsets_mapping": True,
                    "return_special_tokens_mask": True}
@@ -147,7 +152,8 @@ def _check_questions(rows, graph, options):
     """Raises for a question too long to leave each window room for context, naming
     ``max_seq_len`` and the question's length (the tokenizer would refuse it in the graph)."""
     settings = graph.tokenizer_options
-    room = settings["max_length"] - QA_SPECIAL_TOKENS - settings["stride"]  # context per window, at least 1
+    # tokens a window has for context; the graph needs at least one more than the stride
+    room = settings["max_length"] - QA_SPECIAL_TOKENS - settings["stride"]
     questions = [row["question"] for row in rows]
     if not questions:
         return
@@ -207,7 +213,8 @@ def _tokenizer_kwargs(options):
     kwargs = _length_option(options)
     if "truncation" in options:
         truncation = options.pop("truncation")
-        if not any(truncation is v if isinstance(v, bool) else truncation == v for v in TRUNCATIONS):
+        known = (truncation is v if isinstance(v, bool) else truncation == v for v in TRUNCATIONS)
+        if not any(known):
             raise ValueError(f"truncation {truncation!r} is not one of "
                              f"{', '.join(map(repr, TRUNCATIONS))}")
         kwargs["truncation"] = truncation
@@ -230,9 +237,9 @@ def _count(name, value):
 
 
 def _flag(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} {value!r} must be True or False")
-    return bool(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(f"{name} {value!r} must be True or False")
 
 
 def _format_embedding(result, options):
