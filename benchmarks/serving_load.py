@@ -84,7 +84,7 @@ def rss_mib() -> float:
 
 def percentile(values, q):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def serve(workdir: pathlib.Path, requests: int, threads: int) -> dict:

@@ -60,9 +60,9 @@ def _read_json(path: Optional[str]) -> Dict[str, Any]:
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not UTF-8 text (byte {error.start}); expected a JSON "
                          f"object") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{path} holds a JSON {type(value).__name__}; expected a JSON object")
-    return value
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"{path} holds a JSON {type(value).__name__}; expected a JSON object")
 
 
 def read_vocab_txt(path: str) -> List[str]:
