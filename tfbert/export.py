@@ -326,7 +326,7 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
         ValueError: Unknown ``format``, ``quantize`` or signature, a signature the task cannot
             carry, quantization asked of a
             SavedModel, a bad ``version``, a ``.tflite`` path without that suffix, ``output``
-            holding something other than version folders, or (``.tflite``) tokenizer options
+            not a path, a file (SavedModel) or under a file, or (``.tflite``) tokenizer options
             tf-text's kernels cannot follow.
         FileExistsError: The target exists and is not empty, and ``overwrite`` is false.
 

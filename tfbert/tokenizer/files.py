@@ -132,8 +132,11 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
         the defaults) and the normaliser options found.
 
     Raises:
-        FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there.
-        ValueError: ``tokenizer.json`` is not a WordPiece tokenizer.
+        FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there, or a local
+            path that is not a folder.
+        ValueError: ``tokenizer.json`` is not a WordPiece tokenizer, or a file is not what it
+            should be (JSON that does not parse, a vocabulary that is not UTF-8): the message
+            names the file.
     """
     fetch = lambda filename: _fetch(name_or_path, filename, **hub_kwargs)
     config = _read_json(fetch("tokenizer_config.json"))

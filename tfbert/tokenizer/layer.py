@@ -561,6 +561,10 @@ class TFBertTokenizer(keras.layers.Layer):
 
         Returns:
             A 1-D ``tf.string`` tensor.
+
+        Raises:
+            ValueError: (eagerly) an id outside the vocabulary, named with its row.
+            TypeError: ids that are not integers.
         """
         if not isinstance(ids, tf.RaggedTensor):
             ids = tf.ragged.constant(ids) if isinstance(ids, (list, tuple)) else tf.RaggedTensor.from_tensor(ids)

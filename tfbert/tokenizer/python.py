@@ -790,7 +790,8 @@ class BertTokenizerFast:
         """Ids (an int, a list, an array or a tensor) back to text.
 
         Raises:
-            TypeError: an unknown argument.
+            TypeError: an unknown argument, or ids that are not ints.
+            ValueError: an id outside the vocabulary (the message names it and its row).
         """
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
@@ -808,7 +809,8 @@ class BertTokenizerFast:
         """Rows of ids back to texts.
 
         Raises:
-            TypeError: an unknown argument.
+            TypeError: an unknown argument, or ids that are not ints.
+            ValueError: an id outside the vocabulary (the message names it and its row).
         """
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
