@@ -41,7 +41,8 @@ def scratch() -> pathlib.Path:
 
 @functools.cache
 def checkpoint(kind: str) -> str:
-    """A tiny checkpoint: "cls" (3 labels), "mlm", "qa", or "nomask" (mlm without [MASK])."""
+    """A tiny checkpoint: "cls" (3 labels), "mlm", "qa", "ner", "mc", or "nomask" (mlm without
+    [MASK])."""
     from tests.tasks.conftest import make_checkpoint
     from tfbert.tasks import default_model_path
 
@@ -56,8 +57,10 @@ def checkpoint(kind: str) -> str:
         (folder / "tokenizer.json").unlink()
         return str(folder)
     classes = {"cls": "BertForSequenceClassification", "mlm": "BertForMaskedLM",
-               "qa": "BertForQuestionAnswering"}
-    config = {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}} if kind == "cls" else {}
+               "qa": "BertForQuestionAnswering", "ner": "BertForTokenClassification",
+               "mc": "BertForMultipleChoice"}
+    labels = {"cls": ["NEG", "NEU", "POS"], "ner": ["O", "B-PER", "I-PER"]}
+    config = {"id2label": dict(enumerate(labels[kind]))} if kind in labels else {}
     make_checkpoint(classes[kind], folder, minilm, **config)
     return str(folder)
 
@@ -235,6 +238,20 @@ ROWS = [
     Row("qa-two-by-keywords", lambda: qa(question=["Who built it?", "How tall?"], context=[CONTEXT, CONTEXT]),
         ("ok", lambda result: close(result, [qa(question="Who built it?", context=CONTEXT),
                                              qa(question="How tall?", context=CONTEXT)]) is None)),
+    # --- token classification, multiple choice
+    Row("ner-ignore-labels-int", lambda: pipe("token-classification", "ner")("Ann", ignore_labels=5),
+        (ValueError, ["ignore_labels 5 must be a label or a list of labels"])),
+    Row("ner-ignore-labels-none-item", lambda: pipe("token-classification", "ner")(
+        "Ann", ignore_labels=[None]), (ValueError, ["ignore_labels [None]"])),
+    Row("ner-aggregation-unknown", lambda: pipe("token-classification", "ner")(
+        "Ann", aggregation_strategy="mean"), (ValueError, ["aggregation_strategy 'mean' is not one of"])),
+    Row("mc-no-choices", lambda: pipe("multiple-choice", "mc")({"text": "a", "choices": []}),
+        (ValueError, ["input 0's 'choices' is empty", "at least one choice"])),
+    Row("mc-choices-a-string", lambda: pipe("multiple-choice", "mc")({"text": "a", "choices": "b"}),
+        (ValueError, ["input 0's 'choices' must be a list of strings, got str"])),
+    Row("mc-choice-counts-differ", lambda: pipe("multiple-choice", "mc")(
+        [{"text": "a", "choices": ["b"]}, {"text": "a", "choices": ["b", "c"]}]),
+        (ValueError, ["needs the same number of choices", "[1, 2]"])),
     # --- sentence-embedding and pipeline()
     Row("embed-normalize-string", lambda: embed("a", normalize="yes"),
         (ValueError, ["normalize 'yes' must be True or False"])),

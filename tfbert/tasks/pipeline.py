@@ -142,6 +142,9 @@ class Pipeline:
                     raise ValueError(f"{self.task.name} input {index}'s {name!r} must be "
                                      f"{'a list of strings' if name == choices else 'a string'}, "
                                      f"got {type(value).__name__} {value!r:.60}")
+                if name == choices and not value:
+                    raise ValueError(f"{self.task.name} input {index}'s {name!r} is empty; "
+                                     f"expected at least one choice")
             row = {name: list(item[name]) if name == choices else item[name] for name in names}
             for name, value in row.items():
                 for text in [value] if isinstance(value, str) else value:

@@ -111,7 +111,11 @@ def _token_classification(folder, config, tokenizer, options):
     labels = [config.id2label[i] for i in range(config.num_labels)]
     ignore_labels = options.pop("ignore_labels", None)  # [] keeps every label, as in transformers
     ignore_labels = ("O",) if ignore_labels is None else \
-        [ignore_labels] if isinstance(ignore_labels, str) else list(ignore_labels)
+        [ignore_labels] if isinstance(ignore_labels, str) else ignore_labels
+    if not isinstance(ignore_labels, (list, tuple)) or not all(
+            isinstance(label, str) for label in ignore_labels):
+        raise ValueError(f"ignore_labels {ignore_labels!r} must be a label or a list of labels "
+                         f"(strings)")
     layer = TokenEntities(labels, tokenizer.vocab, strategy=options.pop("aggregation_strategy", "none"),
                           ignore_labels=ignore_labels,
                           unk_token=tokenizer.special_tokens["unk_token"])
