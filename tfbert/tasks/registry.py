@@ -132,6 +132,9 @@ def _question_answering(folder, config, tokenizer, options):
     doc_stride = options.pop("doc_stride", None)
     doc_stride = (min(max_seq_len // 2, 128) if doc_stride is None
                   else _count("doc_stride", doc_stride))
+    if doc_stride > max_seq_len:
+        raise ValueError(f"question-answering doc_stride ({doc_stride}) is larger than "
+                         f"max_seq_len ({max_seq_len})")
     if doc_stride >= max_seq_len - QA_SPECIAL_TOKENS:
         raise ValueError(f"question-answering doc_stride ({doc_stride}) must be smaller than "
                          f"max_seq_len ({max_seq_len}) minus the {QA_SPECIAL_TOKENS} special "
@@ -140,8 +143,8 @@ def _question_answering(folder, config, tokenizer, options):
     # here, the question is never cut and the option changes nothing
     _positive("max_question_len", options.pop("max_question_len", 64))
     layer = AnswerSpans(
-        tokenizer.vocab, top_k=_positive("top_k", options.pop("top_k", 1)),
-        max_answer_len=_positive("max_answer_len", options.pop("max_answer_len", 15)),
+        tokenizer.vocab, top_k=options.pop("top_k", 1),
+        max_answer_len=options.pop("max_answer_len", 15),
         handle_impossible_answer=_flag("handle_impossible_answer",
                                        options.pop("handle_impossible_answer", False)))
     return layer, {"truncation": "only_second", "max_length": max_seq_len, "stride": doc_stride,
