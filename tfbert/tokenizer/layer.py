@@ -575,7 +575,7 @@ class TFBertTokenizer(keras.layers.Layer):
         return decode_ids(ids, self._vocab_tensor, self._special_ids, skip_special_tokens, clean_up_tokenization_spaces)
 
     def _check_ids(self, ids: tf.RaggedTensor) -> None:
-        if not ids.dtype.is_integer:
+        if not ids.dtype.is_integer and ids.flat_values.shape[0]:  # [[]] comes as float32
             raise TypeError(f"ids must be integers; got dtype {ids.dtype.name}")
         values = ids.flat_values.numpy()
         bad = (values < 0) | (values >= len(self.vocab))
