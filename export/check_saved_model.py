@@ -69,6 +69,9 @@ def main(argv=None):
     parser.add_argument("--signature", default="serving_default")
     add_input_arguments(parser)
     args = parser.parse_args(argv)
+    if not os.path.isfile(os.path.join(args.export_dir, "saved_model.pb")):
+        parser.error(f"{args.export_dir} has no saved_model.pb; expected a SavedModel folder "
+                     f"(OUT/<version>)")
 
     proto = read_saved_model(args.export_dir)
     ops = graph_ops(proto)
@@ -90,8 +93,14 @@ def main(argv=None):
         for name, fn in loaded.signatures.items()}
     inputs = read_inputs(args)
     if inputs:
+        if args.signature not in loaded.signatures:
+            parser.error(f"--signature {args.signature!r} is not one of "
+                         f"{', '.join(sorted(loaded.signatures))}")
         fn = loaded.signatures[args.signature]
         specs = fn.structured_input_signature[1]
+        if set(inputs) != set(specs):
+            parser.error(f"inputs {sorted(inputs)} do not match {args.signature}'s inputs "
+                         f"{sorted(specs)}")
         feed = {k: tf.constant(v, dtype=specs[k].dtype) for k, v in inputs.items()}
         report["outputs"] = {k: as_list(v.numpy()) for k, v in fn(**feed).items()}
     report["keras_imported_by_loading"] = sorted(

@@ -226,6 +226,47 @@ def _check_choice(name: str, value: str, choices) -> None:
         raise ValueError(f"{name} {value!r} is not one of {', '.join(choices)}")
 
 
+def _check_target(output, format: str, quantize: str, version) -> str:
+    """Checks the export arguments that need nothing loaded; returns ``output`` as a str.
+
+    Raises:
+        ValueError: Names the argument and what was expected.
+    """
+    _check_choice("format", format, FORMATS)
+    _check_choice("quantize", quantize, QUANTIZATIONS)
+    if not isinstance(output, (str, os.PathLike)) or not os.fspath(output):
+        raise ValueError(f"output {output!r} must be a non-empty path (a folder for a SavedModel, "
+                         f"a .tflite file for TFLite)")
+    output = os.fspath(output)
+    parent = os.path.dirname(os.path.abspath(output))
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent) if os.path.dirname(parent) != parent else ""
+    if parent and not os.path.isdir(parent):
+        raise ValueError(f"output {output} lies under {parent}, which is a file, not a folder")
+    if format == "tflite":
+        if not output.endswith(".tflite"):
+            raise ValueError(f"output {output!r} must be a .tflite file path for format='tflite'")
+        return output
+    if quantize != "none":
+        raise ValueError(f"quantize={quantize!r} applies to format='tflite'; a SavedModel keeps "
+                         f"the checkpoint's float32 weights")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"version {version!r} must be a positive integer (TF Serving's version "
+                         f"folder)")
+    if os.path.isfile(output):
+        raise ValueError(f"output {output} is a file; a SavedModel export needs a folder")
+    return output
+
+
+def _signature_names(signatures) -> tuple[str, ...]:
+    if isinstance(signatures, str):  # one name, not its characters
+        return (signatures,)
+    if isinstance(signatures, (list, tuple, set, frozenset)):
+        return tuple(signatures)
+    raise ValueError(f"signatures {signatures!r} must be a list of names, some of "
+                     f"{', '.join(SIGNATURES)}")
+
+
 def _check_free(path: str, overwrite: bool, what: str) -> None:
     if os.path.isdir(path) and os.listdir(path) and not overwrite:
         raise FileExistsError(f"{what} {path} exists and is not empty; pass overwrite=True "
@@ -285,17 +326,16 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
         ValueError: Unknown ``format``, ``quantize`` or signature, a signature the task cannot
             carry, quantization asked of a
             SavedModel, a bad ``version``, a ``.tflite`` path without that suffix, ``output``
-            holding something other than version folders, or (``.tflite``) tokenizer options
+            not a path, a file (SavedModel) or under a file, or (``.tflite``) tokenizer options
             tf-text's kernels cannot follow.
         FileExistsError: The target exists and is not empty, and ``overwrite`` is false.
 
     Nothing is left half-written at the target: the export is built in a temporary folder beside
     it and renamed into place when complete.
     """
-    _check_choice("format", format, FORMATS)
-    _check_choice("quantize", quantize, QUANTIZATIONS)
+    output = _check_target(output, format, quantize, version)
     supported = supported_signatures(graph)
-    signatures = supported if signatures is None else tuple(signatures)
+    signatures = supported if signatures is None else _signature_names(signatures)
     for name in signatures:
         _check_choice("signature", name, SIGNATURES)
         if name not in supported:
@@ -303,15 +343,7 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
                              f"cut out of the input strings (or its ids are per choice)")
     if not signatures:
         raise ValueError(f"signatures is empty; expected some of {', '.join(SIGNATURES)}")
-    output = os.fspath(output)
     if format == "saved_model":
-        if quantize != "none":
-            raise ValueError(f"quantize={quantize!r} applies to format='tflite'; a SavedModel keeps "
-                             f"the checkpoint's float32 weights")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise ValueError(f"version {version!r} must be a positive integer (TF Serving's version folder)")
-        if os.path.isfile(output):
-            raise ValueError(f"output {output} is a file; a SavedModel export needs a folder")
         if os.path.isdir(output) and not overwrite:
             others = [name for name in os.listdir(output) if not name.isdigit()]
             if others:
@@ -327,8 +359,6 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
             _move_into_place(built, target)
         return target
 
-    if not output.endswith(".tflite"):
-        raise ValueError(f"output {output!r} must be a .tflite file path for format='tflite'")
     _check_free(output, overwrite, "output")
     with _scratch_beside(output) as scratch:
         saved = os.path.join(scratch, "saved_model")
@@ -391,8 +421,10 @@ def export_task(task: str, model: str | None, output: str, format: str = "saved_
     from tfbert.tasks.pipeline import build_task_graph
 
     # Check the cheap arguments before loading anything.
-    _check_choice("format", format, FORMATS)
-    _check_choice("quantize", quantize, QUANTIZATIONS)
+    _check_target(output, format, quantize, version)
+    if signatures is not None:
+        for name in _signature_names(signatures):
+            _check_choice("signature", name, SIGNATURES)
     if max_length is not None:
         if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
             raise ValueError(f"max_length {max_length!r} must be a positive integer or None")

@@ -20,6 +20,7 @@ from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.options import LOAD_OPTIONS, RUN_OPTIONS, check_options, graph_key
 from tfbert.tasks.placement import device_scope, resolve_device, resolve_dtype
 from tfbert.tasks.registry import get_task, split_rows
+from tfbert.tokenizer.inputs import check_unicode
 
 __all__ = ["Pipeline", "build_task_graph", "default_model_path", "pipeline"]
 
@@ -91,9 +92,7 @@ class Pipeline:
         """
         names = self.parts.task.text_inputs
         if inputs is None and all(name in options for name in names):  # qa(question=..., context=...)
-            values = [options.pop(name) for name in names]
-            inputs = (dict(zip(names, values)) if isinstance(values[0], str)
-                      else [dict(zip(names, row)) for row in zip(*values)])
+            inputs = _from_keywords(self.task.name, {name: options.pop(name) for name in names})
         check_options(self.task, options, "a call", extra=RUN_OPTIONS)
         batch_size = options.pop("batch_size", self.batch_size)
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -102,8 +101,9 @@ class Pipeline:
         graph, run = self._graph(options)
         options.update(self.parts.context)
         single = isinstance(inputs, (str, dict))
-        items = [inputs] if single else list(inputs)
+        items = [inputs] if single else _as_list(self.task, inputs)
         rows = [self._as_row(item, i) for i, item in enumerate(items)]
+        self.task.check(rows, graph, options)
         if graph.choices_input:
             counts = sorted({len(row[graph.choices_input]) for row in rows})
             if len(counts) > 1:
@@ -131,17 +131,68 @@ class Pipeline:
             if len(names) != 1:
                 raise ValueError(f"{self.task.name} takes {list(names)} for each input, got a string "
                                  f"at input {index}")
+            check_unicode(item, f"{self.task.name} input", index)
             return {names[0]: item}
         if isinstance(item, dict) and set(item) == set(names):
-            return {name: list(map(str, item[name])) if name == choices else str(item[name])
-                    for name in names}
+            for name in names:
+                value = item[name]
+                fits = (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+                        if name == choices else isinstance(value, str))
+                if not fits:
+                    raise ValueError(f"{self.task.name} input {index}'s {name!r} must be "
+                                     f"{'a list of strings' if name == choices else 'a string'}, "
+                                     f"got {type(value).__name__} {value!r:.60}")
+                if name == choices and not value:
+                    raise ValueError(f"{self.task.name} input {index}'s {name!r} is empty; "
+                                     f"expected at least one choice")
+            row = {name: list(item[name]) if name == choices else item[name] for name in names}
+            for name, value in row.items():
+                for text in [value] if isinstance(value, str) else value:
+                    check_unicode(text, f"{self.task.name} input {index}'s {name!r}")
+            return row
+        got = (f"a dict with keys {sorted(map(str, item))}" if isinstance(item, dict)
+               else type(item).__name__)
         raise ValueError(f"{self.task.name} input {index} must be "
                          f"{'a string' if len(names) == 1 else 'a dict with ' + str(list(names))}, "
-                         f"got {type(item).__name__}")
+                         f"got {got}")
+
+
+def _expected(task) -> str:
+    names = task.text_inputs
+    one = "a string" if len(names) == 1 else f"a dict with {list(names)}"
+    return f"{one} or a list of them"
+
+
+def _as_list(task, inputs) -> list:
+    """The inputs of a call as a list; raises naming what came instead of strings or dicts."""
+    if inputs is None or isinstance(inputs, (bytes, bytearray)) or not hasattr(inputs, "__iter__"):
+        hint = " (decode bytes to str first)" if isinstance(inputs, (bytes, bytearray)) else ""
+        raise ValueError(f"{task.name} inputs must be {_expected(task)}, got "
+                         f"{type(inputs).__name__} {inputs!r:.60}{hint}")
+    if isinstance(inputs, np.ndarray) and inputs.ndim != 1:
+        raise ValueError(f"{task.name} inputs must be {_expected(task)}; got an array of shape "
+                         f"{inputs.shape} (a 1-D array of strings is taken as a list)")
+    return [item.item() if isinstance(item, np.generic) else item for item in inputs]
+
+
+def _from_keywords(task: str, values: dict) -> dict | list[dict]:
+    """``qa(question=..., context=...)``: strings, or lists of the same length."""
+    names = list(values)
+    if isinstance(values[names[0]], str):  # one input; its values are checked as any dict's
+        return values
+    lists = {name: v for name, v in values.items() if isinstance(v, (list, tuple))}
+    if len(lists) != len(values):
+        raise ValueError(f"{task} takes {names} as keywords either all strings or all lists of the "
+                         f"same length; got " + ", ".join(f"{n}: {type(v).__name__}"
+                                                          for n, v in values.items()))
+    lengths = {name: len(v) for name, v in lists.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"{task} keyword inputs differ in length: {lengths}; they must match")
+    return [dict(zip(names, row)) for row in zip(*values.values())]
+
+
 def _strings(row: dict) -> list[str]:
     return [t for value in row.values() for t in ([value] if isinstance(value, str) else value)]
-
-
 
 
 def _runner(graph: TaskGraph):

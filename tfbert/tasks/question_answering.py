@@ -10,6 +10,7 @@ answers per question come out. All in graph.
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 _MASKED_LOGIT = -10000.0
@@ -44,10 +45,9 @@ class AnswerSpans(keras.layers.Layer):
     def __init__(self, vocab, top_k: int = 1, max_answer_len: int = 15,
                  handle_impossible_answer: bool = False, **kwargs):
         super().__init__(**kwargs)
-        if max_answer_len < 1:
-            raise ValueError(f"max_answer_len must be >= 1, got {max_answer_len}")
-        if top_k < 1:
-            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        for name, value in (("max_answer_len", max_answer_len), ("top_k", top_k)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value!r} (expected a positive integer)")
         self.vocab = list(vocab)
         self.top_k = int(top_k)
         self.max_answer_len = int(max_answer_len)

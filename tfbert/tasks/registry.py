@@ -33,6 +33,8 @@ class Task:
             pipeline keeps one graph per distinct set of them.
         format_options: Options applied when formatting (Python side).
         choices_input: The input holding several alternatives (multiple choice), if any.
+        check: ``(rows, graph, options) -> None``: raises for inputs or format options the
+            graph would refuse or misread, before anything runs (the message names them).
     """
 
     name: str
@@ -45,13 +47,18 @@ class Task:
     graph_options: tuple[str, ...] = ("max_length",)
     format_options: tuple[str, ...] = ()
     choices_input: str | None = None
+    check: Callable = lambda rows, graph, options: None
 
 
 def _sentence_embedding(folder, config, tokenizer, options):
     settings = sentence_transformers_settings(folder) if os.path.isdir(folder) else \
         {"mode": "mean", "normalize": False, "max_length": None}
-    normalize = options.pop("normalize", settings["normalize"])
-    max_length = options.pop("max_length", settings["max_length"])
+    normalize = _flag("normalize", options.pop("normalize", settings["normalize"]))
+    max_length = options.pop("max_length", None)
+    if max_length is None:
+        max_length = settings["max_length"]
+    else:
+        max_length = _positive("max_length", max_length)
     layer = SentencePooling(mode=options.pop("pooling", settings["mode"]), normalize=normalize)
     return layer, ({"max_length": max_length} if max_length else {})
 
@@ -71,23 +78,44 @@ def _fill_mask(folder, config, tokenizer, options):
     targets = options.pop("targets", None)
     target_ids = None
     if targets is not None:
-        targets = [targets] if isinstance(targets, str) else list(targets)
+        targets = [targets] if isinstance(targets, str) else targets
+        if not isinstance(targets, (list, tuple)) or not targets:
+            raise ValueError(f"fill-mask targets {targets!r} must be a token or a non-empty list "
+                             f"of tokens of the vocabulary")
         target_ids = []
         for target in targets:
-            if target not in vocab:
+            if not isinstance(target, str) or target not in vocab:
                 raise ValueError(f"fill-mask target {target!r} is not a single token of the vocabulary")
             target_ids.append(vocab[target])
-    layer = FillMaskTopK(vocab[tokenizer.special_tokens["mask_token"]],
-                         vocab[tokenizer.special_tokens["pad_token"]],
-                         top_k=_positive("top_k", options.pop("top_k", 5)), targets=target_ids)
+    top_k = _positive("top_k", options.pop("top_k", 5))
+    layer = FillMaskTopK(_special_id(tokenizer, vocab, "mask_token", folder),
+                         _special_id(tokenizer, vocab, "pad_token", folder), top_k=top_k,
+                         targets=target_ids)
     return layer, _length_option(options)
+
+
+def _special_id(tokenizer, vocab: dict[str, int], name: str, folder) -> int:
+    """The id of the tokenizer's ``name`` token; raises naming it and the files when absent."""
+    token = tokenizer.special_tokens.get(name)
+    if token is None or token not in vocab:
+        files = [f for f in ("vocab.txt", "tokenizer.json")
+                 if os.path.isfile(os.path.join(str(folder), f))]
+        where = " / ".join(os.path.join(str(folder), f) for f in files) or str(folder)
+        raise ValueError(f"fill-mask needs the {name} {token!r} in the vocabulary, but {where} "
+                         f"has no such token ({len(vocab)} tokens); set {name} in "
+                         f"tokenizer_config.json to a token of the vocabulary")
+    return vocab[token]
 
 
 def _token_classification(folder, config, tokenizer, options):
     labels = [config.id2label[i] for i in range(config.num_labels)]
     ignore_labels = options.pop("ignore_labels", None)  # [] keeps every label, as in transformers
     ignore_labels = ("O",) if ignore_labels is None else \
-        [ignore_labels] if isinstance(ignore_labels, str) else list(ignore_labels)
+        [ignore_labels] if isinstance(ignore_labels, str) else ignore_labels
+    if not isinstance(ignore_labels, (list, tuple)) or not all(
+            isinstance(label, str) for label in ignore_labels):
+        raise ValueError(f"ignore_labels {ignore_labels!r} must be a label or a list of labels "
+                         f"(strings)")
     layer = TokenEntities(labels, tokenizer.vocab, strategy=options.pop("aggregation_strategy", "none"),
                           ignore_labels=ignore_labels,
                           unk_token=tokenizer.special_tokens["unk_token"])
@@ -97,21 +125,55 @@ def _token_classification(folder, config, tokenizer, options):
 
 def _question_answering(folder, config, tokenizer, options):
     max_length = options.pop("max_length", None)  # tfbert's name for max_seq_len
-    max_seq_len = (options.pop("max_seq_len", None) or max_length
-                   or min(tokenizer.options["model_max_length"] or 384, 384))
-    doc_stride = options.pop("doc_stride", None) or min(max_seq_len // 2, 128)
+    max_seq_len = options.pop("max_seq_len", None)
+    max_seq_len = max_length if max_seq_len is None else max_seq_len
+    max_seq_len = (min(tokenizer.options["model_max_length"] or 384, 384) if max_seq_len is None
+                   else _positive("max_seq_len", max_seq_len))
+    doc_stride = options.pop("doc_stride", None)
+    doc_stride = (min(max_seq_len // 2, 128) if doc_stride is None
+                  else _count("doc_stride", doc_stride))
     if doc_stride > max_seq_len:
         raise ValueError(f"question-answering doc_stride ({doc_stride}) is larger than "
                          f"max_seq_len ({max_seq_len})")
+    if doc_stride >= max_seq_len - QA_SPECIAL_TOKENS:
+        raise ValueError(f"question-answering doc_stride ({doc_stride}) must be smaller than "
+                         f"max_seq_len ({max_seq_len}) minus the {QA_SPECIAL_TOKENS} special "
+                         f"tokens; lower doc_stride or raise max_seq_len")
     # transformers reads max_question_len only with slow (Python) tokenizers; with fast ones, as
     # here, the question is never cut and the option changes nothing
     _positive("max_question_len", options.pop("max_question_len", 64))
-    layer = AnswerSpans(tokenizer.vocab, top_k=options.pop("top_k", 1),
-                        max_answer_len=options.pop("max_answer_len", 15),
-                        handle_impossible_answer=options.pop("handle_impossible_answer", False))
+    layer = AnswerSpans(
+        tokenizer.vocab, top_k=options.pop("top_k", 1),
+        max_answer_len=options.pop("max_answer_len", 15),
+        handle_impossible_answer=_flag("handle_impossible_answer",
+                                       options.pop("handle_impossible_answer", False)))
     return layer, {"truncation": "only_second", "max_length": max_seq_len, "stride": doc_stride,
                    "return_overflowing_tokens": True, "return_offsets_mapping": True,
                    "return_special_tokens_mask": True}
+
+
+QA_SPECIAL_TOKENS = 3  # [CLS] question [SEP] context [SEP]
+
+
+def _check_questions(rows, graph, options):
+    """Raises for a question too long to leave each window room for context, naming
+    ``max_seq_len`` and the question's length (the tokenizer would refuse it in the graph)."""
+    settings = graph.tokenizer_options
+    # tokens a window has for context; the graph needs at least one more than the stride
+    room = settings["max_length"] - QA_SPECIAL_TOKENS - settings["stride"]
+    questions = [row["question"] for row in rows]
+    if not questions:
+        return
+    lengths = graph.tokenizer.encode_pieces(questions).ids.row_lengths().numpy()
+    for index in (i for i, length in enumerate(lengths) if length >= room):
+        length = int(lengths[index])
+        context = int(graph.tokenizer.encode_pieces([rows[index]["context"]]).ids.row_lengths()[0])
+        if length + context > settings["max_length"] - QA_SPECIAL_TOKENS:  # the context is cut
+            raise ValueError(
+                f"question-answering question {index} is {length} tokens long, too long for "
+                f"max_seq_len={settings['max_length']} with doc_stride={settings['stride']} (a "
+                f"question may take at most {room - 1} tokens there, leaving room for the "
+                f"context); shorten the question or raise max_seq_len")
 
 
 def _format_answers(result, options):
@@ -145,10 +207,11 @@ def _format_choice(result, options):
 
 def _length_option(options):
     max_length = options.pop("max_length", None)
-    return {"max_length": _positive("max_length", max_length)} if max_length else {}
+    return {} if max_length is None else {"max_length": _positive("max_length", max_length)}
 
 
 PADDINGS = (True, False, "longest", "max_length", "do_not_pad")
+TRUNCATIONS = (True, False, "longest_first", "only_first", "do_not_truncate")  # one text: no pair
 
 
 def _tokenizer_kwargs(options):
@@ -156,7 +219,12 @@ def _tokenizer_kwargs(options):
     ``padding`` is checked and changes nothing (each batch is padded and masked anyway)."""
     kwargs = _length_option(options)
     if "truncation" in options:
-        kwargs["truncation"] = options.pop("truncation")
+        truncation = options.pop("truncation")
+        known = (truncation is v if isinstance(v, bool) else truncation == v for v in TRUNCATIONS)
+        if not any(known):
+            raise ValueError(f"truncation {truncation!r} is not one of "
+                             f"{', '.join(map(repr, TRUNCATIONS))}")
+        kwargs["truncation"] = truncation
     padding = options.pop("padding", True)
     if padding not in PADDINGS:
         raise ValueError(f"padding {padding!r} is not one of {', '.join(map(repr, PADDINGS))}")
@@ -169,6 +237,18 @@ def _positive(name, value):
     return int(value)
 
 
+def _count(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} {value!r} must be a non-negative integer")
+    return int(value)
+
+
+def _flag(name, value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(f"{name} {value!r} must be True or False")
+
+
 def _format_embedding(result, options):
     return result["embeddings"]
 
@@ -176,6 +256,12 @@ def _format_embedding(result, options):
 def _format_features(result, options):
     length = int(result["attention_mask"].sum())
     return [result["features"][:length].tolist()]
+
+
+def _check_top_k(rows, graph, options):
+    top_k = options.get("top_k")
+    if top_k is not None and not (isinstance(top_k, str) and top_k == "legacy"):
+        _positive("text-classification top_k", top_k)
 
 
 def _format_classification(result, options):
@@ -235,14 +321,15 @@ TASKS: dict[str, Task] = {task.name: task for task in (
          ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
          _collect_classification,
          graph_options=("function_to_apply", "max_length", "truncation", "padding"),
-         format_options=("top_k",)),
+         format_options=("top_k",), check=_check_top_k),
     Task("token-classification", "TFBertForTokenClassification",
          ("BertForTokenClassification",), ("text",), _token_classification, _format_entities,
          graph_options=("aggregation_strategy", "ignore_labels", "max_length")),
     Task("question-answering", "TFBertForQuestionAnswering", ("BertForQuestionAnswering",),
          ("question", "context"), _question_answering, _format_answers,
          graph_options=("top_k", "max_answer_len", "handle_impossible_answer", "doc_stride",
-                        "max_seq_len", "max_question_len", "max_length")),
+                        "max_seq_len", "max_question_len", "max_length"),
+         check=_check_questions),
     Task("next-sentence-prediction", "TFBertForNextSentencePrediction",
          ("BertForNextSentencePrediction", "BertForPreTraining"), ("text", "text_pair"),
          _next_sentence, lambda result, options: {"label": result["label"].decode("utf-8"),

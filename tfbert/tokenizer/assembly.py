@@ -52,7 +52,11 @@ def _targets(la, lb, layout: Layout, pair: bool):
         check = tf.debugging.assert_less(
             tf.where(over > 0, over, -1),
             target,
-            message=f"{layout.truncation}: the sequence to truncate is too short to fit max_length",
+            message=(f"truncation={layout.truncation!r}: the sequence to truncate is too short "
+                     f"to fit max_length={layout.max_length} (the other sequence and the special "
+                     f"tokens leave it no room; for question answering, the question is too "
+                     f"long). Tokens over the limit (x) and the length of the sequence to "
+                     f"truncate (y):"),
         )
         with tf.control_dependencies([check]):
             cut = tf.where(over > 0, target - over, target)

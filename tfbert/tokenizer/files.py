@@ -30,6 +30,9 @@ def _fetch(name_or_path: str, filename: str, **hub_kwargs) -> Optional[str]:
     if os.path.isdir(name_or_path):
         path = os.path.join(name_or_path, filename)
         return path if os.path.isfile(path) else None
+    if os.path.exists(name_or_path) or name_or_path.startswith(("/", "./", "../", "~", "\\")):
+        raise FileNotFoundError(f"tokenizer path {name_or_path!r} is not a folder; expected a "
+                                f"folder holding vocab.txt or tokenizer.json, or a hub id")
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
@@ -40,16 +43,43 @@ def _fetch(name_or_path: str, filename: str, **hub_kwargs) -> Optional[str]:
 
 
 def _read_json(path: Optional[str]) -> Dict[str, Any]:
+    """A tokenizer JSON file as a dict (``{}`` when ``path`` is ``None``).
+
+    Raises:
+        ValueError: The file is not UTF-8 JSON, or holds something else than an object; the
+            message names the file (and the line and column of a syntax error).
+    """
     if path is None:
         return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error.msg} at line {error.lineno} column "
+                         f"{error.colno}; expected a JSON object") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte {error.start}); expected a JSON "
+                         f"object") from None
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"{path} holds a JSON {type(value).__name__}; expected a JSON object")
 
 
 def read_vocab_txt(path: str) -> List[str]:
-    """Reads ``vocab.txt``: one token a line, the line number is the id."""
-    with open(path, encoding="utf-8") as f:
-        return [line.rstrip("\n") for line in f]
+    """Reads ``vocab.txt``: one token a line, the line number is the id.
+
+    Raises:
+        ValueError: The file is not UTF-8 text (the message names it), or is empty.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            tokens = [line.rstrip("\n") for line in f]
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte {error.start}); expected one token "
+                         f"a line") from None
+    if not tokens:
+        raise ValueError(f"{path} is empty; expected one token a line")
+    return tokens
 
 
 def write_vocab_txt(path: str, tokens: List[str]) -> None:
@@ -102,8 +132,11 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
         the defaults) and the normaliser options found.
 
     Raises:
-        FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there.
-        ValueError: ``tokenizer.json`` is not a WordPiece tokenizer.
+        FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there, or a local
+            path that is not a folder.
+        ValueError: ``tokenizer.json`` is not a WordPiece tokenizer, or a file is not what it
+            should be (JSON that does not parse, a vocabulary that is not UTF-8): the message
+            names the file.
     """
     fetch = lambda filename: _fetch(name_or_path, filename, **hub_kwargs)
     config = _read_json(fetch("tokenizer_config.json"))

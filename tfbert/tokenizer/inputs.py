@@ -16,6 +16,37 @@ def _is_words(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(w, str) for w in value)
 
 
+def check_unicode(value: str, name: str, index: int | None = None) -> None:
+    """Raises when ``value`` holds a lone surrogate, which no UTF-8 text can carry.
+
+    ``BertTokenizerFast`` refuses such strings too (with a ``TypeError`` naming no input).
+
+    Args:
+        value: One input string.
+        name: The argument it came in (``"text"``, ``"text_pair"``).
+        index: Its position in the batch, or ``None`` for a single string.
+
+    Raises:
+        ValueError: Names the argument, the batch index, the character and its position.
+
+    Example:
+        >>> check_unicode("fine", "text")
+        >>> check_unicode("a\\ud800b", "text", 3)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: text[3] holds a lone surrogate U+D800 at character 1, which is not valid ...
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        where = name if index is None else f"{name}[{index}]"
+        raise ValueError(
+            f"{where} holds a lone surrogate U+{ord(value[error.start]):04X} at character "
+            f"{error.start}, which is not valid Unicode; expected text that encodes to UTF-8 "
+            f"(decode bytes with errors='replace' to keep going)"
+        ) from None
+
+
 def split_inputs(text: Any, text_pair: Any, split: bool) -> tuple[list, list | None, bool]:
     """Reads ``text``/``text_pair`` into texts (or word lists), pairs and whether batched.
 
@@ -62,11 +93,12 @@ def split_inputs(text: Any, text_pair: Any, split: bool) -> tuple[list, list | N
             else (list(text_pair) if batched else [text_pair])
         )
     for name, values in (("text", texts), ("text_pair", pairs or [])):
-        for value in values:
+        for index, value in enumerate(values):
             if not one(value):
-                raise TypeError(
-                    f"{name} has an item of type {type(value).__name__}; expected {_FORMS}"
-                )
+                where = f"{name}[{index}]" if batched else name
+                raise TypeError(f"{where} is of type {type(value).__name__}; expected {_FORMS}")
+            for word in [value] if isinstance(value, str) else value:
+                check_unicode(word, name, index if batched else None)
     if pairs is not None and len(pairs) != len(texts):
         raise ValueError(
             f"text has {len(texts)} items but text_pair has {len(pairs)}; they must match"

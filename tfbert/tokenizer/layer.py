@@ -11,6 +11,7 @@ from tfbert.tokenizer.added import AddedToken
 from tfbert.tokenizer.assembly import Layout, assemble
 from tfbert.tokenizer.decoding import decode_ids
 from tfbert.tokenizer.encoding import Encoded, PieceEncoder
+from tfbert.tokenizer.inputs import check_unicode
 from tfbert.tokenizer.normalization import normalize_text
 
 _TRUNCATIONS = {True: "longest_first", "longest_first": "longest_first", "only_first": "only_first",
@@ -356,9 +357,12 @@ class TFBertTokenizer(keras.layers.Layer):
         _choice(_TRUNCATIONS, "truncation", args["truncation"])
         for name in ("max_length", "pad_to_multiple_of"):
             value = args[name]
-            if value is not None and (not isinstance(value, int) or value < 0):
-                raise ValueError(f"{name}={value!r}; expected a non-negative int or None")
-        if not isinstance(args["stride"], int) or args["stride"] < 0:
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or not 0 <= value < 2**31):
+                raise ValueError(f"{name}={value!r}; expected a non-negative int (below 2**31) "
+                                 f"or None")
+        stride = args["stride"]
+        if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < 2**31:
             raise ValueError(f"stride={args['stride']!r}; expected a non-negative int")
         for name in ("padding_side", "truncation_side"):
             if args[name] not in _SIDES:
@@ -411,12 +415,22 @@ class TFBertTokenizer(keras.layers.Layer):
 
     @staticmethod
     def _as_strings(value, name):
-        if isinstance(value, (str, bytes)):
+        if value is None:
+            raise TypeError(f"{name} is None; expected a string, a list of strings or a 1-D "
+                            f"tf.string tensor")
+        single = isinstance(value, (str, bytes))
+        if not single and isinstance(value, (dict, set, int, float)):
+            raise TypeError(f"{name} is a {type(value).__name__}; expected a string, a list of "
+                            f"strings or a 1-D tf.string tensor")
+        if single:
             value = [value]
         if isinstance(value, (list, tuple)):
-            for item in value:
+            for index, item in enumerate(value):
                 if not isinstance(item, (str, bytes)):
-                    raise TypeError(f"{name} must hold strings; got an item of type {type(item).__name__}")
+                    raise TypeError(f"{name} must hold strings; got an item of type "
+                                    f"{type(item).__name__} at {name}[{index}]")
+                if isinstance(item, str):
+                    check_unicode(item, name, None if single else index)
         if isinstance(value, (list, tuple)) and not value:
             value = tf.constant([], tf.string)
         tensor = value if isinstance(value, (tf.Tensor, tf.RaggedTensor)) else tf.convert_to_tensor(value)
@@ -547,12 +561,38 @@ class TFBertTokenizer(keras.layers.Layer):
 
         Returns:
             A 1-D ``tf.string`` tensor.
+
+        Raises:
+            ValueError: (eagerly) an id outside the vocabulary, named with its row.
+            TypeError: ids that are not integers.
         """
         if not isinstance(ids, tf.RaggedTensor):
             ids = tf.ragged.constant(ids) if isinstance(ids, (list, tuple)) else tf.RaggedTensor.from_tensor(ids)
+        if tf.executing_eagerly():  # in a graph, tf.gather refuses them (on CPU)
+            self._check_ids(ids)
         if clean_up_tokenization_spaces is None:
             clean_up_tokenization_spaces = self.options["clean_up_tokenization_spaces"]
         return decode_ids(ids, self._vocab_tensor, self._special_ids, skip_special_tokens, clean_up_tokenization_spaces)
+
+    def _check_ids(self, ids: tf.RaggedTensor) -> None:
+        if not ids.dtype.is_integer and ids.flat_values.shape[0]:  # [[]] comes as float32
+            raise TypeError(f"ids must be integers; got dtype {ids.dtype.name}")
+        values = ids.flat_values.numpy()
+        bad = (values < 0) | (values >= len(self.vocab))
+        if bad.any():
+            position = int(bad.argmax())
+            row = int(ids.value_rowids()[position]) if ids.ragged_rank == 1 else None
+            self.refuse_id(int(values[position]), row)
+
+    def refuse_id(self, value: Any, row: Optional[int] = None) -> None:
+        """Raises for an id ``value`` outside the vocabulary (found in row ``row``).
+
+        Raises:
+            ValueError: Always; names the id, its row and the valid range.
+        """
+        where = "" if row is None else f" (row {row})"
+        raise ValueError(f"id {value!r}{where} is out of range; expected ids 0 to "
+                         f"{len(self.vocab) - 1} (the vocabulary's size is {len(self.vocab)})")
 
     def decode(self, ids, skip_special_tokens: bool = False, clean_up_tokenization_spaces: Optional[bool] = None):
         """Decodes one row of ids; see :meth:`batch_decode`. Returns a 0-D string tensor."""

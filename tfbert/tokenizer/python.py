@@ -84,8 +84,11 @@ def _ids_list(ids: Any) -> list:
         ids = ids.to_list() if isinstance(ids, tf.RaggedTensor) else ids.numpy()
     if isinstance(ids, np.ndarray):
         ids = ids.tolist()
-    if isinstance(ids, (np.integer, int)):
+    if isinstance(ids, (np.integer, int)) and not isinstance(ids, bool):
         return int(ids)
+    if not isinstance(ids, (list, tuple)):
+        raise TypeError(f"token ids must be an int, a list, a NumPy array or a tensor of ints; "
+                        f"got {type(ids).__name__} {ids!r:.40}")
     return [_ids_list(i) for i in ids]
 
 
@@ -363,10 +366,16 @@ class BertTokenizerFast:
         return self.engine.options["do_lower_case"]
 
     def convert_tokens_to_ids(self, tokens: str | Sequence[str]) -> int | list[int]:
-        """Token(s) to id(s); tokens not in the vocabulary give ``unk_token_id``."""
+        """Token(s) to id(s); tokens not in the vocabulary give ``unk_token_id``.
+
+        Raises:
+            TypeError: ``tokens`` is not a string or a list of strings.
+        """
         if isinstance(tokens, str):
             found = self.engine.token_to_id(tokens)
             return self.unk_token_id if found is None else found
+        if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
+            raise TypeError(f"tokens {tokens!r:.60} must be a string or a list of strings")
         return [self.convert_tokens_to_ids(t) for t in tokens]
 
     def convert_ids_to_tokens(
@@ -411,6 +420,9 @@ class BertTokenizerFast:
         """
         if isinstance(new_tokens, (str, Mapping)) or hasattr(new_tokens, "content"):
             new_tokens = [new_tokens]
+        if not isinstance(new_tokens, (list, tuple)):
+            raise TypeError(f"new_tokens {new_tokens!r:.60} must be a token or a list of tokens "
+                            f"(strings or AddedToken)")
         added = {t.content for t in self.engine._added}
         settings = dict(self._settings)
         settings["vocab"] = list(settings["vocab"])
@@ -558,6 +570,10 @@ class BertTokenizerFast:
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         kind = check_tensor_type(return_tensors)
+        self.engine._check_call_args(**{  # before any default is filled in: the user's values
+            **self.engine.call_defaults, "padding": padding, "truncation": truncation,
+            "max_length": max_length, "stride": stride, "pad_to_multiple_of": pad_to_multiple_of,
+        })
         texts, pairs, batched = split_inputs(text, text_pair, is_split_into_words)
         layout = resolve_layout(
             padding,
@@ -774,7 +790,8 @@ class BertTokenizerFast:
         """Ids (an int, a list, an array or a tensor) back to text.
 
         Raises:
-            TypeError: an unknown argument.
+            TypeError: an unknown argument, or ids that are not ints.
+            ValueError: an id outside the vocabulary (the message names it and its row).
         """
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
@@ -792,13 +809,18 @@ class BertTokenizerFast:
         """Rows of ids back to texts.
 
         Raises:
-            TypeError: an unknown argument.
+            TypeError: an unknown argument, or ids that are not ints.
+            ValueError: an id outside the vocabulary (the message names it and its row).
         """
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         rows = _ids_list(sequences)
         if not rows:
             return []
+        for row, ids in enumerate(rows):
+            for value in ids if isinstance(ids, list) else [ids]:
+                if not isinstance(value, int) or not 0 <= value < len(self.engine.vocab):
+                    self.engine.refuse_id(value, row)
         ragged = tf.ragged.constant(rows, dtype=tf.int32, ragged_rank=1)
         texts = self.engine.batch_decode(ragged, skip_special_tokens, clean_up_tokenization_spaces)
         return [t.decode("utf-8") for t in texts.numpy().tolist()]
