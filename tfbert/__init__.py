@@ -20,6 +20,16 @@ _AUTO = ("TFAutoModel", "TFAutoModelForPreTraining", "TFAutoModelForMaskedLM", "
          "TFAutoModelForNextSentencePrediction", "AutoConfig", "AutoTokenizer")
 _COLLATORS = ("DataCollatorWithPadding", "DataCollatorForTokenClassification",
               "DataCollatorForLanguageModeling", "DataCollatorForWholeWordMask", "DefaultDataCollator")
+_GENERATION = ("GenerationConfig", "TFLogitsProcessor", "TFLogitsProcessorList", "TFLogitsWarper",
+               "TFForcedBOSTokenLogitsProcessor", "TFForcedEOSTokenLogitsProcessor",
+               "TFMinLengthLogitsProcessor", "TFMinNewTokensLengthLogitsProcessor",
+               "TFNoBadWordsLogitsProcessor", "TFNoRepeatNGramLogitsProcessor",
+               "TFRepetitionPenaltyLogitsProcessor", "TFTemperatureLogitsWarper",
+               "TFTopKLogitsWarper", "TFTopPLogitsWarper", "TFGreedySearchDecoderOnlyOutput",
+               "TFGreedySearchEncoderDecoderOutput", "TFSampleDecoderOnlyOutput",
+               "TFSampleEncoderDecoderOutput", "TFBeamSearchDecoderOnlyOutput",
+               "TFBeamSearchEncoderDecoderOutput", "TFBeamSampleDecoderOnlyOutput",
+               "TFBeamSampleEncoderDecoderOutput")
 _EXPORTS = {
     "BertConfig": "tfbert.config",
     "TFBertTokenizer": "tfbert.tokenizer",
@@ -40,12 +50,16 @@ _EXPORTS = {
     "is_datasets_available": "tfbert.utils",
     "logging": "tfbert.utils",
     "pipeline": "tfbert.tasks",
+    "TFEncoderDecoderModel": "tfbert.encoder_decoder",
+    "EncoderDecoderConfig": "tfbert.encoder_decoder",
+    **{name: "tfbert.generation" for name in _GENERATION},
 }
 _OUTPUTS_MODULE = "tfbert.modeling_tf_outputs"  # TF*Output classes under transformers v4's names
 
 
-_SUBMODULES = ("auto", "checkpoint", "data_collator", "export", "heads", "layers", "modeling_tf_outputs",
-               "modeling_tf_utils", "models", "optimization_tf", "tasks", "tokenizer", "training", "utils")
+_SUBMODULES = ("auto", "checkpoint", "data_collator", "encoder_decoder", "export", "generation",
+               "heads", "layers", "modeling_tf_outputs", "modeling_tf_utils", "models",
+               "optimization_tf", "tasks", "tokenizer", "training", "utils")
 
 
 def __getattr__(name):

@@ -1,7 +1,7 @@
 """The bad-input table: one row per case, its input and its expected outcome.
 
 A row's ``call`` takes no arguments. ``expect`` is either ``("ok", checker)``, where ``checker``
-receives the call's result and asserts on it, or ``(ExceptionType, [words])``: the call must raise
+receives the call's result and asserts on it (or returns ``False`` to fail the row), or ``(ExceptionType, [words])``: the call must raise
 that type (or a subclass) with every word in its message (case-insensitive).
 """
 
@@ -18,8 +18,9 @@ def check(row: Row) -> Any:
     kind, detail = row.expect
     if kind == "ok":
         result = row.call()
+        # A checker asserts, or returns a bool: False fails the row as an assertion would.
         if detail is not None:
-            detail(result)
+            assert detail(result) is not False, f"{row.id}: unexpected result {result!r}"
         return result
     with pytest.raises(kind) as info:
         row.call()

@@ -11,22 +11,7 @@ import tempfile
 import numpy as np
 import pytest
 
-try:
-    from tests.bad_input.table import Row, check
-except ImportError:  # the shared table module comes with the models' half of the bad-input table
-    import collections
-
-    Row = collections.namedtuple("Row", "id call expect")
-
-    def check(row):
-        kind, detail = row.expect
-        if kind == "ok":
-            assert detail(row.call()) is not False, row.id
-            return
-        with pytest.raises(kind) as info:
-            row.call()
-        missing = [word for word in detail if word not in str(info.value)]
-        assert not missing, f"{row.id}: {missing} not in {str(info.value)!r}"
+from tests.bad_input.table import Row, check
 
 CONTEXT = ("The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. It is 330 "
            "metres tall. ") * 12  # about 300 tokens: long enough to be cut into windows
