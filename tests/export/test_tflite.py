@@ -25,3 +25,26 @@ def test_tflite_carries_the_saved_model_signatures(task, graphs, saved_models, t
         runner = interpreter(path).get_signature_runner("token_ids")
         results = run_rows(runner, encode(graph, INPUTS[task]["text"]))
         assert_same_outputs(results, python_results(graph, INPUTS[task]))
+
+
+@pytest.mark.parametrize("bad_id", [-1, 10**6])
+def test_tflite_token_ids_out_of_range_give_nan_not_numbers(bad_id, graphs, tmp_path):
+    """The converter drops Assert, so the .tflite cannot raise; the embeddings' NaN marker stays:
+    a sequence holding an invalid id gets NaN scores, never a wrapped-around row's numbers."""
+    import numpy as np
+
+    from tfbert.export import export_graph
+
+    graph, _ = graphs["text-classification"]
+    path = export_graph(graph, tmp_path / "clf.tflite", format="tflite")
+    runner = interpreter(path).get_signature_runner("token_ids")
+    good = encode(graph, INPUTS["text-classification"]["text"][:1])
+    bad = {k: v.copy() for k, v in good.items()}
+    bad["input_ids"][0, 1] = bad_id
+    expected = run_rows(runner, good)
+    results = run_rows(runner, bad)
+    floats = [k for k, v in expected.items() if np.asarray(v).dtype.kind == "f"]
+    assert floats, f"no float outputs in {sorted(expected)}"
+    for key in floats:
+        assert np.all(np.isfinite(expected[key])), key
+        assert np.all(np.isnan(results[key])), (key, results[key])

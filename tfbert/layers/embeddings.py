@@ -110,7 +110,8 @@ def _lookup(table, ids, what: str, hint: str = ""):
     """``table``'s rows for ``ids``, NaN where an id is invalid (see :func:`checked_ids`)."""
     safe, valid = checked_ids(ids, table.input_dim, what, hint)
     rows = table(safe)
-    return tf.where(valid[..., None], rows, tf.constant(float("nan"), rows.dtype))
+    # expand_dims, not valid[..., None]: a new-axis slice is a Flex op in TFLite.
+    return tf.where(tf.expand_dims(valid, -1), rows, tf.constant(float("nan"), rows.dtype))
 
 
 def checked_ids(ids, size: int, what: str, hint: str = "") -> tuple[tf.Tensor, tf.Tensor]:
