@@ -240,6 +240,15 @@ class TFBertPreTrainedModel(keras.Model):
         return keras.utils.pack_x_y_sample_weight(
             merge_labels(x, y, names, type(self).__name__), y, sample_weight)
 
+    def hf_compute_loss(self, labels, logits):
+        """transformers v4's ``hf_compute_loss``: the model's own loss from targets and logits.
+
+        The forward pass computes its ``loss`` with it, and v4 programs hand it to Keras:
+        ``model.compile(optimizer, loss=model.hf_compute_loss)`` then ``fit(x, y)``. This default
+        is the cross-entropy over classes with ``-100`` targets ignored.
+        """
+        return masked_cross_entropy(labels, logits)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Trains on the model's own loss when ``compile()`` got no loss (transformers' way).
 
@@ -445,6 +454,12 @@ class TFBertForPreTraining(_MLMModel):
         super().build_head()
         self.nsp.build()
 
+    def hf_compute_loss(self, labels, logits):
+        """Two heads, two targets: train with the targets in the inputs (``compile(optimizer)``,
+        no loss), or with ``fit(x, y)`` where ``y`` holds them."""
+        raise NotImplementedError(f"{type(self).__name__} has two targets; compile without a loss "
+                                  f"and give {', '.join(self.label_names)} in x or as y")
+
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
         prediction_logits = self.vocabulary_logits(backbone["last_hidden_state"])
@@ -505,11 +520,15 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
         finally:
             self.__dict__.pop("_cache_args", None)
 
+    def hf_compute_loss(self, labels, logits):
+        """Next-token cross-entropy (labels shifted by one; ``-100`` ignored)."""
+        return causal_lm_loss(labels, logits)
+
     def forward(self, inputs, targets, training):
         inputs = {**inputs, **self.__dict__.get("_cache_args", {})}
         backbone = self.run_backbone(inputs, training)
         logits = self.vocabulary_logits(backbone["last_hidden_state"])
-        loss = causal_lm_loss(targets["labels"], logits) if targets else None
+        loss = self.hf_compute_loss(targets["labels"], logits) if targets else None
         return out.CausalLMOutputWithCrossAttentions(
             loss=loss, logits=logits, past_key_values=backbone.get("past_key_values"),
             **self.extras(backbone))
@@ -569,7 +588,7 @@ class TFBertForMaskedLM(_MLMModel):
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
         logits = self.vocabulary_logits(backbone["last_hidden_state"])
-        loss = masked_cross_entropy(targets["labels"], logits) if targets else None
+        loss = self.hf_compute_loss(targets["labels"], logits) if targets else None
         return out.MaskedLMOutput(loss=loss, logits=logits, **self.extras(backbone))
 
 
@@ -593,7 +612,7 @@ class TFBertForNextSentencePrediction(TFBertPreTrainedModel):
         backbone = self.run_backbone(inputs, training)
         logits = self.nsp(backbone["pooler_output"])
         label = targets.get("next_sentence_label", targets.get("labels"))
-        loss = masked_cross_entropy(label, logits) if label is not None else None
+        loss = self.hf_compute_loss(label, logits) if label is not None else None
         return out.NextSentencePredictorOutput(loss=loss, logits=logits, **self.extras(backbone))
 
 
@@ -609,13 +628,22 @@ class TFBertForSequenceClassification(TFBertPreTrainedModel):
     def build_head(self):
         self.classifier.build((None, self.config.hidden_size))
 
+    def hf_compute_loss(self, labels, logits):
+        """The loss of ``config.problem_type`` (mean squared error, cross-entropy, or binary
+        cross-entropy per label), inferred from the labels when unset, as transformers does.
+        With ``num_labels > 1``, ``(batch,)`` labels are class ids even when Keras' compiled loss
+        hands them over as floats (as v4's TF loss read them)."""
+        problem = self.config.problem_type
+        if problem is None and len(labels.shape) == 1 and self.config.num_labels > 1:
+            problem, labels = "single_label_classification", ops.cast(labels, "int32")
+        return sequence_classification_loss(labels, logits, problem)
+
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
         logits = self.classifier(backbone["pooler_output"], training=training)
         if targets:
             _check_class_labels(targets["labels"], self.config.num_labels)
-        loss = (sequence_classification_loss(targets["labels"], logits, self.config.problem_type)
-                if targets else None)
+        loss = self.hf_compute_loss(targets["labels"], logits) if targets else None
         return out.SequenceClassifierOutput(loss=loss, logits=logits, **self.extras(backbone))
 
 
@@ -647,7 +675,7 @@ class TFBertForMultipleChoice(TFBertPreTrainedModel):
         backbone = self.run_backbone(flat, training)
         logits = ops.reshape(self.classifier(backbone["pooler_output"], training=training),
                              (-1, num_choices))
-        loss = masked_cross_entropy(targets["labels"], logits) if targets else None
+        loss = self.hf_compute_loss(targets["labels"], logits) if targets else None
         return out.MultipleChoiceModelOutput(loss=loss, logits=logits, **self.extras(backbone))
 
 
@@ -668,7 +696,7 @@ class TFBertForTokenClassification(TFBertPreTrainedModel):
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
         logits = self.classifier(backbone["last_hidden_state"], training=training)
-        loss = masked_cross_entropy(targets["labels"], logits) if targets else None
+        loss = self.hf_compute_loss(targets["labels"], logits) if targets else None
         return out.TokenClassifierOutput(loss=loss, logits=logits, **self.extras(backbone))
 
 
@@ -684,6 +712,12 @@ class TFBertForQuestionAnswering(TFBertPreTrainedModel):
 
     def build_head(self):
         self.qa_outputs.build((None, None, self.config.hidden_size))
+
+    def hf_compute_loss(self, labels, logits):
+        """Two heads, two targets: train with the targets in the inputs (``compile(optimizer)``,
+        no loss), or with ``fit(x, y)`` where ``y`` holds them."""
+        raise NotImplementedError(f"{type(self).__name__} has two targets; compile without a loss "
+                                  f"and give {', '.join(self.label_names)} in x or as y")
 
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)

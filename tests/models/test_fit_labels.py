@@ -84,3 +84,25 @@ def test_bad_y_gets_a_clear_error(batch, cls, y, message):
     model.compile(optimizer="adam")
     with pytest.raises(ValueError, match=message):
         model.fit(batch, y, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("name, labels", [
+    ("TFBertForSequenceClassification", np.array([2, 0])),
+    ("TFBertForTokenClassification", np.array([[1, 2, 0, 1, 2, 0, 1], [0, 1, 2, 0, 1, -100, -100]])),
+])
+def test_compile_with_hf_compute_loss_as_v4_programs_did(name, labels, batch):
+    """v4's ``compile(optimizer, loss=model.hf_compute_loss)`` with ``fit(x, y)``: Keras computes
+    the loss from the logits, and it is the model's own loss."""
+    keras.utils.set_random_seed(0)
+    model = getattr(tfbert, name)(BertConfig(**NO_DROPOUT))
+    model.compile(optimizer=keras.optimizers.Adam(5e-3), loss=model.hf_compute_loss)
+    losses = model.fit(batch, labels, epochs=10, batch_size=2, verbose=0).history["loss"]
+    assert losses[-1] < losses[0], losses
+    own = float(model({**batch, "labels": labels}).loss)
+    np.testing.assert_allclose(model.evaluate(batch, labels, verbose=0), own, rtol=1e-5)
+
+
+def test_hf_compute_loss_of_two_target_models_says_how_to_train():
+    model = tfbert.TFBertForQuestionAnswering(BertConfig(**NO_DROPOUT))
+    with pytest.raises(NotImplementedError, match="start_positions"):
+        model.hf_compute_loss(None, None)
