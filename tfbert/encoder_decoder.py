@@ -5,7 +5,6 @@ PyTorch class loads what tfbert saves and the other way round."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import os
@@ -20,7 +19,8 @@ from tfbert.config import BertConfig, as_bert_config
 from tfbert.generation.mixin import GenerationMixin
 from tfbert.heads.losses import IGNORE_INDEX, masked_cross_entropy
 from tfbert.layers.common import dense
-from tfbert.modeling import TFBertLMHeadModel, TFBertModel, _default_generation_mask
+from tfbert.modeling import (OwnLossSteps, TFBertLMHeadModel, TFBertModel,
+                             _default_generation_mask)
 from tfbert.outputs import ModelOutput
 
 _PROJECTION = "enc_to_dec_proj"
@@ -158,7 +158,7 @@ _CALL_ARGS = ("input_ids", "attention_mask", "token_type_ids", "decoder_input_id
               "decoder_attention_mask", "encoder_outputs", "past_key_values", "labels")
 
 
-class TFEncoderDecoderModel(GenerationMixin, keras.Model):
+class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
     """A BERT encoder (``encoder``, a :class:`~tfbert.TFBertModel`) and a BERT decoder with
     cross-attention (``decoder``, a :class:`~tfbert.TFBertLMHeadModel`), as transformers v4's
     ``TFEncoderDecoderModel``.
@@ -299,25 +299,6 @@ class TFEncoderDecoderModel(GenerationMixin, keras.Model):
         return self.decoder
 
     # -- training: the model's own loss, or a Keras loss on the logits -------------------------
-
-    def train_step(self, data):
-        """Keras' step; ``fit(x, y)``'s ``y`` are the labels when compiled without a loss."""
-        with self._by_name():
-            return super().train_step(self._labels_from_y(data))
-
-    def test_step(self, data):
-        """Keras' step; ``evaluate(x, y)``'s ``y`` are the labels when compiled without a
-        loss."""
-        with self._by_name():
-            return super().test_step(self._labels_from_y(data))
-
-    @contextlib.contextmanager
-    def _by_name(self):
-        self.__dict__["_in_train_step"] = True
-        try:
-            yield
-        finally:
-            self.__dict__["_in_train_step"] = False
 
     def _labels_from_y(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)

@@ -25,7 +25,40 @@ from tfbert.layers.common import initializer
 from tfbert.model_inputs import (LABEL_INPUTS, check_input_shapes, check_target_shapes,
                                  merge_labels, unpack_inputs)
 
-class TFBertPreTrainedModel(keras.Model):
+
+class OwnLossSteps:
+    """Keras' train and test steps for models that train on their own loss.
+
+    Compiled without a loss, ``fit(x, y)`` / ``evaluate(x, y)`` put ``y`` into the inputs as the
+    labels (as transformers v4's ``train_step`` did); subclasses say how in ``_labels_from_y``.
+    During a step, outputs are read by name even when the config asks for tuples.
+    """
+
+    def train_step(self, data):
+        """Keras' step, with ``fit(x, y)``'s ``y`` as the labels when compiled without a loss."""
+        with self._outputs_by_name():
+            return super().train_step(self._labels_from_y(data))
+
+    def test_step(self, data):
+        """Keras' step, with ``evaluate(x, y)``'s ``y`` as the labels when compiled without a
+        loss."""
+        with self._outputs_by_name():
+            return super().test_step(self._labels_from_y(data))
+
+    @contextlib.contextmanager
+    def _outputs_by_name(self):
+        """Training reads outputs by name: output objects even if the config asks for tuples."""
+        self.__dict__["_in_train_step"] = True
+        try:
+            yield
+        finally:
+            self.__dict__["_in_train_step"] = False
+
+    def _labels_from_y(self, data):
+        raise NotImplementedError
+
+
+class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
     """Base of the BERT models: config handling, input unpacking, checkpoints and training loss.
 
     Subclasses set ``add_pooling_layer`` and ``label_names``, create their head in ``__init__``
@@ -211,26 +244,6 @@ class TFBertPreTrainedModel(keras.Model):
         self.__dict__.pop("serving", None)
 
     # -- training --------------------------------------------------------------------------------
-
-    def train_step(self, data):
-        """Keras' step, with ``fit(x, y)``'s ``y`` as the labels when compiled without a loss."""
-        with self._outputs_by_name():
-            return super().train_step(self._labels_from_y(data))
-
-    def test_step(self, data):
-        """Keras' step, with ``evaluate(x, y)``'s ``y`` as the labels when compiled without a
-        loss."""
-        with self._outputs_by_name():
-            return super().test_step(self._labels_from_y(data))
-
-    @contextlib.contextmanager
-    def _outputs_by_name(self):
-        """Training reads outputs by name: output objects even if the config asks for tuples."""
-        self.__dict__["_in_train_step"] = True
-        try:
-            yield
-        finally:
-            self.__dict__["_in_train_step"] = False
 
     def _labels_from_y(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
