@@ -42,10 +42,24 @@ import subprocess  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-BASE = dict(vocab_size=30522, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-            intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2)
-TINY = dict(vocab_size=1000, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-            intermediate_size=128, max_position_embeddings=64, type_vocab_size=2)
+BASE = dict(
+    vocab_size=30522,
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+    max_position_embeddings=512,
+    type_vocab_size=2,
+)
+TINY = dict(
+    vocab_size=1000,
+    hidden_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=128,
+    max_position_embeddings=64,
+    type_vocab_size=2,
+)
 TARGET_VS_KERAS_HUB = 1.0
 TARGET_VS_PYTORCH = 1.15
 
@@ -101,13 +115,24 @@ def measure(step, seconds: float, warmup: int, batch: int) -> dict:
     busy1, own1 = _busy_seconds(), _own_seconds()
     # CPU the rest of the machine used while we were timing, as a fraction of all cores: a
     # contender timed while something else ran is not comparable.
-    other = None if busy0 is None else max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall * os.cpu_count())
+    other = (
+        None
+        if busy0 is None
+        else max(0.0, (busy1 - busy0) - (own1 - own0)) / (wall * os.cpu_count())
+    )
     times.sort()
     median = statistics.median(times)
-    return {"seq_per_s": batch / median, "seq_per_s_mean": batch * len(times) / sum(times),
-            "median_ms": 1e3 * median, "p10_ms": 1e3 * times[len(times) // 10],
-            "p90_ms": 1e3 * times[(9 * len(times)) // 10], "iters": len(times),
-            "first_call_s": first, "cpu_used": (own1 - own0) / wall, "other_cpu_load": other}
+    return {
+        "seq_per_s": batch / median,
+        "seq_per_s_mean": batch * len(times) / sum(times),
+        "median_ms": 1e3 * median,
+        "p10_ms": 1e3 * times[len(times) // 10],
+        "p90_ms": 1e3 * times[(9 * len(times)) // 10],
+        "iters": len(times),
+        "first_call_s": first,
+        "cpu_used": (own1 - own0) / wall,
+        "other_cpu_load": other,
+    }
 
 
 def matmul_rate(seconds: float, n: int) -> dict:
@@ -119,9 +144,13 @@ def matmul_rate(seconds: float, n: int) -> dict:
     mm = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
     stats = measure(lambda: mm(a, b).numpy(), seconds, warmup=2, batch=1)
     best = stats["p10_ms"] / 1e3
-    return {"n": n, "flop_per_s": 2 * n ** 3 / best,
-            "median_flop_per_s": 2 * n ** 3 / (stats["median_ms"] / 1e3), "iters": stats["iters"],
-            "other_cpu_load": stats["other_cpu_load"]}
+    return {
+        "n": n,
+        "flop_per_s": 2 * n**3 / best,
+        "median_flop_per_s": 2 * n**3 / (stats["median_ms"] / 1e3),
+        "iters": stats["iters"],
+        "other_cpu_load": stats["other_cpu_load"],
+    }
 
 
 def tfbert_contender(cfg, dtype, ids, mask, types, jit):
@@ -146,13 +175,21 @@ def keras_hub_contender(cfg, dtype, ids, mask, types, jit):
     import tensorflow as tf
 
     model = keras_hub.models.BertBackbone(
-        vocabulary_size=cfg["vocab_size"], num_layers=cfg["num_hidden_layers"],
-        num_heads=cfg["num_attention_heads"], hidden_dim=cfg["hidden_size"],
-        intermediate_dim=cfg["intermediate_size"], dropout=0.1,
-        max_sequence_length=cfg["max_position_embeddings"], num_segments=cfg["type_vocab_size"],
-        dtype=dtype)
-    inputs = {"token_ids": tf.constant(ids), "segment_ids": tf.constant(types),
-              "padding_mask": tf.constant(mask)}
+        vocabulary_size=cfg["vocab_size"],
+        num_layers=cfg["num_hidden_layers"],
+        num_heads=cfg["num_attention_heads"],
+        hidden_dim=cfg["hidden_size"],
+        intermediate_dim=cfg["intermediate_size"],
+        dropout=0.1,
+        max_sequence_length=cfg["max_position_embeddings"],
+        num_segments=cfg["type_vocab_size"],
+        dtype=dtype,
+    )
+    inputs = {
+        "token_ids": tf.constant(ids),
+        "segment_ids": tf.constant(types),
+        "padding_mask": tf.constant(mask),
+    }
 
     @tf.function(jit_compile=jit)
     def fwd(inputs):
@@ -216,8 +253,10 @@ def cpu_flags() -> list[str]:
 
 def threading_facts() -> dict:
     """The thread settings each framework runs with (read inside a child)."""
-    facts = {"omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-             "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
+    facts = {
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+    }
     if "tensorflow" in sys.modules:
         tf = sys.modules["tensorflow"]
         facts["tf_intra_op"] = tf.config.threading.get_intra_op_parallelism_threads()
@@ -294,7 +333,7 @@ def spawn(name: str, argv: list[str]) -> dict:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith(_MARK):
-            return json.loads(line[len(_MARK):])
+            return json.loads(line[len(_MARK) :])
     tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
     return {"error": f"exit {proc.returncode}: {tail}"}
 
@@ -314,14 +353,26 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny config, 1 s each: a smoke run")
     parser.add_argument("--mixed", action="store_true", help="also time mixed_bfloat16 (TF only)")
     parser.add_argument("--only", default="", help="comma-separated contender prefixes to run")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="set TF intra/inter-op and torch threads to this (default: frameworks' own)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="set TF intra/inter-op and torch threads to this (default: frameworks' own)",
+    )
     parser.add_argument("--matmul-n", type=int, default=2048, help="side of the roofline matmul")
-    parser.add_argument("--wait-quiet", type=float, default=30.0,
-                        help="before each contender, wait up to this many seconds for the other "
-                             "processes on the machine to go idle (0: don't)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="time every contender this many times, alternating; keep the best")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=30.0,
+        help="before each contender, wait up to this many seconds for the other "
+        "processes on the machine to go idle (0: don't)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="time every contender this many times, alternating; keep the best",
+    )
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
@@ -331,7 +382,9 @@ def main(argv=None) -> int:
     if args.quick:
         batch, length, seconds, warmup, matmul_n = min(batch, 2), min(length, 16), 1.0, 1, 512
     if length > cfg["max_position_embeddings"]:
-        parser.error(f"--length {length} exceeds max_position_embeddings {cfg['max_position_embeddings']}")
+        parser.error(
+            f"--length {length} exceeds max_position_embeddings {cfg['max_position_embeddings']}"
+        )
 
     if args.child:
         print(_MARK + json.dumps(run_child(args, cfg, batch, length, seconds, warmup, matmul_n)))
@@ -361,9 +414,12 @@ def main(argv=None) -> int:
         return 1
     roofline = mm["flop_per_s"] / flops * batch
     mm_other = mm.get("other_cpu_load") or 0.0
-    print(f"{'roofline':<22} {roofline:7.2f} seq/s  (fp32 matmul {matmul_n}^3 "
-          f"{mm['flop_per_s'] / 1e9:.1f} GFLOP/s; forward pass {flops / 1e9:.1f} GFLOP; "
-          f"other load {100 * mm_other:.0f}%)", flush=True)
+    print(
+        f"{'roofline':<22} {roofline:7.2f} seq/s  (fp32 matmul {matmul_n}^3 "
+        f"{mm['flop_per_s'] / 1e9:.1f} GFLOP/s; forward pass {flops / 1e9:.1f} GFLOP; "
+        f"other load {100 * mm_other:.0f}%)",
+        flush=True,
+    )
 
     results = {}
     for round_ in range(args.rounds):
@@ -372,15 +428,20 @@ def main(argv=None) -> int:
             stats = spawn(name, child_argv)
             stats["waited_for_quiet_s"] = round(waited, 1)
             stats["round"] = round_
-            print(f"  round {round_ + 1}/{args.rounds} {name}: {stats.get('seq_per_s', float('nan')):.2f} "
-                  f"seq/s, other load {100 * (stats.get('other_cpu_load') or 0):.0f}%",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  round {round_ + 1}/{args.rounds} {name}: {stats.get('seq_per_s', float('nan')):.2f} "
+                f"seq/s, other load {100 * (stats.get('other_cpu_load') or 0):.0f}%",
+                file=sys.stderr,
+                flush=True,
+            )
             if "error" in stats:
                 results.setdefault(name, stats)
                 continue
             best = results.get(name)
             if best is None or "error" in best or stats["seq_per_s"] > best["seq_per_s"]:
-                stats["rounds_seq_per_s"] = (best or {}).get("rounds_seq_per_s", []) + [stats["seq_per_s"]]
+                stats["rounds_seq_per_s"] = (best or {}).get("rounds_seq_per_s", []) + [
+                    stats["seq_per_s"]
+                ]
                 results[name] = stats
             else:
                 best["rounds_seq_per_s"].append(stats["seq_per_s"])
@@ -391,10 +452,12 @@ def main(argv=None) -> int:
         stats["of_roofline"] = stats["seq_per_s"] / roofline
         other = stats.get("other_cpu_load") or 0.0
         warn = "  [WARNING: other processes were busy]" if other > 0.05 else ""
-        print(f"{name:<22} {stats['seq_per_s']:7.2f} seq/s  (median {stats['median_ms']:.1f} ms, "
-              f"p10-p90 {stats['p10_ms']:.1f}-{stats['p90_ms']:.1f} ms, {stats['iters']} iters, "
-              f"{100 * stats['of_roofline']:.0f}% of roofline, other load {100 * other:.0f}%){warn}",
-              flush=True)
+        print(
+            f"{name:<22} {stats['seq_per_s']:7.2f} seq/s  (median {stats['median_ms']:.1f} ms, "
+            f"p10-p90 {stats['p10_ms']:.1f}-{stats['p90_ms']:.1f} ms, {stats['iters']} iters, "
+            f"{100 * stats['of_roofline']:.0f}% of roofline, other load {100 * other:.0f}%){warn}",
+            flush=True,
+        )
 
     def rate(name):
         return results[name].get("seq_per_s") if name in results else None
@@ -409,9 +472,11 @@ def main(argv=None) -> int:
         ratios["tfbert_best_over_pytorch"] = rate(tf_best) / rate("pytorch")
     if tf_best:
         ratios["tfbert_best_over_roofline"] = rate(tf_best) / roofline
-    for key, target in (("tfbert_graph_over_keras_hub_graph", TARGET_VS_KERAS_HUB),
-                        ("tfbert_xla_over_keras_hub_xla", TARGET_VS_KERAS_HUB),
-                        ("tfbert_best_over_pytorch", TARGET_VS_PYTORCH)):
+    for key, target in (
+        ("tfbert_graph_over_keras_hub_graph", TARGET_VS_KERAS_HUB),
+        ("tfbert_xla_over_keras_hub_xla", TARGET_VS_KERAS_HUB),
+        ("tfbert_best_over_pytorch", TARGET_VS_PYTORCH),
+    ):
         if key in ratios:
             verdict = "meets" if ratios[key] >= target else "MISSES"
             extra = f" (best = {tf_best})" if key == "tfbert_best_over_pytorch" else ""
@@ -420,20 +485,36 @@ def main(argv=None) -> int:
     record = {
         "benchmark": "encoder_forward",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)),
-                    "cpu": cpu_model(), "cpu_flags": cpu_flags(), "platform": platform.platform(),
-                    **versions(), "threading": mm.get("threading")},
-        "config": {**cfg, "batch": batch, "length": length, "seconds": seconds, "warmup": warmup,
-                   "quick": args.quick, "mixed": args.mixed, "threads": args.threads,
-                   "isolation": "one subprocess per contender"},
+        "machine": {
+            "nproc": os.cpu_count(),
+            "affinity": len(os.sched_getaffinity(0)),
+            "cpu": cpu_model(),
+            "cpu_flags": cpu_flags(),
+            "platform": platform.platform(),
+            **versions(),
+            "threading": mm.get("threading"),
+        },
+        "config": {
+            **cfg,
+            "batch": batch,
+            "length": length,
+            "seconds": seconds,
+            "warmup": warmup,
+            "quick": args.quick,
+            "mixed": args.mixed,
+            "threads": args.threads,
+            "isolation": "one subprocess per contender",
+        },
         "forward_gflop": flops / 1e9,
         "matmul": {k: v for k, v in mm.items() if k != "threading"},
         "roofline_seq_per_s": roofline,
         "results": results,
         "ratios": ratios,
-        "targets": {"tfbert_graph_over_keras_hub_graph": TARGET_VS_KERAS_HUB,
-                    "tfbert_xla_over_keras_hub_xla": TARGET_VS_KERAS_HUB,
-                    "tfbert_best_over_pytorch": TARGET_VS_PYTORCH},
+        "targets": {
+            "tfbert_graph_over_keras_hub_graph": TARGET_VS_KERAS_HUB,
+            "tfbert_xla_over_keras_hub_xla": TARGET_VS_KERAS_HUB,
+            "tfbert_best_over_pytorch": TARGET_VS_PYTORCH,
+        },
         "argv": child_argv,
     }
     print(json.dumps(record, sort_keys=True))

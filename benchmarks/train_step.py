@@ -37,9 +37,17 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-
-from encoder_forward import (BASE, TINY, cpu_flags, cpu_model, installed, measure,  # noqa: E402
-                             threading_facts, versions, wait_for_quiet)
+from encoder_forward import (
+    BASE,
+    TINY,
+    cpu_flags,
+    cpu_model,
+    installed,
+    measure,  # noqa: E402
+    threading_facts,
+    versions,
+    wait_for_quiet,
+)
 
 TARGET_VS_PYTORCH = 1.0
 LEARNING_RATE, TRAIN_STEPS, WARMUP_STEPS = 2e-5, 10_000, 1_000
@@ -48,10 +56,12 @@ _MARK = "TRAIN_STEP_CHILD "
 
 def batch_arrays(cfg: dict, batch: int, length: int) -> dict:
     rng = np.random.default_rng(0)
-    return {"input_ids": rng.integers(0, cfg["vocab_size"], (batch, length), dtype=np.int32),
-            "attention_mask": np.ones((batch, length), np.int32),
-            "token_type_ids": np.zeros((batch, length), np.int32),
-            "labels": rng.integers(0, 2, (batch,), dtype=np.int32)}
+    return {
+        "input_ids": rng.integers(0, cfg["vocab_size"], (batch, length), dtype=np.int32),
+        "attention_mask": np.ones((batch, length), np.int32),
+        "token_type_ids": np.zeros((batch, length), np.int32),
+        "labels": rng.integers(0, 2, (batch,), dtype=np.int32),
+    }
 
 
 def tfbert_contender(cfg: dict, arrays: dict, jit: bool):
@@ -78,8 +88,13 @@ def pytorch_contender(cfg: dict, arrays: dict):
     model = transformers.BertForSequenceClassification(transformers.BertConfig(**cfg, num_labels=2))
     model.train()
     no_decay = [n for n, _ in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
-    groups = [{"params": [p for n, p in model.named_parameters() if n not in no_decay], "weight_decay": 0.01},
-              {"params": [p for n, p in model.named_parameters() if n in no_decay], "weight_decay": 0.0}]
+    groups = [
+        {
+            "params": [p for n, p in model.named_parameters() if n not in no_decay],
+            "weight_decay": 0.01,
+        },
+        {"params": [p for n, p in model.named_parameters() if n in no_decay], "weight_decay": 0.0},
+    ]
     optimizer = torch.optim.AdamW(groups, lr=LEARNING_RATE, eps=1e-8)
     scheduler = transformers.get_linear_schedule_with_warmup(optimizer, WARMUP_STEPS, TRAIN_STEPS)
     inputs = {k: torch.from_numpy(v.astype(np.int64)) for k, v in arrays.items()}
@@ -103,20 +118,29 @@ def run_child(name: str, cfg: dict, batch: int, length: int, seconds: float, war
     elif name == "pytorch":
         step = pytorch_contender(cfg, arrays)
     else:
-        raise ValueError(f"unknown contender {name!r}; expected tfbert graph, tfbert xla or pytorch")
+        raise ValueError(
+            f"unknown contender {name!r}; expected tfbert graph, tfbert xla or pytorch"
+        )
     stats = measure(step, seconds, warmup, batch)
     loss = step()
-    return {**stats, "steps_per_s": stats["seq_per_s"] / batch, "last_loss": loss,
-            "threading": threading_facts()}
+    return {
+        **stats,
+        "steps_per_s": stats["seq_per_s"] / batch,
+        "last_loss": loss,
+        "threading": threading_facts(),
+    }
 
 
 def spawn(name: str, argv: list[str]) -> dict:
     """Runs one contender in a fresh interpreter; returns its figures or ``{"error": ...}``."""
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), *argv, "--child", name],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), *argv, "--child", name],
+        capture_output=True,
+        text=True,
+    )
     for line in proc.stdout.splitlines():
         if line.startswith(_MARK):
-            return json.loads(line[len(_MARK):])
+            return json.loads(line[len(_MARK) :])
     tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
     return {"error": f"exit {proc.returncode}: {tail}"}
 
@@ -129,9 +153,13 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps after the first")
     parser.add_argument("--quick", action="store_true", help="tiny config, 1 s each: a smoke run")
     parser.add_argument("--only", default="", help="comma-separated contender prefixes to run")
-    parser.add_argument("--wait-quiet", type=float, default=30.0,
-                        help="before each contender, wait up to this many seconds for the other "
-                             "processes on the machine to go idle (0: don't)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=30.0,
+        help="before each contender, wait up to this many seconds for the other "
+        "processes on the machine to go idle (0: don't)",
+    )
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
@@ -140,13 +168,17 @@ def main(argv=None) -> int:
     if args.quick:
         batch, length, seconds, warmup = min(batch, 2), min(length, 16), 1.0, 1
     if length > cfg["max_position_embeddings"]:
-        parser.error(f"--length {length} exceeds max_position_embeddings {cfg['max_position_embeddings']}")
+        parser.error(
+            f"--length {length} exceeds max_position_embeddings {cfg['max_position_embeddings']}"
+        )
     if args.child:
         print(_MARK + json.dumps(run_child(args.child, cfg, batch, length, seconds, warmup)))
         return 0
 
     child_argv = list(sys.argv[1:] if argv is None else argv)
-    plan = ["tfbert graph", "tfbert xla"] + (["pytorch"] if installed("torch") and installed("transformers") else [])
+    plan = ["tfbert graph", "tfbert xla"] + (
+        ["pytorch"] if installed("torch") and installed("transformers") else []
+    )
     if args.only:
         wanted = [w.strip() for w in args.only.split(",") if w.strip()]
         plan = [p for p in plan if any(p.startswith(w) for w in wanted)]
@@ -162,10 +194,13 @@ def main(argv=None) -> int:
             continue
         other = stats.get("other_cpu_load") or 0.0
         warn = "  [WARNING: other processes were busy]" if other > 0.05 else ""
-        print(f"{name:<14} {stats['steps_per_s']:6.3f} steps/s ({stats['seq_per_s']:.2f} seq/s; median "
-              f"{stats['median_ms']:.0f} ms, p10-p90 {stats['p10_ms']:.0f}-{stats['p90_ms']:.0f} ms, "
-              f"{stats['iters']} steps, first step {stats['first_call_s']:.1f} s, "
-              f"other load {100 * other:.0f}%){warn}", flush=True)
+        print(
+            f"{name:<14} {stats['steps_per_s']:6.3f} steps/s ({stats['seq_per_s']:.2f} seq/s; median "
+            f"{stats['median_ms']:.0f} ms, p10-p90 {stats['p10_ms']:.0f}-{stats['p90_ms']:.0f} ms, "
+            f"{stats['iters']} steps, first step {stats['first_call_s']:.1f} s, "
+            f"other load {100 * other:.0f}%){warn}",
+            flush=True,
+        )
 
     def rate(name):
         return results.get(name, {}).get("seq_per_s")
@@ -175,17 +210,32 @@ def main(argv=None) -> int:
     if best and rate("pytorch"):
         ratios["tfbert_best_over_pytorch"] = rate(best) / rate("pytorch")
         verdict = "meets" if ratios["tfbert_best_over_pytorch"] >= TARGET_VS_PYTORCH else "MISSES"
-        print(f"tfbert_best_over_pytorch {ratios['tfbert_best_over_pytorch']:.3f}  target >= "
-              f"{TARGET_VS_PYTORCH:.2f}: {verdict} (best = {best})")
+        print(
+            f"tfbert_best_over_pytorch {ratios['tfbert_best_over_pytorch']:.3f}  target >= "
+            f"{TARGET_VS_PYTORCH:.2f}: {verdict} (best = {best})"
+        )
     record = {
         "benchmark": "train_step",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)),
-                    "cpu": cpu_model(), "cpu_flags": cpu_flags(), "platform": platform.platform(),
-                    **versions()},
-        "config": {**cfg, "num_labels": 2, "batch": batch, "length": length, "seconds": seconds,
-                   "warmup": warmup, "quick": args.quick, "optimizer": "AdamW, clip 1.0, wd 0.01",
-                   "isolation": "one subprocess per contender"},
+        "machine": {
+            "nproc": os.cpu_count(),
+            "affinity": len(os.sched_getaffinity(0)),
+            "cpu": cpu_model(),
+            "cpu_flags": cpu_flags(),
+            "platform": platform.platform(),
+            **versions(),
+        },
+        "config": {
+            **cfg,
+            "num_labels": 2,
+            "batch": batch,
+            "length": length,
+            "seconds": seconds,
+            "warmup": warmup,
+            "quick": args.quick,
+            "optimizer": "AdamW, clip 1.0, wd 0.01",
+            "isolation": "one subprocess per contender",
+        },
         "results": results,
         "ratios": ratios,
         "targets": {"tfbert_best_over_pytorch": TARGET_VS_PYTORCH},

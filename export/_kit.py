@@ -8,8 +8,13 @@ import json
 
 def add_input_arguments(parser):
     """``--input NAME=VALUE`` (repeatable) and ``--inputs-json FILE``."""
-    parser.add_argument("--input", action="append", default=[], metavar="NAME=VALUE",
-                        help="a string (one-item batch) or a JSON list")
+    parser.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a string (one-item batch) or a JSON list",
+    )
     parser.add_argument("--inputs-json", help="a JSON file {name: list}")
 
 

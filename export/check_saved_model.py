@@ -31,13 +31,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.modules["tfbert"] = None  # any import of tfbert fails
 
 import tensorflow as tf  # noqa: E402
+from _kit import add_input_arguments, as_list, read_inputs  # noqa: E402  (beside this script)
 from tensorflow.core.protobuf import saved_model_pb2  # noqa: E402
 from tensorflow.python.framework import op_def_registry  # noqa: E402
-from _kit import add_input_arguments, as_list, read_inputs  # noqa: E402  (beside this script)
 
 KERAS = ("keras", "tf_keras")
-GENERIC_OBJECTS = {"_generic_user_object", "trackable_list_wrapper", "trackable_dict_wrapper",
-                   "trackable_tuple_wrapper", "signature_map"}
+GENERIC_OBJECTS = {
+    "_generic_user_object",
+    "trackable_list_wrapper",
+    "trackable_dict_wrapper",
+    "trackable_tuple_wrapper",
+    "signature_map",
+}
 
 
 def read_saved_model(export_dir):
@@ -59,8 +64,12 @@ def graph_ops(proto):
 
 def user_objects(proto):
     """The identifiers of the object graph's user objects (Keras layers would show here)."""
-    return {node.user_object.identifier for meta_graph in proto.meta_graphs
-            for node in meta_graph.object_graph_def.nodes if node.WhichOneof("kind") == "user_object"}
+    return {
+        node.user_object.identifier
+        for meta_graph in proto.meta_graphs
+        for node in meta_graph.object_graph_def.nodes
+        if node.WhichOneof("kind") == "user_object"
+    }
 
 
 def main(argv=None):
@@ -70,8 +79,9 @@ def main(argv=None):
     add_input_arguments(parser)
     args = parser.parse_args(argv)
     if not os.path.isfile(os.path.join(args.export_dir, "saved_model.pb")):
-        parser.error(f"{args.export_dir} has no saved_model.pb; expected a SavedModel folder "
-                     f"(OUT/<version>)")
+        parser.error(
+            f"{args.export_dir} has no saved_model.pb; expected a SavedModel folder (OUT/<version>)"
+        )
 
     proto = read_saved_model(args.export_dir)
     ops = graph_ops(proto)
@@ -81,30 +91,44 @@ def main(argv=None):
     text_ops = {op for op in ops - core if op_def_registry.get(op) is not None}
     unknown = ops - core - text_ops
     objects = user_objects(proto)
-    report = {"ops": sorted(ops), "tf_text_ops": sorted(text_ops), "unknown_ops": sorted(unknown),
-              "user_objects": sorted(objects), "non_generic_objects": sorted(objects - GENERIC_OBJECTS)}
+    report = {
+        "ops": sorted(ops),
+        "tf_text_ops": sorted(text_ops),
+        "unknown_ops": sorted(unknown),
+        "user_objects": sorted(objects),
+        "non_generic_objects": sorted(objects - GENERIC_OBJECTS),
+    }
 
     before = set(sys.modules)
     loaded = tf.saved_model.load(args.export_dir)
     report["signatures"] = {
-        name: {"inputs": {k: [spec.dtype.name, spec.shape.as_list()]
-                          for k, spec in fn.structured_input_signature[1].items()},
-               "outputs": sorted(fn.structured_outputs)}
-        for name, fn in loaded.signatures.items()}
+        name: {
+            "inputs": {
+                k: [spec.dtype.name, spec.shape.as_list()]
+                for k, spec in fn.structured_input_signature[1].items()
+            },
+            "outputs": sorted(fn.structured_outputs),
+        }
+        for name, fn in loaded.signatures.items()
+    }
     inputs = read_inputs(args)
     if inputs:
         if args.signature not in loaded.signatures:
-            parser.error(f"--signature {args.signature!r} is not one of "
-                         f"{', '.join(sorted(loaded.signatures))}")
+            parser.error(
+                f"--signature {args.signature!r} is not one of "
+                f"{', '.join(sorted(loaded.signatures))}"
+            )
         fn = loaded.signatures[args.signature]
         specs = fn.structured_input_signature[1]
         if set(inputs) != set(specs):
-            parser.error(f"inputs {sorted(inputs)} do not match {args.signature}'s inputs "
-                         f"{sorted(specs)}")
+            parser.error(
+                f"inputs {sorted(inputs)} do not match {args.signature}'s inputs {sorted(specs)}"
+            )
         feed = {k: tf.constant(v, dtype=specs[k].dtype) for k, v in inputs.items()}
         report["outputs"] = {k: as_list(v.numpy()) for k, v in fn(**feed).items()}
     report["keras_imported_by_loading"] = sorted(
-        m for m in set(sys.modules) - before if m.split(".")[0] in KERAS)
+        m for m in set(sys.modules) - before if m.split(".")[0] in KERAS
+    )
     print(json.dumps(report))
     failed = unknown or report["non_generic_objects"] or report["keras_imported_by_loading"]
     return 1 if failed else 0

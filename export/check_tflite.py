@@ -25,15 +25,18 @@ sys.modules["tfbert"] = None  # any import of tfbert fails
 
 import numpy as np  # noqa: E402
 import tensorflow_text  # noqa: E402  (its TFLite kernels: tflite_registrar)
-from tensorflow.lite.python import schema_py_generated as schema  # noqa: E402
 from _kit import add_input_arguments, as_list, read_inputs  # noqa: E402  (beside this script)
-
+from tensorflow.lite.python import schema_py_generated as schema  # noqa: E402
 
 
 def model_ops(flatbuffer: bytes) -> dict:
     """Op names of a .tflite, sorted by what runs them."""
     model = schema.Model.GetRootAsModel(flatbuffer, 0)
-    names = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+    names = {
+        code: name
+        for name, code in vars(schema.BuiltinOperator).items()
+        if not name.startswith("_")
+    }
     found = {"builtin": set(), "flex": set(), "custom": set()}
     for i in range(model.OperatorCodesLength()):
         code = model.OperatorCodes(i)
@@ -73,8 +76,15 @@ def main(argv=None):
         signature = args.signature or next(iter(report["signatures"]))
         runner = interpreter.get_signature_runner(signature)
         details = runner.get_input_details()
-        feed = {k: np.array(v, dtype=np.bytes_ if details[k]["dtype"] in (np.bytes_, np.object_) else details[k]["dtype"])
-                for k, v in inputs.items()}
+        feed = {
+            k: np.array(
+                v,
+                dtype=np.bytes_
+                if details[k]["dtype"] in (np.bytes_, np.object_)
+                else details[k]["dtype"],
+            )
+            for k, v in inputs.items()
+        }
         try:
             outputs = runner(**feed)
             report["outputs"] = {k: as_list(v) for k, v in outputs.items()}

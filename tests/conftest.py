@@ -19,6 +19,7 @@ def batch():
 
     return tiny_batch()
 
+
 # Scripts, not test modules: the fixture makers need transformers 4.57, the helpers run in
 # subprocesses. Keep them out of --doctest-modules collection.
 collect_ignore_glob = ["fixtures/*.py", "training/_*.py", "migration/programs/*.py"]

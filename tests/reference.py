@@ -3,8 +3,16 @@ the same random weights as ours, run on the same inputs."""
 
 import numpy as np
 
-TINY = dict(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-            intermediate_size=37, max_position_embeddings=64, type_vocab_size=2, num_labels=3)
+TINY = dict(
+    vocab_size=99,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=37,
+    max_position_embeddings=64,
+    type_vocab_size=2,
+    num_labels=3,
+)
 
 
 def tiny_batch():
@@ -15,8 +23,11 @@ def tiny_batch():
     attention_mask[1, 5:] = 0
     token_type_ids = np.zeros((2, 7), np.int64)
     token_type_ids[:, 4:] = 1
-    return {"input_ids": input_ids, "attention_mask": attention_mask,
-            "token_type_ids": token_type_ids}
+    return {
+        "input_ids": input_ids,
+        "attention_mask": attention_mask,
+        "token_type_ids": token_type_ids,
+    }
 
 
 def make_reference(pt_class_name, tmp_path_factory, **overrides):
@@ -69,6 +80,8 @@ def assert_outputs_close(ours, reference, atol=1e-4):
         if isinstance(expected, tuple):
             assert len(got) == len(expected), key
             for i, (g, e) in enumerate(zip(got, expected)):
-                np.testing.assert_allclose(np.asarray(g), e, atol=atol, rtol=0, err_msg=f"{key}[{i}]")
+                np.testing.assert_allclose(
+                    np.asarray(g), e, atol=atol, rtol=0, err_msg=f"{key}[{i}]"
+                )
         else:
             np.testing.assert_allclose(np.asarray(got), expected, atol=atol, rtol=0, err_msg=key)

@@ -14,8 +14,9 @@ FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "v4"
 
 
 def _tfbert(*args):
-    return subprocess.run([sys.executable, "-m", "tfbert.cli", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tfbert.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_convert_tf_h5_to_safetensors_that_transformers_v5_loads(tmp_path):
@@ -27,20 +28,29 @@ def test_convert_tf_h5_to_safetensors_that_transformers_v5_loads(tmp_path):
     reference = dict(np.load(FIXTURES / "tf_bert_for_masked_lm" / "reference.npz"))
     inputs = {k: reference[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
     theirs = transformers.BertForMaskedLM.from_pretrained(tmp_path / "out").eval()
-    np.testing.assert_allclose(run_reference(theirs, inputs)["logits"], reference["logits"], atol=1e-4)
+    np.testing.assert_allclose(
+        run_reference(theirs, inputs)["logits"], reference["logits"], atol=1e-4
+    )
 
 
 def test_convert_errors_and_version(tmp_path):
     result = _tfbert("convert", str(tmp_path / "nowhere"), str(tmp_path / "out"), "--offline")
-    assert result.returncode == 1 and "is neither a local folder nor a valid Hugging Face hub id" in result.stderr
+    assert (
+        result.returncode == 1
+        and "is neither a local folder nor a valid Hugging Face hub id" in result.stderr
+    )
     assert not (tmp_path / "out").exists()
     result = _tfbert("--version")
     assert result.returncode == 0 and tfbert.__version__ in result.stdout
 
 
 def _run_cli(args, stdin: bytes):
-    return subprocess.run([sys.executable, "-m", "tfbert.cli", "run", *args], input=stdin,
-                          capture_output=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "tfbert.cli", "run", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 def test_run_fill_mask_lines_with_bad_lines_reported_and_skipped(tmp_path):
@@ -50,17 +60,23 @@ def test_run_fill_mask_lines_with_bad_lines_reported_and_skipped(tmp_path):
     from tfbert.tasks import default_model_path
 
     make_checkpoint("BertForMaskedLM", tmp_path, pathlib.Path(default_model_path()))
-    lines = [b"Plants create [MASK] through a process known as photosynthesis.", b"no mask here",
-             b"\xff\xfe not utf-8", b"The capital of France is [MASK]."]
-    result = _run_cli(["--task", "fill-mask", "--model", str(tmp_path), "--top-k", "2"],
-                      b"\n".join(lines) + b"\n")
+    lines = [
+        b"Plants create [MASK] through a process known as photosynthesis.",
+        b"no mask here",
+        b"\xff\xfe not utf-8",
+        b"The capital of France is [MASK].",
+    ]
+    result = _run_cli(
+        ["--task", "fill-mask", "--model", str(tmp_path), "--top-k", "2"], b"\n".join(lines) + b"\n"
+    )
     stderr = result.stderr.decode()
     assert result.returncode == 1
     assert "line 2: fill-mask input 'no mask here' has no [MASK] token" in stderr
     assert "line 3: not valid UTF-8" in stderr
     outputs = [json.loads(line) for line in result.stdout.decode().splitlines()]
     expected = tfbert.pipeline("fill-mask", model=str(tmp_path), top_k=2)(
-        [lines[0].decode(), lines[3].decode()])
+        [lines[0].decode(), lines[3].decode()]
+    )
     assert len(outputs) == 2
     for got, want in zip(outputs, expected):
         assert [r["token_str"] for r in got] == [r["token_str"] for r in want]
@@ -70,7 +86,7 @@ def test_run_fill_mask_lines_with_bad_lines_reported_and_skipped(tmp_path):
 def test_run_sentence_embedding_on_the_embedded_default_model():
     import json
 
-    result = _run_cli(["--task", "sentence-embedding"], "A cat sits.\nA dog runs.\n".encode())
+    result = _run_cli(["--task", "sentence-embedding"], b"A cat sits.\nA dog runs.\n")
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     vectors = np.array([json.loads(line) for line in result.stdout.decode().splitlines()])
     assert vectors.shape == (2, 384)
@@ -78,11 +94,15 @@ def test_run_sentence_embedding_on_the_embedded_default_model():
 
 
 def test_run_pairs_need_tabs():
-    result = _run_cli(["--task", "question-answering", "--model", str(FIXTURES.parent / "qa")],
-                      "Where is it?\tIt is in Paris.\nno tab here\n".encode())
+    result = _run_cli(
+        ["--task", "question-answering", "--model", str(FIXTURES.parent / "qa")],
+        b"Where is it?\tIt is in Paris.\nno tab here\n",
+    )
     assert result.returncode == 1
-    assert "line 2: question-answering needs 2 tab-separated fields (question<TAB>context), got 1" \
+    assert (
+        "line 2: question-answering needs 2 tab-separated fields (question<TAB>context), got 1"
         in result.stderr.decode()
+    )
     assert len(result.stdout.decode().splitlines()) == 1
 
 
@@ -100,13 +120,16 @@ def test_export_writes_a_saved_model_and_refuses_to_overwrite(tmp_path):
     import tensorflow_text  # noqa: F401  (registers the tokenizer's ops, as TF Serving links them)
 
     out = tmp_path / "embed"
-    result = _tfbert("export", "--task", "sentence-embedding", "--output", str(out), "--max-length", "32")
+    result = _tfbert(
+        "export", "--task", "sentence-embedding", "--output", str(out), "--max-length", "32"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"wrote {out / '1'}" in result.stdout
     served = tf.saved_model.load(str(out / "1")).signatures["serving_default"]
     vectors = served(text=tf.constant(["A cat sits."]))["embeddings"].numpy()
-    np.testing.assert_allclose(vectors, tfbert.pipeline("sentence-embedding", max_length=32)(["A cat sits."]),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        vectors, tfbert.pipeline("sentence-embedding", max_length=32)(["A cat sits."]), atol=1e-4
+    )
     again = _tfbert("export", "--task", "sentence-embedding", "--output", str(out))
     assert again.returncode == 1 and "overwrite" in again.stderr
 
@@ -125,12 +148,26 @@ def test_run_takes_device_and_dtype_as_transformers_cli(mlm_folder):
     import json
 
     lines = ["The capital of France is [MASK].", "I [MASK] this movie, it was [MASK]!"]
-    result = _run_cli(["--task", "fill-mask", "--model", str(mlm_folder), "--top-k", "3",
-                       "--device", "-1", "--dtype", "bfloat16"], "\n".join(lines).encode())
+    result = _run_cli(
+        [
+            "--task",
+            "fill-mask",
+            "--model",
+            str(mlm_folder),
+            "--top-k",
+            "3",
+            "--device",
+            "-1",
+            "--dtype",
+            "bfloat16",
+        ],
+        "\n".join(lines).encode(),
+    )
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     outputs = [json.loads(line) for line in result.stdout.decode().splitlines()]
-    expected = tfbert.pipeline("fill-mask", model=str(mlm_folder), top_k=3, device=-1,
-                               dtype="bfloat16")(lines)
+    expected = tfbert.pipeline(
+        "fill-mask", model=str(mlm_folder), top_k=3, device=-1, dtype="bfloat16"
+    )(lines)
     assert outputs == json.loads(json.dumps(expected))
     float32 = tfbert.pipeline("fill-mask", model=str(mlm_folder), top_k=3)(lines)
     assert outputs != json.loads(json.dumps(float32))  # bfloat16 really ran (scores differ)
@@ -140,8 +177,10 @@ def test_run_device_zero_without_a_gpu_warns_and_runs_on_the_cpu(mlm_folder):
     import tensorflow as tf
 
     gpus = len(tf.config.list_logical_devices("GPU"))
-    result = _run_cli(["--task", "fill-mask", "--model", str(mlm_folder), "--device", "0"],
-                      b"The capital of France is [MASK].\n")
+    result = _run_cli(
+        ["--task", "fill-mask", "--model", str(mlm_folder), "--device", "0"],
+        b"The capital of France is [MASK].\n",
+    )
     stderr = result.stderr.decode()
     assert result.returncode == 0, stderr[-2000:]
     assert len(result.stdout.decode().splitlines()) == 1
@@ -149,10 +188,13 @@ def test_run_device_zero_without_a_gpu_warns_and_runs_on_the_cpu(mlm_folder):
     assert (warning in stderr) == (gpus == 0)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--device", "tpu"], "tfbert run: device 'tpu' is not a device tfbert knows"),
-    (["--dtype", "int8"], "tfbert run: dtype 'int8' is not one of auto, float32, float16"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--device", "tpu"], "tfbert run: device 'tpu' is not a device tfbert knows"),
+        (["--dtype", "int8"], "tfbert run: dtype 'int8' is not one of auto, float32, float16"),
+    ],
+)
 def test_run_bad_device_or_dtype_is_one_error_line(args, message):
     result = _run_cli(["--task", "sentence-embedding", *args], b"A cat sits.\n")
     stderr = result.stderr.decode()

@@ -11,25 +11,62 @@ from tfbert import _backend  # noqa: F401  (selects the TensorFlow backend first
 
 __version__ = "0.1.0"
 
-_MODELS = ("TFBertPreTrainedModel", "TFBertModel", "TFBertForPreTraining", "TFBertLMHeadModel",
-           "TFBertForMaskedLM", "TFBertForNextSentencePrediction", "TFBertForSequenceClassification",
-           "TFBertForMultipleChoice", "TFBertForTokenClassification", "TFBertForQuestionAnswering")
-_AUTO = ("TFAutoModel", "TFAutoModelForPreTraining", "TFAutoModelForMaskedLM", "TFAutoModelForCausalLM",
-         "TFAutoModelForSequenceClassification", "TFAutoModelForTokenClassification",
-         "TFAutoModelForQuestionAnswering", "TFAutoModelForMultipleChoice",
-         "TFAutoModelForNextSentencePrediction", "AutoConfig", "AutoTokenizer")
-_COLLATORS = ("DataCollatorWithPadding", "DataCollatorForTokenClassification",
-              "DataCollatorForLanguageModeling", "DataCollatorForWholeWordMask", "DefaultDataCollator")
-_GENERATION = ("GenerationConfig", "TFLogitsProcessor", "TFLogitsProcessorList", "TFLogitsWarper",
-               "TFForcedBOSTokenLogitsProcessor", "TFForcedEOSTokenLogitsProcessor",
-               "TFMinLengthLogitsProcessor", "TFMinNewTokensLengthLogitsProcessor",
-               "TFNoBadWordsLogitsProcessor", "TFNoRepeatNGramLogitsProcessor",
-               "TFRepetitionPenaltyLogitsProcessor", "TFTemperatureLogitsWarper",
-               "TFTopKLogitsWarper", "TFTopPLogitsWarper", "TFGreedySearchDecoderOnlyOutput",
-               "TFGreedySearchEncoderDecoderOutput", "TFSampleDecoderOnlyOutput",
-               "TFSampleEncoderDecoderOutput", "TFBeamSearchDecoderOnlyOutput",
-               "TFBeamSearchEncoderDecoderOutput", "TFBeamSampleDecoderOnlyOutput",
-               "TFBeamSampleEncoderDecoderOutput")
+_MODELS = (
+    "TFBertPreTrainedModel",
+    "TFBertModel",
+    "TFBertForPreTraining",
+    "TFBertLMHeadModel",
+    "TFBertForMaskedLM",
+    "TFBertForNextSentencePrediction",
+    "TFBertForSequenceClassification",
+    "TFBertForMultipleChoice",
+    "TFBertForTokenClassification",
+    "TFBertForQuestionAnswering",
+)
+_AUTO = (
+    "TFAutoModel",
+    "TFAutoModelForPreTraining",
+    "TFAutoModelForMaskedLM",
+    "TFAutoModelForCausalLM",
+    "TFAutoModelForSequenceClassification",
+    "TFAutoModelForTokenClassification",
+    "TFAutoModelForQuestionAnswering",
+    "TFAutoModelForMultipleChoice",
+    "TFAutoModelForNextSentencePrediction",
+    "AutoConfig",
+    "AutoTokenizer",
+)
+_COLLATORS = (
+    "DataCollatorWithPadding",
+    "DataCollatorForTokenClassification",
+    "DataCollatorForLanguageModeling",
+    "DataCollatorForWholeWordMask",
+    "DefaultDataCollator",
+)
+_GENERATION = (
+    "GenerationConfig",
+    "TFLogitsProcessor",
+    "TFLogitsProcessorList",
+    "TFLogitsWarper",
+    "TFForcedBOSTokenLogitsProcessor",
+    "TFForcedEOSTokenLogitsProcessor",
+    "TFMinLengthLogitsProcessor",
+    "TFMinNewTokensLengthLogitsProcessor",
+    "TFNoBadWordsLogitsProcessor",
+    "TFNoRepeatNGramLogitsProcessor",
+    "TFRepetitionPenaltyLogitsProcessor",
+    "TFTemperatureLogitsWarper",
+    "TFTopKLogitsWarper",
+    "TFTopPLogitsWarper",
+    "TFGreedySearchDecoderOnlyOutput",
+    "TFGreedySearchEncoderDecoderOutput",
+    "TFSampleDecoderOnlyOutput",
+    "TFSampleEncoderDecoderOutput",
+    "TFBeamSearchDecoderOnlyOutput",
+    "TFBeamSearchEncoderDecoderOutput",
+    "TFBeamSampleDecoderOnlyOutput",
+    "TFBeamSampleEncoderDecoderOutput",
+)
 _EXPORTS = {
     "BertConfig": "tfbert.config",
     "TFBertTokenizer": "tfbert.tokenizer",
@@ -57,9 +94,24 @@ _EXPORTS = {
 _OUTPUTS_MODULE = "tfbert.modeling_tf_outputs"  # TF*Output classes under transformers v4's names
 
 
-_SUBMODULES = ("auto", "checkpoint", "data_collator", "encoder_decoder", "export", "generation",
-               "heads", "layers", "modeling_tf_outputs", "modeling_tf_utils", "models",
-               "optimization_tf", "tasks", "tokenizer", "training", "utils")
+_SUBMODULES = (
+    "auto",
+    "checkpoint",
+    "data_collator",
+    "encoder_decoder",
+    "export",
+    "generation",
+    "heads",
+    "layers",
+    "modeling_tf_outputs",
+    "modeling_tf_utils",
+    "models",
+    "optimization_tf",
+    "tasks",
+    "tokenizer",
+    "training",
+    "utils",
+)
 
 
 def __getattr__(name):

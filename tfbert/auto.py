@@ -52,14 +52,23 @@ def check_bert_config(values: dict[str, Any], source: str) -> None:
         return
     what = repr(model_type) if model_type is not None else f"architectures {architectures!r}"
     if model_type is None and not architectures:
-        raise ValueError(f"{source} names no model_type and no architectures; tfbert serves BERT "
-                         f"only (model_type 'bert')")
-    raise ValueError(f"{source} is a {what} checkpoint; tfbert serves BERT only "
-                     f"(model_type 'bert')")
+        raise ValueError(
+            f"{source} names no model_type and no architectures; tfbert serves BERT "
+            f"only (model_type 'bert')"
+        )
+    raise ValueError(
+        f"{source} is a {what} checkpoint; tfbert serves BERT only (model_type 'bert')"
+    )
 
 
-def _read_json(name_or_path: str | os.PathLike, filename: str, hub_args: dict, *,
-               required: bool = True, allow_file: bool = False) -> tuple[dict | None, str | None]:
+def _read_json(
+    name_or_path: str | os.PathLike,
+    filename: str,
+    hub_args: dict,
+    *,
+    required: bool = True,
+    allow_file: bool = False,
+) -> tuple[dict | None, str | None]:
     if allow_file and os.path.isfile(name_or_path):
         path = os.fspath(name_or_path)
     else:
@@ -82,8 +91,10 @@ def _check_config_object(config: Any) -> None:
     if isinstance(config, dict):
         check_bert_config(config, "the config dict")
     elif model_type != "bert":
-        raise ValueError(f"config is a {type(config).__name__} with model_type {model_type!r}; "
-                         f"tfbert serves BERT only (a BertConfig)")
+        raise ValueError(
+            f"config is a {type(config).__name__} with model_type {model_type!r}; "
+            f"tfbert serves BERT only (a BertConfig)"
+        )
 
 
 class AutoConfig:
@@ -100,8 +111,10 @@ class AutoConfig:
     """
 
     def __init__(self, *args, **kwargs):
-        raise OSError("AutoConfig is not instantiated: use AutoConfig.from_pretrained(path) "
-                      "or AutoConfig.for_model('bert', ...)")
+        raise OSError(
+            "AutoConfig is not instantiated: use AutoConfig.from_pretrained(path) "
+            "or AutoConfig.for_model('bert', ...)"
+        )
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> BertConfig:
@@ -134,8 +147,10 @@ class AutoConfig:
             ValueError: ``model_type`` is not ``"bert"``.
         """
         if model_type != "bert":
-            raise ValueError(f"model_type {model_type!r} is not served; tfbert serves BERT only "
-                             f"(model_type 'bert')")
+            raise ValueError(
+                f"model_type {model_type!r} is not served; tfbert serves BERT only "
+                f"(model_type 'bert')"
+            )
         return BertConfig(**kwargs)
 
 
@@ -146,8 +161,10 @@ class _TFAutoModel:
 
     def __init__(self, *args, **kwargs):
         name = type(self).__name__
-        raise OSError(f"{name} is not instantiated: use {name}.from_pretrained(path) or "
-                      f"{name}.from_config(config)")
+        raise OSError(
+            f"{name} is not instantiated: use {name}.from_pretrained(path) or "
+            f"{name}.from_config(config)"
+        )
 
     @classmethod
     def model_class(cls) -> type:
@@ -175,8 +192,10 @@ class _TFAutoModel:
             FileNotFoundError: No ``config.json`` or no weights there.
         """
         if model_args:
-            raise TypeError(f"{cls.__name__}.from_pretrained takes no positional arguments after "
-                            f"the path; pass configuration as keywords (got {len(model_args)})")
+            raise TypeError(
+                f"{cls.__name__}.from_pretrained takes no positional arguments after "
+                f"the path; pass configuration as keywords (got {len(model_args)})"
+            )
         config = kwargs.get("config")
         if config is None:
             values, path = _read_json(name_or_path, CONFIG_NAME, _hub_args(kwargs))
@@ -201,11 +220,13 @@ class _TFAutoModel:
 
 
 def _auto(name: str, target: str) -> type:
-    doc = (f"transformers v4's ``{name}`` for BERT: ``from_pretrained`` and ``from_config`` "
-           f"build a ``{target}``.\n\n    Example:\n        >>> from tfbert import BertConfig\n"
-           f"        >>> config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1,\n"
-           f"        ...                     num_attention_heads=2, intermediate_size=16)\n"
-           f"        >>> type({name}.from_config(config)).__name__\n        '{target}'\n    ")
+    doc = (
+        f"transformers v4's ``{name}`` for BERT: ``from_pretrained`` and ``from_config`` "
+        f"build a ``{target}``.\n\n    Example:\n        >>> from tfbert import BertConfig\n"
+        f"        >>> config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1,\n"
+        f"        ...                     num_attention_heads=2, intermediate_size=16)\n"
+        f"        >>> type({name}.from_config(config)).__name__\n        '{target}'\n    "
+    )
     return type(name, (_TFAutoModel,), {"_target": target, "__doc__": doc, "__module__": __name__})
 
 
@@ -213,15 +234,19 @@ TFAutoModel = _auto("TFAutoModel", "TFBertModel")
 TFAutoModelForPreTraining = _auto("TFAutoModelForPreTraining", "TFBertForPreTraining")
 TFAutoModelForMaskedLM = _auto("TFAutoModelForMaskedLM", "TFBertForMaskedLM")
 TFAutoModelForCausalLM = _auto("TFAutoModelForCausalLM", "TFBertLMHeadModel")
-TFAutoModelForSequenceClassification = _auto("TFAutoModelForSequenceClassification",
-                                             "TFBertForSequenceClassification")
-TFAutoModelForTokenClassification = _auto("TFAutoModelForTokenClassification",
-                                          "TFBertForTokenClassification")
-TFAutoModelForQuestionAnswering = _auto("TFAutoModelForQuestionAnswering",
-                                        "TFBertForQuestionAnswering")
+TFAutoModelForSequenceClassification = _auto(
+    "TFAutoModelForSequenceClassification", "TFBertForSequenceClassification"
+)
+TFAutoModelForTokenClassification = _auto(
+    "TFAutoModelForTokenClassification", "TFBertForTokenClassification"
+)
+TFAutoModelForQuestionAnswering = _auto(
+    "TFAutoModelForQuestionAnswering", "TFBertForQuestionAnswering"
+)
 TFAutoModelForMultipleChoice = _auto("TFAutoModelForMultipleChoice", "TFBertForMultipleChoice")
-TFAutoModelForNextSentencePrediction = _auto("TFAutoModelForNextSentencePrediction",
-                                             "TFBertForNextSentencePrediction")
+TFAutoModelForNextSentencePrediction = _auto(
+    "TFAutoModelForNextSentencePrediction", "TFBertForNextSentencePrediction"
+)
 
 
 class AutoTokenizer:
@@ -243,12 +268,12 @@ class AutoTokenizer:
     """
 
     def __init__(self, *args, **kwargs):
-        raise OSError("AutoTokenizer is not instantiated: use "
-                      "AutoTokenizer.from_pretrained(path)")
+        raise OSError("AutoTokenizer is not instantiated: use AutoTokenizer.from_pretrained(path)")
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike, *inputs: Any, use_fast: bool = True,
-                        **kwargs: Any):
+    def from_pretrained(
+        cls, name_or_path: str | os.PathLike, *inputs: Any, use_fast: bool = True, **kwargs: Any
+    ):
         """Loads the BERT tokenizer of a checkpoint folder or hub id.
 
         Args:
@@ -263,13 +288,16 @@ class AutoTokenizer:
             ValueError: ``tokenizer_class`` or ``model_type`` is not BERT's; the message names it.
         """
         hub_args = _hub_args(kwargs)
-        tokenizer_config, path = _read_json(name_or_path, TOKENIZER_CONFIG_NAME, hub_args,
-                                            required=False)
+        tokenizer_config, path = _read_json(
+            name_or_path, TOKENIZER_CONFIG_NAME, hub_args, required=False
+        )
         tokenizer_class = (tokenizer_config or {}).get("tokenizer_class")
         if tokenizer_class is not None:
             if not str(tokenizer_class).startswith("Bert"):
-                raise ValueError(f"{path} names tokenizer_class {tokenizer_class!r}; tfbert serves "
-                                 f"BERT only (BertTokenizer, BertTokenizerFast)")
+                raise ValueError(
+                    f"{path} names tokenizer_class {tokenizer_class!r}; tfbert serves "
+                    f"BERT only (BertTokenizer, BertTokenizerFast)"
+                )
         else:
             config, config_path = _read_json(name_or_path, CONFIG_NAME, hub_args, required=False)
             if config is not None:

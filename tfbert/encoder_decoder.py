@@ -19,8 +19,7 @@ from tfbert.config import BertConfig, as_bert_config
 from tfbert.generation.mixin import GenerationMixin
 from tfbert.heads.losses import IGNORE_INDEX, masked_cross_entropy
 from tfbert.layers.common import dense
-from tfbert.modeling import (OwnLossSteps, TFBertLMHeadModel, TFBertModel,
-                             _default_generation_mask)
+from tfbert.modeling import OwnLossSteps, TFBertLMHeadModel, TFBertModel, _default_generation_mask
 from tfbert.outputs import ModelOutput
 
 _PROJECTION = "enc_to_dec_proj"
@@ -51,8 +50,14 @@ class EncoderDecoderConfig:
 
     model_type = "encoder-decoder"
 
-    def __init__(self, encoder=None, decoder=None, decoder_start_token_id: int | None = None,
-                 pad_token_id: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        encoder=None,
+        decoder=None,
+        decoder_start_token_id: int | None = None,
+        pad_token_id: int | None = None,
+        **kwargs: Any,
+    ):
         if encoder is None or decoder is None:
             raise ValueError("EncoderDecoderConfig needs both an encoder and a decoder config")
         self.encoder = as_bert_config(encoder)
@@ -72,20 +77,27 @@ class EncoderDecoderConfig:
         raise AttributeError(f"EncoderDecoderConfig has no attribute {name!r}")
 
     @classmethod
-    def from_encoder_decoder_configs(cls, encoder_config, decoder_config,
-                                     **kwargs: Any) -> EncoderDecoderConfig:
+    def from_encoder_decoder_configs(
+        cls, encoder_config, decoder_config, **kwargs: Any
+    ) -> EncoderDecoderConfig:
         """The config of an encoder-decoder from its two parts; the decoder becomes a decoder
         with cross-attention (``is_decoder=True``, ``add_cross_attention=True``)."""
-        decoder = BertConfig.from_dict(as_bert_config(decoder_config).to_dict(),
-                                       is_decoder=True, add_cross_attention=True)
+        decoder = BertConfig.from_dict(
+            as_bert_config(decoder_config).to_dict(), is_decoder=True, add_cross_attention=True
+        )
         return cls(encoder=as_bert_config(encoder_config), decoder=decoder, **kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         """``config.json``'s content, transformers' layout."""
-        return {**copy.deepcopy(self.extra), "model_type": self.model_type,
-                "is_encoder_decoder": True, "decoder_start_token_id": self.decoder_start_token_id,
-                "pad_token_id": self.pad_token_id, "encoder": self.encoder.to_dict(),
-                "decoder": self.decoder.to_dict()}
+        return {
+            **copy.deepcopy(self.extra),
+            "model_type": self.model_type,
+            "is_encoder_decoder": True,
+            "decoder_start_token_id": self.decoder_start_token_id,
+            "pad_token_id": self.pad_token_id,
+            "encoder": self.encoder.to_dict(),
+            "decoder": self.decoder.to_dict(),
+        }
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> EncoderDecoderConfig:
@@ -96,8 +108,10 @@ class EncoderDecoderConfig:
         """
         values = dict(values)
         if values.get("model_type", cls.model_type) != cls.model_type:
-            raise ValueError(f"expected an encoder-decoder config (model_type "
-                             f"'encoder-decoder'), got model_type {values.get('model_type')!r}")
+            raise ValueError(
+                f"expected an encoder-decoder config (model_type "
+                f"'encoder-decoder'), got model_type {values.get('model_type')!r}"
+            )
         return cls(**values)
 
     def save_pretrained(self, directory: str | os.PathLike) -> None:
@@ -105,8 +119,10 @@ class EncoderDecoderConfig:
         from tfbert.checkpoint.files import atomic_write_text
 
         os.makedirs(directory, exist_ok=True)
-        atomic_write_text(os.path.join(directory, "config.json"),
-                          json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        atomic_write_text(
+            os.path.join(directory, "config.json"),
+            json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n",
+        )
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, **hub_args) -> EncoderDecoderConfig:
@@ -144,8 +160,10 @@ def shift_tokens_right(labels, pad_token_id: int | None, decoder_start_token_id:
         [[2, 5, 6]]
     """
     if decoder_start_token_id is None:
-        raise ValueError("decoder_start_token_id is not set: set it in the model's config "
-                         "(model.config.decoder_start_token_id = tokenizer.cls_token_id)")
+        raise ValueError(
+            "decoder_start_token_id is not set: set it in the model's config "
+            "(model.config.decoder_start_token_id = tokenizer.cls_token_id)"
+        )
     if pad_token_id is None:
         raise ValueError("pad_token_id is not set: set it in the model's config")
     labels = ops.cast(labels, "int32")
@@ -154,8 +172,16 @@ def shift_tokens_right(labels, pad_token_id: int | None, decoder_start_token_id:
     return ops.where(ops.equal(shifted, IGNORE_INDEX), pad_token_id, shifted)
 
 
-_CALL_ARGS = ("input_ids", "attention_mask", "token_type_ids", "decoder_input_ids",
-              "decoder_attention_mask", "encoder_outputs", "past_key_values", "labels")
+_CALL_ARGS = (
+    "input_ids",
+    "attention_mask",
+    "token_type_ids",
+    "decoder_input_ids",
+    "decoder_attention_mask",
+    "encoder_outputs",
+    "past_key_values",
+    "labels",
+)
 
 
 class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
@@ -201,13 +227,15 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
 
     is_encoder_decoder = True
 
-    def __init__(self, config: EncoderDecoderConfig | None = None, encoder=None, decoder=None,
-                 **kwargs):
+    def __init__(
+        self, config: EncoderDecoderConfig | None = None, encoder=None, decoder=None, **kwargs
+    ):
         if config is None:
             if encoder is None or decoder is None:
                 raise ValueError("give a config, or both an encoder and a decoder model")
-            config = EncoderDecoderConfig.from_encoder_decoder_configs(encoder.config,
-                                                                       decoder.config)
+            config = EncoderDecoderConfig.from_encoder_decoder_configs(
+                encoder.config, decoder.config
+            )
             config.decoder = decoder.config
         elif isinstance(config, Mapping):
             config = EncoderDecoderConfig.from_dict(config)
@@ -216,10 +244,12 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         self.config = config
         _check_decoder(config)
         # built now, outside this model's scope, so their variables keep BERT's own names
-        self.encoder = encoder if encoder is not None else TFBertModel(config.encoder,
-                                                                       name="encoder")
-        self.decoder = decoder if decoder is not None else TFBertLMHeadModel(config.decoder,
-                                                                             name="decoder")
+        self.encoder = (
+            encoder if encoder is not None else TFBertModel(config.encoder, name="encoder")
+        )
+        self.decoder = (
+            decoder if decoder is not None else TFBertLMHeadModel(config.decoder, name="decoder")
+        )
         for part in (self.encoder, self.decoder):
             if not part.built:
                 part.build()
@@ -234,54 +264,86 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
 
     # -- forward ---------------------------------------------------------------------------------
 
-    def call(self, input_ids=None, attention_mask=None, token_type_ids=None,
-             decoder_input_ids=None, decoder_attention_mask=None, encoder_outputs=None,
-             past_key_values=None, labels=None, use_cache=None, output_attentions=None,
-             output_hidden_states=None, return_dict=None, training=False):
-        values = dict(input_ids=input_ids, attention_mask=attention_mask,
-                      token_type_ids=token_type_ids, decoder_input_ids=decoder_input_ids,
-                      decoder_attention_mask=decoder_attention_mask,
-                      encoder_outputs=encoder_outputs, past_key_values=past_key_values,
-                      labels=labels)
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        decoder_input_ids=None,
+        decoder_attention_mask=None,
+        encoder_outputs=None,
+        past_key_values=None,
+        labels=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        training=False,
+    ):
+        values = dict(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            decoder_input_ids=decoder_input_ids,
+            decoder_attention_mask=decoder_attention_mask,
+            encoder_outputs=encoder_outputs,
+            past_key_values=past_key_values,
+            labels=labels,
+        )
         if isinstance(input_ids, Mapping):
             unknown = sorted(set(input_ids) - set(_CALL_ARGS))
             if unknown:
-                raise ValueError(f"unexpected input keys {unknown}; expected some of "
-                                 f"{list(_CALL_ARGS)}")
+                raise ValueError(
+                    f"unexpected input keys {unknown}; expected some of {list(_CALL_ARGS)}"
+                )
             values.update(input_ids)
-        flags = dict(output_attentions=output_attentions,
-                     output_hidden_states=output_hidden_states)
+        flags = dict(output_attentions=output_attentions, output_hidden_states=output_hidden_states)
         encoder_out = values["encoder_outputs"]
         if encoder_out is None:
-            encoder_out = self.encoder(values["input_ids"], attention_mask=values["attention_mask"],
-                                       token_type_ids=values["token_type_ids"], return_dict=True,
-                                       training=training, **flags)
+            encoder_out = self.encoder(
+                values["input_ids"],
+                attention_mask=values["attention_mask"],
+                token_type_ids=values["token_type_ids"],
+                return_dict=True,
+                training=training,
+                **flags,
+            )
         states = self._encoder_states(encoder_out)
         labels, decoder_ids = values["labels"], values["decoder_input_ids"]
         decoder_mask = values["decoder_attention_mask"]
         if labels is not None and decoder_ids is None:
-            decoder_ids = shift_tokens_right(labels, self.config.pad_token_id,
-                                             self.config.decoder_start_token_id)
+            decoder_ids = shift_tokens_right(
+                labels, self.config.pad_token_id, self.config.decoder_start_token_id
+            )
             if decoder_mask is None:
-                decoder_mask = ops.cast(ops.not_equal(decoder_ids, self.config.pad_token_id),
-                                        "int32")
+                decoder_mask = ops.cast(
+                    ops.not_equal(decoder_ids, self.config.pad_token_id), "int32"
+                )
         if use_cache is None and training:
             use_cache = False
-        decoder_out = self.decoder(decoder_ids, attention_mask=decoder_mask,
-                                   encoder_hidden_states=states,
-                                   encoder_attention_mask=values["attention_mask"],
-                                   past_key_values=values["past_key_values"], use_cache=use_cache,
-                                   return_dict=True, training=training, **flags)
+        decoder_out = self.decoder(
+            decoder_ids,
+            attention_mask=decoder_mask,
+            encoder_hidden_states=states,
+            encoder_attention_mask=values["attention_mask"],
+            past_key_values=values["past_key_values"],
+            use_cache=use_cache,
+            return_dict=True,
+            training=training,
+            **flags,
+        )
         loss = None if labels is None else masked_cross_entropy(labels, decoder_out["logits"])
         output = Seq2SeqLMOutput(
-            loss=loss, logits=decoder_out["logits"],
+            loss=loss,
+            logits=decoder_out["logits"],
             past_key_values=decoder_out.get("past_key_values"),
             decoder_hidden_states=decoder_out.get("hidden_states"),
             decoder_attentions=decoder_out.get("attentions"),
             cross_attentions=decoder_out.get("cross_attentions"),
             encoder_last_hidden_state=_first(encoder_out),
             encoder_hidden_states=_field(encoder_out, "hidden_states"),
-            encoder_attentions=_field(encoder_out, "attentions"))
+            encoder_attentions=_field(encoder_out, "attentions"),
+        )
         if return_dict is False and not self.__dict__.get("_in_train_step", False):
             return output.to_tuple()
         return output
@@ -303,10 +365,19 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
     def _labels_from_y(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if self._compile_loss is not None or y is None:
-            if self._compile_loss is not None and isinstance(x, Mapping) and "labels" not in x \
-                    and y is not None and "decoder_input_ids" not in x:
-                x = {**x, "decoder_input_ids": shift_tokens_right(
-                    y, self.config.pad_token_id, self.config.decoder_start_token_id)}
+            if (
+                self._compile_loss is not None
+                and isinstance(x, Mapping)
+                and "labels" not in x
+                and y is not None
+                and "decoder_input_ids" not in x
+            ):
+                x = {
+                    **x,
+                    "decoder_input_ids": shift_tokens_right(
+                        y, self.config.pad_token_id, self.config.decoder_start_token_id
+                    ),
+                }
                 return keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
             return data
         x = dict(x) if isinstance(x, Mapping) else {"input_ids": x}
@@ -323,9 +394,11 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         if isinstance(y_pred, Mapping):
             if self._compile_loss is None:
                 if "loss" not in y_pred:
-                    raise ValueError("TFEncoderDecoderModel was compiled without a loss, so it "
-                                     "trains on its own loss, which needs labels (in the input "
-                                     "dict or as y in fit(x, y))")
+                    raise ValueError(
+                        "TFEncoderDecoderModel was compiled without a loss, so it "
+                        "trains on its own loss, which needs labels (in the input "
+                        "dict or as y in fit(x, y))"
+                    )
                 loss = y_pred["loss"]
                 for extra in self.losses:
                     loss = loss + self._aggregate_additional_loss(extra)
@@ -351,24 +424,34 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         if mask is None:
             mask = _default_generation_mask(ids, config)
         mask = ops.cast(mask, "int32")
-        encoder_out = self.encoder(ids, attention_mask=mask,
-                                   token_type_ids=model_kwargs.pop("token_type_ids", None),
-                                   return_dict=True)
+        encoder_out = self.encoder(
+            ids,
+            attention_mask=mask,
+            token_type_ids=model_kwargs.pop("token_type_ids", None),
+            return_dict=True,
+        )
         start = config.decoder_start_token_id
         if start is None:
             start = config.bos_token_id
         decoder_ids = model_kwargs.pop("decoder_input_ids", None)
         if decoder_ids is None:
             if start is None:
-                raise ValueError("decoder_start_token_id is not set (nor bos_token_id): set "
-                                 "model.config.decoder_start_token_id or pass it to generate()")
+                raise ValueError(
+                    "decoder_start_token_id is not set (nor bos_token_id): set "
+                    "model.config.decoder_start_token_id or pass it to generate()"
+                )
             decoder_ids = ops.full((ops.shape(ids)[0], 1), start, "int32")
         decoder_ids = ops.convert_to_tensor(decoder_ids, "int32")
         decoder_mask = ops.ones_like(decoder_ids)
         _, _, context = self.decoder._generation_inputs(
-            decoder_ids, {"attention_mask": decoder_mask,
-                          "encoder_hidden_states": self._encoder_states(encoder_out),
-                          "encoder_attention_mask": mask}, config)
+            decoder_ids,
+            {
+                "attention_mask": decoder_mask,
+                "encoder_hidden_states": self._encoder_states(encoder_out),
+                "encoder_attention_mask": mask,
+            },
+            config,
+        )
         return decoder_ids, decoder_mask, context
 
     def _position_limit(self):
@@ -390,7 +473,8 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         state.update({f"decoder.{k}": v for k, v in state_dict(self.decoder).items()})
         if self.enc_to_dec_proj is not None:
             state[f"{_PROJECTION}.weight"] = np.ascontiguousarray(
-                np.asarray(self.enc_to_dec_proj.kernel.numpy()).T)
+                np.asarray(self.enc_to_dec_proj.kernel.numpy()).T
+            )
             state[f"{_PROJECTION}.bias"] = np.asarray(self.enc_to_dec_proj.bias.numpy())
         return state
 
@@ -400,15 +484,21 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         from tfbert.checkpoint import assign_weights
 
         for prefix, part in (("encoder.", self.encoder), ("decoder.", self.decoder)):
-            assign_weights(part, {k[len(prefix):]: v for k, v in state.items()
-                                  if k.startswith(prefix)}, source=source)
+            assign_weights(
+                part,
+                {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)},
+                source=source,
+            )
         if self.enc_to_dec_proj is not None:
             weight = state.get(f"{_PROJECTION}.weight")
             if weight is None:
                 import warnings
 
-                warnings.warn(f"TFEncoderDecoderModel: {_PROJECTION} initialised, not loaded "
-                              f"from {source}. Train the model before using it.", stacklevel=2)
+                warnings.warn(
+                    f"TFEncoderDecoderModel: {_PROJECTION} initialised, not loaded "
+                    f"from {source}. Train the model before using it.",
+                    stacklevel=2,
+                )
             else:
                 self.enc_to_dec_proj.kernel.assign(np.asarray(weight).T)
                 self.enc_to_dec_proj.bias.assign(state[f"{_PROJECTION}.bias"])
@@ -455,9 +545,9 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         return model
 
     @classmethod
-    def from_encoder_decoder_pretrained(cls, encoder_pretrained_model_name_or_path,
-                                        decoder_pretrained_model_name_or_path,
-                                        **kwargs) -> TFEncoderDecoderModel:
+    def from_encoder_decoder_pretrained(
+        cls, encoder_pretrained_model_name_or_path, decoder_pretrained_model_name_or_path, **kwargs
+    ) -> TFEncoderDecoderModel:
         """Warm start from two BERT checkpoints: the decoder becomes a decoder with
         cross-attention, whose new weights (and a new LM head, if its checkpoint has none) are
         listed in one warning.
@@ -473,14 +563,18 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         for key in list(kwargs):
             for part in parts:
                 if key.startswith(f"{part}_") and key != "decoder_start_token_id":
-                    parts[part][key[len(part) + 1:]] = kwargs.pop(key)
-        encoder = TFBertModel.from_pretrained(encoder_pretrained_model_name_or_path,
-                                              name="encoder", **parts["encoder"])
+                    parts[part][key[len(part) + 1 :]] = kwargs.pop(key)
+        encoder = TFBertModel.from_pretrained(
+            encoder_pretrained_model_name_or_path, name="encoder", **parts["encoder"]
+        )
         decoder = TFBertLMHeadModel.from_pretrained(
-            decoder_pretrained_model_name_or_path, name="decoder",
-            **{"is_decoder": True, "add_cross_attention": True, **parts["decoder"]})
-        config = EncoderDecoderConfig.from_encoder_decoder_configs(encoder.config, decoder.config,
-                                                                   **kwargs)
+            decoder_pretrained_model_name_or_path,
+            name="decoder",
+            **{"is_decoder": True, "add_cross_attention": True, **parts["decoder"]},
+        )
+        config = EncoderDecoderConfig.from_encoder_decoder_configs(
+            encoder.config, decoder.config, **kwargs
+        )
         return cls(config, encoder=encoder, decoder=decoder)
 
     def get_config(self):
@@ -495,16 +589,20 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
 def _check_decoder(config: EncoderDecoderConfig) -> None:
     decoder, encoder = config.decoder, config.encoder
     if not (decoder.is_decoder and decoder.add_cross_attention):
-        raise ValueError("the decoder config needs is_decoder=True and add_cross_attention=True "
-                         "(EncoderDecoderConfig.from_encoder_decoder_configs sets both)")
+        raise ValueError(
+            "the decoder config needs is_decoder=True and add_cross_attention=True "
+            "(EncoderDecoderConfig.from_encoder_decoder_configs sets both)"
+        )
     cross_size = decoder.extra.get("cross_attention_hidden_size")
     if encoder.hidden_size != decoder.hidden_size and cross_size is not None:
-        raise ValueError(f"the encoder's hidden_size ({encoder.hidden_size}) differs from the "
-                         f"decoder's ({decoder.hidden_size}) and the decoder config sets "
-                         f"cross_attention_hidden_size={cross_size}, which forbids the "
-                         f"{_PROJECTION} projection; BERT's cross-attention takes states of the "
-                         f"decoder's size: remove cross_attention_hidden_size to add the "
-                         f"projection")
+        raise ValueError(
+            f"the encoder's hidden_size ({encoder.hidden_size}) differs from the "
+            f"decoder's ({decoder.hidden_size}) and the decoder config sets "
+            f"cross_attention_hidden_size={cross_size}, which forbids the "
+            f"{_PROJECTION} projection; BERT's cross-attention takes states of the "
+            f"decoder's size: remove cross_attention_hidden_size to add the "
+            f"projection"
+        )
 
 
 def _first(encoder_out):
@@ -519,4 +617,4 @@ def _field(encoder_out, name):
 
 def _strip_bert(name: str) -> str:
     """``bert.embeddings...`` -> ``embeddings...`` (a ``BertModel``'s own names)."""
-    return name[len("bert."):] if name.startswith("bert.") else name
+    return name[len("bert.") :] if name.startswith("bert.") else name

@@ -47,11 +47,21 @@ SIGNATURES = ("serving_default", IDS_SIGNATURE)
 _CONTEXT_OPTIONS = ("labels", "mask_token")  # what build_task_graph hands back for formatting
 # Custom ops with a TFLite kernel in tensorflow_text.tflite_registrar (tensorflow-text 2.21) that
 # tfbert's exports may use.
-TFTEXT_TFLITE_KERNELS = frozenset({
-    "FastBertNormalize", "FastWordpieceTokenizeWithOffsets", "RaggedTensorToTensor",
-    "TFText>ByteSplitByOffsets", "TFText>ByteSplitWithOffsets", "TFText>FastWordpieceDetokenize",
-    "TFText>NgramsStringJoin", "TFText>RoundRobinGenerateMasks", "TFText>RoundRobinTrim",
-    "TFText>FastSentencepieceTokenize", "TFText>FastSentencepieceDetokenize"})
+TFTEXT_TFLITE_KERNELS = frozenset(
+    {
+        "FastBertNormalize",
+        "FastWordpieceTokenizeWithOffsets",
+        "RaggedTensorToTensor",
+        "TFText>ByteSplitByOffsets",
+        "TFText>ByteSplitWithOffsets",
+        "TFText>FastWordpieceDetokenize",
+        "TFText>NgramsStringJoin",
+        "TFText>RoundRobinGenerateMasks",
+        "TFText>RoundRobinTrim",
+        "TFText>FastSentencepieceTokenize",
+        "TFText>FastSentencepieceDetokenize",
+    }
+)
 
 
 def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
@@ -73,8 +83,9 @@ def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
     return SIGNATURES
 
 
-def serving_functions(graph: TaskGraph,
-                      signatures=SIGNATURES) -> dict[str, tf.types.experimental.ConcreteFunction]:
+def serving_functions(
+    graph: TaskGraph, signatures=SIGNATURES
+) -> dict[str, tf.types.experimental.ConcreteFunction]:
     """The signatures of an export, as concrete functions.
 
     Args:
@@ -122,6 +133,7 @@ def tflite_functions(graph: TaskGraph, signatures=SIGNATURES):
         if graph.choices_input is not None:  # several alternatives per input: TF string ops
             functions["serving_default"] = graph.serving_function()
         else:
+
             def serve(**texts):
                 values = [texts[name] for name in graph.text_inputs]
                 encoded = text_ops.encode(*values, **graph.tokenizer_options)
@@ -147,7 +159,9 @@ def _resources(graph: TaskGraph) -> list:
     return found
 
 
-def _servable(graph: TaskGraph, vocab_file: str, signatures, for_tflite: bool = False) -> tuple[tf.Module, dict]:
+def _servable(
+    graph: TaskGraph, vocab_file: str, signatures, for_tflite: bool = False
+) -> tuple[tf.Module, dict]:
     """A Keras-free ``tf.Module`` holding what the signatures need, and the signatures."""
     root = tf.Module(name=graph.name)
     if for_tflite:
@@ -157,7 +171,9 @@ def _servable(graph: TaskGraph, vocab_file: str, signatures, for_tflite: bool = 
     # The tf.Variables themselves, not Keras' wrappers: a wrapper exports as a second variable
     # that the checkpoint restores while the functions read the first, which TF1-style loaders
     # (TF Serving, ``saved_model_cli run``) then find uninitialised.
-    root.model_variables = [v.value if isinstance(v.value, tf.Variable) else v for v in graph.variables]
+    root.model_variables = [
+        v.value if isinstance(v.value, tf.Variable) else v for v in graph.variables
+    ]
     if "serving_default" in functions:  # the tokenizer's tables; the ids signature has none
         root.resources = _resources(graph)
     root.vocabulary = tf.saved_model.Asset(vocab_file)
@@ -168,8 +184,9 @@ def _servable(graph: TaskGraph, vocab_file: str, signatures, for_tflite: bool = 
     return root, functions
 
 
-def _write_saved_model(graph: TaskGraph, path: str, scratch: str, signatures=SIGNATURES,
-                       for_tflite: bool = False) -> None:
+def _write_saved_model(
+    graph: TaskGraph, path: str, scratch: str, signatures=SIGNATURES, for_tflite: bool = False
+) -> None:
     vocab_file = os.path.join(scratch, "vocab.txt")
     with open(vocab_file, "w", encoding="utf-8") as f:
         f.write("".join(token + "\n" for token in graph.tokenizer.vocab))
@@ -177,15 +194,22 @@ def _write_saved_model(graph: TaskGraph, path: str, scratch: str, signatures=SIG
     try:
         tf.saved_model.save(root, path, signatures=functions)
     except AssertionError as error:  # TensorFlow's "untracked resource" report
-        raise ValueError(f"{graph.task}: the graph uses TensorFlow state tfbert.export does not "
-                         f"find on its layers: {error}") from None
+        raise ValueError(
+            f"{graph.task}: the graph uses TensorFlow state tfbert.export does not "
+            f"find on its layers: {error}"
+        ) from None
 
 
-def _converter(saved_model: str, quantize: str, signatures, select_ops: bool = False) -> tf.lite.TFLiteConverter:
-    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model, signature_keys=list(signatures))
+def _converter(
+    saved_model: str, quantize: str, signatures, select_ops: bool = False
+) -> tf.lite.TFLiteConverter:
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        saved_model, signature_keys=list(signatures)
+    )
     # Without SELECT_TF_OPS, RaggedTensorToTensor goes to tf-text's kernel rather than Flex.
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS] + (
-        [tf.lite.OpsSet.SELECT_TF_OPS] if select_ops else [])
+        [tf.lite.OpsSet.SELECT_TF_OPS] if select_ops else []
+    )
     converter.allow_custom_ops = True  # tf-text ops, run by tensorflow_text.tflite_registrar
     if quantize != "none":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -208,7 +232,11 @@ def tflite_ops(flatbuffer: bytes) -> dict[str, list[str]]:
     from tensorflow.lite.python import schema_py_generated as schema
 
     model = schema.Model.GetRootAsModel(flatbuffer, 0)
-    names = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
+    names = {
+        code: name
+        for name, code in vars(schema.BuiltinOperator).items()
+        if not name.startswith("_")
+    }
     found = {"builtin": set(), "tftext": set(), "other": set()}
     for i in range(model.OperatorCodesLength()):
         code = model.OperatorCodes(i)
@@ -235,8 +263,10 @@ def _check_target(output, format: str, quantize: str, version) -> str:
     _check_choice("format", format, FORMATS)
     _check_choice("quantize", quantize, QUANTIZATIONS)
     if not isinstance(output, (str, os.PathLike)) or not os.fspath(output):
-        raise ValueError(f"output {output!r} must be a non-empty path (a folder for a SavedModel, "
-                         f"a .tflite file for TFLite)")
+        raise ValueError(
+            f"output {output!r} must be a non-empty path (a folder for a SavedModel, "
+            f"a .tflite file for TFLite)"
+        )
     output = os.fspath(output)
     parent = os.path.dirname(os.path.abspath(output))
     while parent and not os.path.exists(parent):
@@ -248,11 +278,14 @@ def _check_target(output, format: str, quantize: str, version) -> str:
             raise ValueError(f"output {output!r} must be a .tflite file path for format='tflite'")
         return output
     if quantize != "none":
-        raise ValueError(f"quantize={quantize!r} applies to format='tflite'; a SavedModel keeps "
-                         f"the checkpoint's float32 weights")
+        raise ValueError(
+            f"quantize={quantize!r} applies to format='tflite'; a SavedModel keeps "
+            f"the checkpoint's float32 weights"
+        )
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"version {version!r} must be a positive integer (TF Serving's version "
-                         f"folder)")
+        raise ValueError(
+            f"version {version!r} must be a positive integer (TF Serving's version folder)"
+        )
     if os.path.isfile(output):
         raise ValueError(f"output {output} is a file; a SavedModel export needs a folder")
     return output
@@ -263,16 +296,21 @@ def _signature_names(signatures) -> tuple[str, ...]:
         return (signatures,)
     if isinstance(signatures, (list, tuple, set, frozenset)):
         return tuple(signatures)
-    raise ValueError(f"signatures {signatures!r} must be a list of names, some of "
-                     f"{', '.join(SIGNATURES)}")
+    raise ValueError(
+        f"signatures {signatures!r} must be a list of names, some of {', '.join(SIGNATURES)}"
+    )
 
 
 def _check_free(path: str, overwrite: bool, what: str) -> None:
     if os.path.isdir(path) and os.listdir(path) and not overwrite:
-        raise FileExistsError(f"{what} {path} exists and is not empty; pass overwrite=True "
-                              f"(--overwrite) to replace it")
+        raise FileExistsError(
+            f"{what} {path} exists and is not empty; pass overwrite=True "
+            f"(--overwrite) to replace it"
+        )
     if os.path.isfile(path) and not overwrite:
-        raise FileExistsError(f"{what} {path} exists; pass overwrite=True (--overwrite) to replace it")
+        raise FileExistsError(
+            f"{what} {path} exists; pass overwrite=True (--overwrite) to replace it"
+        )
 
 
 @contextlib.contextmanager
@@ -280,7 +318,9 @@ def _scratch_beside(path: str):
     """A temporary folder next to ``path`` (same file system, so renames are atomic), removed after."""
     parent = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(parent, exist_ok=True)
-    scratch = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(path))}.partial-", dir=parent)
+    scratch = tempfile.mkdtemp(
+        prefix=f".{os.path.basename(os.path.abspath(path))}.partial-", dir=parent
+    )
     try:
         yield scratch
     finally:
@@ -295,8 +335,15 @@ def _move_into_place(built: str, target: str) -> None:
     os.replace(built, target)
 
 
-def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", quantize: str = "none",
-                 version: int = 1, overwrite: bool = False, signatures=None) -> str:
+def export_graph(
+    graph: TaskGraph,
+    output: str,
+    format: str = "saved_model",
+    quantize: str = "none",
+    version: int = 1,
+    overwrite: bool = False,
+    signatures=None,
+) -> str:
     """Writes a task graph as a TF Serving SavedModel or a ``.tflite`` file.
 
     Args:
@@ -339,17 +386,21 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
     for name in signatures:
         _check_choice("signature", name, SIGNATURES)
         if name not in supported:
-            raise ValueError(f"{graph.task} cannot carry the {name} signature: its results are "
-                             f"cut out of the input strings (or its ids are per choice)")
+            raise ValueError(
+                f"{graph.task} cannot carry the {name} signature: its results are "
+                f"cut out of the input strings (or its ids are per choice)"
+            )
     if not signatures:
         raise ValueError(f"signatures is empty; expected some of {', '.join(SIGNATURES)}")
     if format == "saved_model":
         if os.path.isdir(output) and not overwrite:
             others = [name for name in os.listdir(output) if not name.isdigit()]
             if others:
-                raise FileExistsError(f"output folder {output} is not empty and holds {sorted(others)}, "
-                                      f"not TF Serving version folders; pass overwrite=True "
-                                      f"(--overwrite) or choose an empty folder")
+                raise FileExistsError(
+                    f"output folder {output} is not empty and holds {sorted(others)}, "
+                    f"not TF Serving version folders; pass overwrite=True "
+                    f"(--overwrite) or choose an empty folder"
+                )
         target = os.path.join(output, str(version))
         _check_free(target, overwrite, "version folder")
         with _scratch_beside(output) as scratch:
@@ -366,9 +417,12 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
         flatbuffer = _converter(saved, quantize, signatures).convert()
         missing = tflite_ops(flatbuffer)["other"]
         if missing:
-            warnings.warn(f"{graph.task}: the .tflite needs TensorFlow select (Flex) ops for "
-                          f"{', '.join(missing)}; it runs only in an interpreter built with the Flex "
-                          f"delegate (see export/README.md)", stacklevel=2)
+            warnings.warn(
+                f"{graph.task}: the .tflite needs TensorFlow select (Flex) ops for "
+                f"{', '.join(missing)}; it runs only in an interpreter built with the Flex "
+                f"delegate (see export/README.md)",
+                stacklevel=2,
+            )
             flatbuffer = _converter(saved, quantize, signatures, select_ops=True).convert()
         built = os.path.join(scratch, "model.tflite")
         with open(built, "wb") as f:
@@ -377,9 +431,18 @@ def export_graph(graph: TaskGraph, output: str, format: str = "saved_model", qua
     return output
 
 
-def export_task(task: str, model: str | None, output: str, format: str = "saved_model",
-                quantize: str = "none", max_length: int | None = None, version: int = 1,
-                overwrite: bool = False, signatures=None, **task_options) -> str:
+def export_task(
+    task: str,
+    model: str | None,
+    output: str,
+    format: str = "saved_model",
+    quantize: str = "none",
+    max_length: int | None = None,
+    version: int = 1,
+    overwrite: bool = False,
+    signatures=None,
+    **task_options,
+) -> str:
     """Builds ``task``'s graph from a checkpoint and exports it (``tfbert export``).
 
     Args:
@@ -432,7 +495,16 @@ def export_task(task: str, model: str | None, output: str, format: str = "saved_
     graph, rest = build_task_graph(task, model, **task_options)
     unused = sorted(set(rest) - set(_CONTEXT_OPTIONS))
     if unused:
-        raise ValueError(f"{graph.task} export does not take options {unused}; its graph options "
-                         f"are consumed by tfbert.tasks.build_task_graph")
-    return export_graph(graph, output, format=format, quantize=quantize, version=version,
-                        overwrite=overwrite, signatures=signatures)
+        raise ValueError(
+            f"{graph.task} export does not take options {unused}; its graph options "
+            f"are consumed by tfbert.tasks.build_task_graph"
+        )
+    return export_graph(
+        graph,
+        output,
+        format=format,
+        quantize=quantize,
+        version=version,
+        overwrite=overwrite,
+        signatures=signatures,
+    )

@@ -13,13 +13,20 @@ from typing import Any
 
 import numpy as np
 
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids", "head_mask",
-                "inputs_embeds", "encoder_hidden_states", "encoder_attention_mask")
+MODEL_INPUTS = (
+    "input_ids",
+    "attention_mask",
+    "token_type_ids",
+    "position_ids",
+    "head_mask",
+    "inputs_embeds",
+    "encoder_hidden_states",
+    "encoder_attention_mask",
+)
 LABEL_INPUTS = ("labels", "next_sentence_label", "start_positions", "end_positions")
 FLAG_INPUTS = ("output_attentions", "output_hidden_states", "return_dict")
 # What a tokenizer returns besides model inputs; v4's models ignored them.
-TOKENIZER_EXTRAS = ("offset_mapping", "special_tokens_mask", "length",
-                    "overflow_to_sample_mapping")
+TOKENIZER_EXTRAS = ("offset_mapping", "special_tokens_mask", "length", "overflow_to_sample_mapping")
 KNOWN_INPUTS = frozenset(MODEL_INPUTS + LABEL_INPUTS + FLAG_INPUTS)
 
 
@@ -59,15 +66,20 @@ def unpack_inputs(first: Any, extra: Mapping[str, Any] | None = None) -> dict[st
         values["input_ids"] = first
     ignored = sorted(k for k in values if k in TOKENIZER_EXTRAS)
     if ignored:
-        warnings.warn(f"ignoring tokenizer outputs the model does not take: {', '.join(ignored)}",
-                      stacklevel=4)
+        warnings.warn(
+            f"ignoring tokenizer outputs the model does not take: {', '.join(ignored)}",
+            stacklevel=4,
+        )
         values = {k: v for k, v in values.items() if k not in TOKENIZER_EXTRAS}
     unknown = sorted(set(values) - KNOWN_INPUTS)
     if unknown:
-        raise ValueError(f"unexpected input keys {unknown}; expected some of "
-                         f"{sorted(KNOWN_INPUTS)}")
-    return {k: _array(k, v) if isinstance(v, (list, tuple)) and k not in FLAG_INPUTS else v
-            for k, v in values.items()}
+        raise ValueError(
+            f"unexpected input keys {unknown}; expected some of {sorted(KNOWN_INPUTS)}"
+        )
+    return {
+        k: _array(k, v) if isinstance(v, (list, tuple)) and k not in FLAG_INPUTS else v
+        for k, v in values.items()
+    }
 
 
 def _array(name: str, value: list | tuple) -> np.ndarray:
@@ -76,15 +88,19 @@ def _array(name: str, value: list | tuple) -> np.ndarray:
         return np.asarray(value)
     except ValueError:
         lengths = sorted({len(row) for row in value if isinstance(row, (list, tuple))})
-        raise ValueError(f"{name} holds rows of different lengths {lengths}; pad them to one "
-                         f"length (a tokenizer's padding=True does) and give an "
-                         f"attention_mask") from None
+        raise ValueError(
+            f"{name} holds rows of different lengths {lengths}; pad them to one "
+            f"length (a tokenizer's padding=True does) and give an "
+            f"attention_mask"
+        ) from None
 
 
 def _positional(items) -> dict[str, Any]:
     if len(items) > len(MODEL_INPUTS):
-        raise ValueError(f"got {len(items)} positional inputs; the model takes at most "
-                         f"{len(MODEL_INPUTS)}: {', '.join(MODEL_INPUTS)}")
+        raise ValueError(
+            f"got {len(items)} positional inputs; the model takes at most "
+            f"{len(MODEL_INPUTS)}: {', '.join(MODEL_INPUTS)}"
+        )
     # By position only: v4 also matched Keras tensors by name, but a Keras 3 functional model
     # runs its layers on unnamed tensors, so names would hold while tracing and not when running.
     return dict(zip(MODEL_INPUTS, items))
@@ -112,25 +128,32 @@ def merge_labels(x: Any, y: Any, label_names: tuple[str, ...], model_name: str) 
         {'input_ids': 1, 'labels': 2}
     """
     if not label_names:
-        raise ValueError(f"{model_name} has no loss of its own; compile it with a loss to train "
-                         f"it on fit(x, y)")
+        raise ValueError(
+            f"{model_name} has no loss of its own; compile it with a loss to train it on fit(x, y)"
+        )
     x = unpack_inputs(x)
     if isinstance(y, Mapping):
         unknown = sorted(set(y) - set(label_names))
         if unknown:
-            raise ValueError(f"y has keys {unknown} that {model_name} does not take; its targets "
-                             f"are {', '.join(label_names)}")
+            raise ValueError(
+                f"y has keys {unknown} that {model_name} does not take; its targets "
+                f"are {', '.join(label_names)}"
+            )
         targets = dict(y)
     elif isinstance(y, (tuple, list)) and len(label_names) > 1:
         if len(y) != len(label_names):
-            raise ValueError(f"y holds {len(y)} targets; {model_name} takes "
-                             f"{len(label_names)}: {', '.join(label_names)}")
+            raise ValueError(
+                f"y holds {len(y)} targets; {model_name} takes "
+                f"{len(label_names)}: {', '.join(label_names)}"
+            )
         targets = dict(zip(label_names, y))
     elif len(label_names) == 1:
         targets = {label_names[0]: y}
     else:
-        raise ValueError(f"{model_name} takes several targets ({', '.join(label_names)}): give y "
-                         f"as a dict by name or a tuple in that order")
+        raise ValueError(
+            f"{model_name} takes several targets ({', '.join(label_names)}): give y "
+            f"as a dict by name or a tuple in that order"
+        )
     return {**x, **{k: v for k, v in targets.items() if k not in x}}
 
 
@@ -167,28 +190,37 @@ def check_input_shapes(values: Mapping[str, Any]) -> None:
         return
     ref_name, ref_value, ref_shape = reference
     if len(ref_shape) >= 2 and ref_shape[-1] == 0:
-        raise ValueError(f"{ref_name} has shape {ref_shape}: no tokens; give at least one token "
-                         f"per sequence")
+        raise ValueError(
+            f"{ref_name} has shape {ref_shape}: no tokens; give at least one token per sequence"
+        )
     past = values.get("past_key_values") is not None
     for name in ("attention_mask", "token_type_ids", "position_ids"):
         value = values.get(name)
         if value is None:
             continue
         if name == "attention_mask" and not _is_numeric(value):
-            raise TypeError(f"attention_mask must hold 0/1 numbers, got dtype "
-                            f"{_dtype_name(value)}")
+            raise TypeError(f"attention_mask must hold 0/1 numbers, got dtype {_dtype_name(value)}")
         shape = _shape(value)
         expected = f"{name} must have {ref_name}' shape {ref_shape}"
         if name == "position_ids":
             expected += " (or (1, seq), (seq,))"
         elif name == "attention_mask" and len(ref_shape) == 2:
             expected += " (or (batch, seq, seq))"
-        _compare(name, value, shape, ref_name, ref_value, ref_shape,
-                 _dims_to_compare(name, shape, ref_shape, past), expected)
+        _compare(
+            name,
+            value,
+            shape,
+            ref_name,
+            ref_value,
+            ref_shape,
+            _dims_to_compare(name, shape, ref_shape, past),
+            expected,
+        )
 
 
-def check_target_shapes(targets: Mapping[str, Any], inputs: Mapping[str, Any],
-                        per_token: tuple[str, ...] = ()) -> None:
+def check_target_shapes(
+    targets: Mapping[str, Any], inputs: Mapping[str, Any], per_token: tuple[str, ...] = ()
+) -> None:
     """Checks that each target has the inputs' batch size (and, for per-token targets such as
     a masked LM's ``labels``, their length), naming the target and both shapes.
 
@@ -216,8 +248,9 @@ def check_target_shapes(targets: Mapping[str, Any], inputs: Mapping[str, Any],
         shape = _shape(value)
         if name in per_token:
             expected = f"{name} must have one value per token: {ref_shape}"
-            pairs = [(i, i) for i in range(len(ref_shape))] if len(shape) == len(ref_shape) \
-                else None
+            pairs = (
+                [(i, i) for i in range(len(ref_shape))] if len(shape) == len(ref_shape) else None
+            )
         else:
             expected = f"{name} must have one value (or row) per sequence: batch {ref_shape[0]}"
             pairs = [(0, 0)] if len(shape) >= 1 else None
@@ -268,16 +301,22 @@ def _shape(value: Any) -> tuple:
     return tuple(None if d is None else int(d) for d in shape)
 
 
-def _dims_to_compare(name: str, shape: tuple, ref: tuple,
-                     past: bool) -> list[tuple[int, int]] | None:
+def _dims_to_compare(
+    name: str, shape: tuple, ref: tuple, past: bool
+) -> list[tuple[int, int]] | None:
     """Pairs (axis of the argument, axis of the reference) that must be equal; None: wrong rank."""
     rank, ref_rank = len(shape), len(ref)
     if name == "position_ids":
         if not 1 <= rank <= ref_rank:
             return None
         offset = ref_rank - rank  # broadcast from the right; a leading 1 broadcasts too
-        if any(shape[i] != 1 and shape[i] is not None and ref[i + offset] is not None
-               and shape[i] != ref[i + offset] for i in range(rank - 1)):
+        if any(
+            shape[i] != 1
+            and shape[i] is not None
+            and ref[i + offset] is not None
+            and shape[i] != ref[i + offset]
+            for i in range(rank - 1)
+        ):
             return None
         return [(rank - 1, ref_rank - 1)]
     if name == "attention_mask" and rank == ref_rank + 1 == 3:

@@ -17,13 +17,25 @@ from keras import ops
 from tfbert import outputs as out
 from tfbert.config import BertConfig, as_bert_config
 from tfbert.generation.mixin import GenerationMixin
-from tfbert.heads import (TFBertClassifier, TFBertMLMHead, TFBertNSPHead, TFBertSpanHead,
-                          causal_lm_loss, masked_cross_entropy, sequence_classification_loss,
-                          span_loss)
+from tfbert.heads import (
+    TFBertClassifier,
+    TFBertMLMHead,
+    TFBertNSPHead,
+    TFBertSpanHead,
+    causal_lm_loss,
+    masked_cross_entropy,
+    sequence_classification_loss,
+    span_loss,
+)
 from tfbert.layers import TFBertMainLayer
 from tfbert.layers.common import initializer
-from tfbert.model_inputs import (LABEL_INPUTS, check_input_shapes, check_target_shapes,
-                                 merge_labels, unpack_inputs)
+from tfbert.model_inputs import (
+    LABEL_INPUTS,
+    check_input_shapes,
+    check_target_shapes,
+    merge_labels,
+    unpack_inputs,
+)
 
 
 class OwnLossSteps:
@@ -102,8 +114,9 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
         # v4 took any mapping (transformers' BatchEncoding is a UserDict) or Python lists first
         self._allow_non_tensor_positional_args = True
         self.config = config
-        self.bert = TFBertMainLayer(config, add_pooling_layer=self.add_pooling_layer, name="bert",
-                                    dtype=self.dtype_policy)
+        self.bert = TFBertMainLayer(
+            config, add_pooling_layer=self.add_pooling_layer, name="bert", dtype=self.dtype_policy
+        )
 
     def build(self, input_shape=None):
         """Creates every variable; no forward pass is needed (shapes come from the config)."""
@@ -114,19 +127,42 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
     def build_head(self) -> None:
         """Creates the head's variables."""
 
-    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
-             head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
-             encoder_attention_mask=None, output_attentions=None, output_hidden_states=None,
-             return_dict=None, labels=None, next_sentence_label=None, start_positions=None,
-             end_positions=None, training=False, **kwargs):
-        values = dict(attention_mask=attention_mask, token_type_ids=token_type_ids,
-                      position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
-                      encoder_hidden_states=encoder_hidden_states,
-                      encoder_attention_mask=encoder_attention_mask,
-                      output_attentions=output_attentions,
-                      output_hidden_states=output_hidden_states, return_dict=return_dict,
-                      labels=labels, next_sentence_label=next_sentence_label,
-                      start_positions=start_positions, end_positions=end_positions)
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        next_sentence_label=None,
+        start_positions=None,
+        end_positions=None,
+        training=False,
+        **kwargs,
+    ):
+        values = dict(
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=encoder_attention_mask,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=return_dict,
+            labels=labels,
+            next_sentence_label=next_sentence_label,
+            start_positions=start_positions,
+            end_positions=end_positions,
+        )
         values.update(unpack_inputs(input_ids, kwargs))
         # A decoder's cache (TFBertLMHeadModel) lengthens the mask by the cached length.
         check_input_shapes({**values, **self.__dict__.get("_cache_args", {})})
@@ -134,13 +170,16 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
         targets = {k: v for k, v in targets.items() if v is not None}
         unexpected = sorted(set(targets) - set(self.label_names))
         if unexpected:
-            raise ValueError(f"{type(self).__name__} takes no {', '.join(unexpected)}; its targets "
-                             f"are {', '.join(self.label_names) or 'none'}")
+            raise ValueError(
+                f"{type(self).__name__} takes no {', '.join(unexpected)}; its targets "
+                f"are {', '.join(self.label_names) or 'none'}"
+            )
         check_target_shapes(targets, values, self.per_token_targets)
         for flag in ("output_attentions", "output_hidden_states"):
             values[flag] = _flag(values[flag], getattr(self.config, flag))
-        return_dict = _flag(values.pop("return_dict"), self.config.return_dict) \
-            or self.__dict__.get("_in_train_step", False)
+        return_dict = _flag(
+            values.pop("return_dict"), self.config.return_dict
+        ) or self.__dict__.get("_in_train_step", False)
         outputs = self.forward(values, targets, training=bool(training))
         return outputs if return_dict else outputs.to_tuple()
 
@@ -148,16 +187,20 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
         """Runs the backbone and the head. ``inputs`` are backbone arguments and flags."""
         raise NotImplementedError
 
-    def run_backbone(self, inputs: dict,
-                     training: bool) -> out.BaseModelOutputWithPoolingAndCrossAttentions:
+    def run_backbone(
+        self, inputs: dict, training: bool
+    ) -> out.BaseModelOutputWithPoolingAndCrossAttentions:
         """Runs ``self.bert`` on the model inputs; returns its output."""
         return self.bert(**inputs, return_dict=True, training=training)
 
     @staticmethod
     def extras(backbone: dict) -> dict:
         """The optional fields (hidden states, attentions) to pass through to the output."""
-        return {k: backbone[k] for k in ("hidden_states", "attentions", "cross_attentions")
-                if k in backbone}
+        return {
+            k: backbone[k]
+            for k in ("hidden_states", "attentions", "cross_attentions")
+            if k in backbone
+        }
 
     # -- embeddings ------------------------------------------------------------------------------
 
@@ -223,12 +266,16 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
         embeddings = self.get_input_embeddings()
         if new_num_tokens is None or new_num_tokens == self.config.vocab_size:
             return embeddings.weight
-        if isinstance(new_num_tokens, bool) or not isinstance(new_num_tokens, int) \
-                or new_num_tokens <= 0:
+        if (
+            isinstance(new_num_tokens, bool)
+            or not isinstance(new_num_tokens, int)
+            or new_num_tokens <= 0
+        ):
             raise ValueError(f"new_num_tokens must be a positive integer, got {new_num_tokens!r}")
         old = ops.convert_to_numpy(embeddings.weight)
-        table = ops.convert_to_numpy(initializer(self.config)((new_num_tokens, old.shape[1]),
-                                                              dtype=old.dtype))
+        table = ops.convert_to_numpy(
+            initializer(self.config)((new_num_tokens, old.shape[1]), dtype=old.dtype)
+        )
         keep = min(new_num_tokens, old.shape[0])
         table[:keep] = old[:keep]
         self.set_input_embeddings(table)
@@ -251,7 +298,8 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
             return data
         names = self.fit_label_names or self.label_names
         return keras.utils.pack_x_y_sample_weight(
-            merge_labels(x, y, names, type(self).__name__), y, sample_weight)
+            merge_labels(x, y, names, type(self).__name__), y, sample_weight
+        )
 
     def hf_compute_loss(self, labels, logits):
         """transformers v4's ``hf_compute_loss``: the model's own loss from targets and logits.
@@ -276,9 +324,11 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
                 loss = loss + self._aggregate_additional_loss(extra)
             return loss
         if self._compile_loss is None and isinstance(y_pred, Mapping) and training:
-            raise ValueError(f"{type(self).__name__} was compiled without a loss, so it trains on "
-                             f"its own loss, which needs targets in the input dict: "
-                             f"{', '.join(self.label_names)} (or given as y in fit(x, y))")
+            raise ValueError(
+                f"{type(self).__name__} was compiled without a loss, so it trains on "
+                f"its own loss, which needs targets in the input dict: "
+                f"{', '.join(self.label_names)} (or given as y in fit(x, y))"
+            )
         if isinstance(y_pred, out.ModelOutput):
             y_pred = y_pred.predictions()
         return super().compute_loss(x, y, y_pred, sample_weight, training)
@@ -289,19 +339,34 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
             y_pred = y_pred.predictions()
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
-    def prepare_tf_dataset(self, dataset, batch_size: int = 8, shuffle: bool = True, tokenizer=None,
-                           collate_fn=None, collate_fn_args=None, drop_remainder=None,
-                           prefetch: bool = True):
+    def prepare_tf_dataset(
+        self,
+        dataset,
+        batch_size: int = 8,
+        shuffle: bool = True,
+        tokenizer=None,
+        collate_fn=None,
+        collate_fn_args=None,
+        drop_remainder=None,
+        prefetch: bool = True,
+    ):
         """A ``tf.data.Dataset`` of model inputs from a 🤗 ``datasets.Dataset``, as in v4.
 
         See :func:`tfbert.data_collator.prepare_tf_dataset` for the arguments.
         """
         from tfbert.data_collator import prepare_tf_dataset
 
-        return prepare_tf_dataset(self, dataset, batch_size=batch_size, shuffle=shuffle,
-                                  tokenizer=tokenizer, collate_fn=collate_fn,
-                                  collate_fn_args=collate_fn_args, drop_remainder=drop_remainder,
-                                  prefetch=prefetch)
+        return prepare_tf_dataset(
+            self,
+            dataset,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            tokenizer=tokenizer,
+            collate_fn=collate_fn,
+            collate_fn_args=collate_fn_args,
+            drop_remainder=drop_remainder,
+            prefetch=prefetch,
+        )
 
     # -- serving ---------------------------------------------------------------------------------
 
@@ -314,8 +379,9 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
 
         return serving_function(self)
 
-    def export(self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None,
-               **kwargs):
+    def export(
+        self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None, **kwargs
+    ):
         """Keras' ``Model.export``; a TF SavedModel without ``input_signature`` gets the
         :attr:`serving` signature (``serve`` and ``serving_default``).
 
@@ -328,15 +394,19 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
 
             write_saved_model(self, filepath, {"serve": self.serving})
             return
-        return super().export(filepath, format=format, verbose=verbose,
-                              input_signature=input_signature, **kwargs)
+        return super().export(
+            filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs
+        )
 
     # -- serialisation and checkpoints -------------------------------------------------------------
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable,
-                "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-                "config": self.config.to_dict()}
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            "config": self.config.to_dict(),
+        }
 
     @classmethod
     def from_config(cls, config, **kwargs):
@@ -357,19 +427,28 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
         from tfbert.checkpoint import load_pretrained
 
         if args:  # v4 took model_args positionally after the path; tfbert's models take none
-            raise TypeError(f"{cls.__name__}.from_pretrained takes keyword arguments only after "
-                            f"the path, got {len(args)} positional")
+            raise TypeError(
+                f"{cls.__name__}.from_pretrained takes keyword arguments only after "
+                f"the path, got {len(args)} positional"
+            )
         return load_pretrained(cls, name_or_path, **kwargs)
 
-    def save_pretrained(self, directory, saved_model: bool = False, version: int = 1,
-                        signatures=None, **kwargs) -> None:
+    def save_pretrained(
+        self, directory, saved_model: bool = False, version: int = 1, signatures=None, **kwargs
+    ) -> None:
         """Writes ``config.json`` and ``model.safetensors``, and with ``saved_model=True`` a TF
         SavedModel in ``directory/saved_model/<version>``; see
         :func:`tfbert.checkpoint.save_pretrained`."""
         from tfbert.checkpoint import save_pretrained
 
-        save_pretrained(self, directory, saved_model=saved_model, version=version,
-                        signatures=signatures, **kwargs)
+        save_pretrained(
+            self,
+            directory,
+            saved_model=saved_model,
+            version=version,
+            signatures=signatures,
+            **kwargs,
+        )
 
 
 def _flag(value, default) -> bool:
@@ -381,9 +460,11 @@ def _check_class_labels(labels, num_labels: int) -> None:
     """Sequence-classification labels: ``(batch,)``, ``(batch, 1)`` or ``(batch, num_labels)``."""
     shape = tuple(ops.shape(labels))
     if len(shape) > 2 or (len(shape) == 2 and shape[1] not in (None, 1, num_labels)):
-        raise ValueError(f"labels has shape {shape}; expected (batch,) class ids, or (batch, "
-                         f"{num_labels}) for multi-label targets or regression "
-                         f"(num_labels={num_labels})")
+        raise ValueError(
+            f"labels has shape {shape}; expected (batch,) class ids, or (batch, "
+            f"{num_labels}) for multi-label targets or regression "
+            f"(num_labels={num_labels})"
+        )
 
 
 def _default_generation_mask(ids, config):
@@ -470,8 +551,10 @@ class TFBertForPreTraining(_MLMModel):
     def hf_compute_loss(self, labels, logits):
         """Two heads, two targets: train with the targets in the inputs (``compile(optimizer)``,
         no loss), or with ``fit(x, y)`` where ``y`` holds them."""
-        raise NotImplementedError(f"{type(self).__name__} has two targets; compile without a loss "
-                                  f"and give {', '.join(self.label_names)} in x or as y")
+        raise NotImplementedError(
+            f"{type(self).__name__} has two targets; compile without a loss "
+            f"and give {', '.join(self.label_names)} in x or as y"
+        )
 
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
@@ -482,9 +565,12 @@ class TFBertForPreTraining(_MLMModel):
             losses.append(masked_cross_entropy(targets["labels"], prediction_logits))
         if "next_sentence_label" in targets:
             losses.append(masked_cross_entropy(targets["next_sentence_label"], nsp_logits))
-        return out.PreTrainingOutput(loss=sum(losses) if losses else None,
-                                     prediction_logits=prediction_logits,
-                                     seq_relationship_logits=nsp_logits, **self.extras(backbone))
+        return out.PreTrainingOutput(
+            loss=sum(losses) if losses else None,
+            prediction_logits=prediction_logits,
+            seq_relationship_logits=nsp_logits,
+            **self.extras(backbone),
+        )
 
 
 class TFBertLMHeadModel(GenerationMixin, _MLMModel):
@@ -512,11 +598,26 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
     label_names = ("labels",)
     _CACHE_ARGS = ("past_key_values", "use_cache", "cache_index")
 
-    def call(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
-             head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
-             encoder_attention_mask=None, past_key_values=None, use_cache=None,
-             output_attentions=None, output_hidden_states=None, return_dict=None, labels=None,
-             training=False, cache_index=None, **kwargs):
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_values=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        training=False,
+        cache_index=None,
+        **kwargs,
+    ):
         cache = dict(past_key_values=past_key_values, use_cache=use_cache, cache_index=cache_index)
         if isinstance(input_ids, Mapping) and any(k in input_ids for k in self._CACHE_ARGS):
             input_ids = dict(input_ids)
@@ -524,12 +625,21 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
         self.__dict__["_cache_args"] = cache
         try:
             return super().call(
-                input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                position_ids=position_ids, head_mask=head_mask, inputs_embeds=inputs_embeds,
+                input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
+                position_ids=position_ids,
+                head_mask=head_mask,
+                inputs_embeds=inputs_embeds,
                 encoder_hidden_states=encoder_hidden_states,
                 encoder_attention_mask=encoder_attention_mask,
-                output_attentions=output_attentions, output_hidden_states=output_hidden_states,
-                return_dict=return_dict, labels=labels, training=training, **kwargs)
+                output_attentions=output_attentions,
+                output_hidden_states=output_hidden_states,
+                return_dict=return_dict,
+                labels=labels,
+                training=training,
+                **kwargs,
+            )
         finally:
             self.__dict__.pop("_cache_args", None)
 
@@ -543,13 +653,20 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
         logits = self.vocabulary_logits(backbone["last_hidden_state"])
         loss = self.hf_compute_loss(targets["labels"], logits) if targets else None
         return out.CausalLMOutputWithCrossAttentions(
-            loss=loss, logits=logits, past_key_values=backbone.get("past_key_values"),
-            **self.extras(backbone))
+            loss=loss,
+            logits=logits,
+            past_key_values=backbone.get("past_key_values"),
+            **self.extras(backbone),
+        )
 
     # -- generation hooks (see GenerationMixin) --------------------------------------------------
 
-    _CONTEXT_INPUTS = ("encoder_hidden_states", "encoder_attention_mask", "token_type_ids",
-                       "position_ids")
+    _CONTEXT_INPUTS = (
+        "encoder_hidden_states",
+        "encoder_attention_mask",
+        "token_type_ids",
+        "position_ids",
+    )
 
     def _generation_inputs(self, inputs, model_kwargs, config):
         if inputs is None:
@@ -564,8 +681,11 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
         mask = model_kwargs.pop("attention_mask", None)
         if mask is None:
             mask = _default_generation_mask(ids, config)
-        context = {k: ops.convert_to_tensor(model_kwargs.pop(k)) for k in self._CONTEXT_INPUTS
-                   if model_kwargs.get(k) is not None}
+        context = {
+            k: ops.convert_to_tensor(model_kwargs.pop(k))
+            for k in self._CONTEXT_INPUTS
+            if model_kwargs.get(k) is not None
+        }
         mask = ops.cast(mask, "int32")
         # transformers counts positions over the unpadded tokens (left padding starts at 0)
         positions = ops.cumsum(mask, axis=-1) - 1
@@ -585,9 +705,17 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
             # the last segment, the position after the last one
             positions = positions[:, -1:] + ops.cast(cache_index - prompt_length + 1, "int32")
             token_types = None if token_types is None else token_types[:, -1:]
-        output = self(tokens, attention_mask=attention_mask, token_type_ids=token_types,
-                      position_ids=positions, past_key_values=cache, cache_index=cache_index,
-                      use_cache=True, return_dict=True, **context)
+        output = self(
+            tokens,
+            attention_mask=attention_mask,
+            token_type_ids=token_types,
+            position_ids=positions,
+            past_key_values=cache,
+            cache_index=cache_index,
+            use_cache=True,
+            return_dict=True,
+            **context,
+        )
         return output.logits[:, -1], output.past_key_values
 
 
@@ -636,7 +764,9 @@ class TFBertForSequenceClassification(TFBertPreTrainedModel):
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
-        self.classifier = TFBertClassifier(self.config, self.config.num_labels, dtype=self.dtype_policy)
+        self.classifier = TFBertClassifier(
+            self.config, self.config.num_labels, dtype=self.dtype_policy
+        )
 
     def build_head(self):
         self.classifier.build((None, self.config.hidden_size))
@@ -673,10 +803,14 @@ class TFBertForMultipleChoice(TFBertPreTrainedModel):
         self.classifier.build((None, self.config.hidden_size))
 
     def forward(self, inputs, targets, training):
-        reference = inputs["input_ids"] if inputs.get("input_ids") is not None else inputs["inputs_embeds"]
+        reference = (
+            inputs["input_ids"] if inputs.get("input_ids") is not None else inputs["inputs_embeds"]
+        )
         if len(reference.shape) < 3:
-            raise ValueError("TFBertForMultipleChoice takes inputs of shape (batch, num_choices, seq), "
-                             f"got {tuple(reference.shape)}")
+            raise ValueError(
+                "TFBertForMultipleChoice takes inputs of shape (batch, num_choices, seq), "
+                f"got {tuple(reference.shape)}"
+            )
         num_choices = ops.shape(reference)[1]
         flat = dict(inputs)
         for key in ("input_ids", "attention_mask", "token_type_ids", "position_ids"):
@@ -686,8 +820,9 @@ class TFBertForMultipleChoice(TFBertPreTrainedModel):
             shape = ops.shape(flat["inputs_embeds"])
             flat["inputs_embeds"] = ops.reshape(flat["inputs_embeds"], (-1, shape[-2], shape[-1]))
         backbone = self.run_backbone(flat, training)
-        logits = ops.reshape(self.classifier(backbone["pooler_output"], training=training),
-                             (-1, num_choices))
+        logits = ops.reshape(
+            self.classifier(backbone["pooler_output"], training=training), (-1, num_choices)
+        )
         loss = self.hf_compute_loss(targets["labels"], logits) if targets else None
         return out.MultipleChoiceModelOutput(loss=loss, logits=logits, **self.extras(backbone))
 
@@ -701,7 +836,9 @@ class TFBertForTokenClassification(TFBertPreTrainedModel):
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
-        self.classifier = TFBertClassifier(self.config, self.config.num_labels, dtype=self.dtype_policy)
+        self.classifier = TFBertClassifier(
+            self.config, self.config.num_labels, dtype=self.dtype_policy
+        )
 
     def build_head(self):
         self.classifier.build((None, None, self.config.hidden_size))
@@ -729,8 +866,10 @@ class TFBertForQuestionAnswering(TFBertPreTrainedModel):
     def hf_compute_loss(self, labels, logits):
         """Two heads, two targets: train with the targets in the inputs (``compile(optimizer)``,
         no loss), or with ``fit(x, y)`` where ``y`` holds them."""
-        raise NotImplementedError(f"{type(self).__name__} has two targets; compile without a loss "
-                                  f"and give {', '.join(self.label_names)} in x or as y")
+        raise NotImplementedError(
+            f"{type(self).__name__} has two targets; compile without a loss "
+            f"and give {', '.join(self.label_names)} in x or as y"
+        )
 
     def forward(self, inputs, targets, training):
         backbone = self.run_backbone(inputs, training)
@@ -739,12 +878,22 @@ class TFBertForQuestionAnswering(TFBertPreTrainedModel):
         if targets:
             if len(targets) != 2:
                 raise ValueError("question answering needs both start_positions and end_positions")
-            loss = span_loss(targets["start_positions"], targets["end_positions"], start_logits,
-                             end_logits)
-        return out.QuestionAnsweringModelOutput(loss=loss, start_logits=start_logits,
-                                                end_logits=end_logits, **self.extras(backbone))
+            loss = span_loss(
+                targets["start_positions"], targets["end_positions"], start_logits, end_logits
+            )
+        return out.QuestionAnsweringModelOutput(
+            loss=loss, start_logits=start_logits, end_logits=end_logits, **self.extras(backbone)
+        )
 
 
-MODEL_CLASSES = (TFBertModel, TFBertForPreTraining, TFBertLMHeadModel, TFBertForMaskedLM,
-                 TFBertForNextSentencePrediction, TFBertForSequenceClassification,
-                 TFBertForMultipleChoice, TFBertForTokenClassification, TFBertForQuestionAnswering)
+MODEL_CLASSES = (
+    TFBertModel,
+    TFBertForPreTraining,
+    TFBertLMHeadModel,
+    TFBertForMaskedLM,
+    TFBertForNextSentencePrediction,
+    TFBertForSequenceClassification,
+    TFBertForMultipleChoice,
+    TFBertForTokenClassification,
+    TFBertForQuestionAnswering,
+)

@@ -66,9 +66,19 @@ class TFCausalLMOutput(ModelOutput):
     attentions: Any
 
 
-__all__ = ["ModelOutput", "TFBaseModelOutput", "TFBaseModelOutputWithPastAndCrossAttentions",
-           "TFBaseModelOutputWithPooling", "TFBaseModelOutputWithPoolingAndCrossAttentions",
-           "TFBertForPreTrainingOutput", "TFCausalLMOutput", "TFCausalLMOutputWithCrossAttentions",
-           "TFMaskedLMOutput", "TFMultipleChoiceModelOutput", "TFNextSentencePredictorOutput",
-           "TFQuestionAnsweringModelOutput", "TFSequenceClassifierOutput",
-           "TFTokenClassifierOutput"]
+__all__ = [
+    "ModelOutput",
+    "TFBaseModelOutput",
+    "TFBaseModelOutputWithPastAndCrossAttentions",
+    "TFBaseModelOutputWithPooling",
+    "TFBaseModelOutputWithPoolingAndCrossAttentions",
+    "TFBertForPreTrainingOutput",
+    "TFCausalLMOutput",
+    "TFCausalLMOutputWithCrossAttentions",
+    "TFMaskedLMOutput",
+    "TFMultipleChoiceModelOutput",
+    "TFNextSentencePredictorOutput",
+    "TFQuestionAnsweringModelOutput",
+    "TFSequenceClassifierOutput",
+    "TFTokenClassifierOutput",
+]

@@ -118,6 +118,15 @@ class TFQuestionAnsweringLoss:
         return span_loss(labels["start_position"], labels["end_position"], logits[0], logits[1])
 
 
-__all__ = ["TFMaskedLanguageModelingLoss", "TFModelInputType", "TFPreTrainedModel",
-           "TFQuestionAnsweringLoss", "TFSequenceClassificationLoss", "TFTokenClassificationLoss",
-           "get_initializer", "keras", "shape_list", "unpack_inputs"]
+__all__ = [
+    "TFMaskedLanguageModelingLoss",
+    "TFModelInputType",
+    "TFPreTrainedModel",
+    "TFQuestionAnsweringLoss",
+    "TFSequenceClassificationLoss",
+    "TFTokenClassificationLoss",
+    "get_initializer",
+    "keras",
+    "shape_list",
+    "unpack_inputs",
+]

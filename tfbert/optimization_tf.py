@@ -48,8 +48,14 @@ class WarmUp(keras.optimizers.schedules.LearningRateSchedule):
         [0.0, 0.0005, 0.001, 0.0005, 0.0, 0.0]
     """
 
-    def __init__(self, initial_learning_rate: float, decay_schedule_fn: Callable,
-                 warmup_steps: int, power: float = 1.0, name: str | None = None):
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_schedule_fn: Callable,
+        warmup_steps: int,
+        power: float = 1.0,
+        name: str | None = None,
+    ):
         super().__init__()
         if isinstance(warmup_steps, bool) or int(warmup_steps) != warmup_steps or warmup_steps < 1:
             raise ValueError(f"warmup_steps must be an integer >= 1, got {warmup_steps!r}")
@@ -67,16 +73,21 @@ class WarmUp(keras.optimizers.schedules.LearningRateSchedule):
         return ops.where(step < warmup_steps, warming, decaying)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_schedule_fn": keras.optimizers.schedules.serialize(self.decay_schedule_fn),
-                "warmup_steps": self.warmup_steps, "power": self.power, "name": self.name}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_schedule_fn": keras.optimizers.schedules.serialize(self.decay_schedule_fn),
+            "warmup_steps": self.warmup_steps,
+            "power": self.power,
+            "name": self.name,
+        }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         if isinstance(config["decay_schedule_fn"], dict):
             config["decay_schedule_fn"] = keras.optimizers.schedules.deserialize(
-                config["decay_schedule_fn"])
+                config["decay_schedule_fn"]
+            )
         return cls(**config)
 
 
@@ -113,23 +124,43 @@ class AdamWeightDecay(_training.AdamWeightDecay):
         [True, False]
     """
 
-    def __init__(self, learning_rate: float | LearningRateSchedule = 0.001,
-                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 amsgrad: bool = False, weight_decay_rate: float = 0.0,
-                 include_in_weight_decay: Sequence[str] | None = None,
-                 exclude_from_weight_decay: Sequence[str] | None = None,
-                 name: str = "AdamWeightDecay", **kwargs):
+    def __init__(
+        self,
+        learning_rate: float | LearningRateSchedule = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        weight_decay_rate: float = 0.0,
+        include_in_weight_decay: Sequence[str] | None = None,
+        exclude_from_weight_decay: Sequence[str] | None = None,
+        name: str = "AdamWeightDecay",
+        **kwargs,
+    ):
         if not weight_decay_rate >= 0:
             raise ValueError(f"weight_decay_rate must be >= 0, got {weight_decay_rate!r}")
-        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         amsgrad=amsgrad, weight_decay=weight_decay_rate, name=name,
-                         exclude_from_weight_decay=exclude_from_weight_decay or (), **kwargs)
+        super().__init__(
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay_rate,
+            name=name,
+            exclude_from_weight_decay=exclude_from_weight_decay or (),
+            **kwargs,
+        )
         if isinstance(include_in_weight_decay, str):
-            raise ValueError(f"include_in_weight_decay must be a list of patterns, got the string "
-                             f"{include_in_weight_decay!r}")
+            raise ValueError(
+                f"include_in_weight_decay must be a list of patterns, got the string "
+                f"{include_in_weight_decay!r}"
+            )
         self.included_patterns = tuple(include_in_weight_decay or ())
-        self._included_regex = (re.compile("|".join(f"(?:{p})" for p in self.included_patterns))
-                                if self.included_patterns else None)
+        self._included_regex = (
+            re.compile("|".join(f"(?:{p})" for p in self.included_patterns))
+            if self.included_patterns
+            else None
+        )
 
     @property
     def weight_decay_rate(self) -> float:
@@ -151,13 +182,20 @@ class AdamWeightDecay(_training.AdamWeightDecay):
         return config
 
 
-def create_optimizer(init_lr: float, num_train_steps: int, num_warmup_steps: int,
-                     min_lr_ratio: float = 0.0, adam_beta1: float = 0.9, adam_beta2: float = 0.999,
-                     adam_epsilon: float = 1e-8, adam_clipnorm: float | None = None,
-                     adam_global_clipnorm: float | None = None, weight_decay_rate: float = 0.0,
-                     power: float = 1.0, include_in_weight_decay: Sequence[str] | None = None,
-                     ) -> tuple[keras.optimizers.Optimizer,
-                                keras.optimizers.schedules.LearningRateSchedule]:
+def create_optimizer(
+    init_lr: float,
+    num_train_steps: int,
+    num_warmup_steps: int,
+    min_lr_ratio: float = 0.0,
+    adam_beta1: float = 0.9,
+    adam_beta2: float = 0.999,
+    adam_epsilon: float = 1e-8,
+    adam_clipnorm: float | None = None,
+    adam_global_clipnorm: float | None = None,
+    weight_decay_rate: float = 0.0,
+    power: float = 1.0,
+    include_in_weight_decay: Sequence[str] | None = None,
+) -> tuple[keras.optimizers.Optimizer, keras.optimizers.schedules.LearningRateSchedule]:
     """v4's ``create_optimizer``: warmup, then polynomial decay; Adam or ``AdamWeightDecay``.
 
     The learning rate rises linearly from 0 to ``init_lr`` over ``num_warmup_steps``, then
@@ -197,18 +235,32 @@ def create_optimizer(init_lr: float, num_train_steps: int, num_warmup_steps: int
     if not weight_decay_rate >= 0:
         raise ValueError(f"weight_decay_rate must be >= 0, got {weight_decay_rate!r}")
     lr_schedule = keras.optimizers.schedules.PolynomialDecay(
-        initial_learning_rate=init_lr, decay_steps=max(1, num_train_steps - num_warmup_steps),
-        end_learning_rate=init_lr * min_lr_ratio, power=power)
+        initial_learning_rate=init_lr,
+        decay_steps=max(1, num_train_steps - num_warmup_steps),
+        end_learning_rate=init_lr * min_lr_ratio,
+        power=power,
+    )
     if num_warmup_steps:
-        lr_schedule = WarmUp(initial_learning_rate=init_lr, decay_schedule_fn=lr_schedule,
-                             warmup_steps=num_warmup_steps)
-    adam_args = {"learning_rate": lr_schedule, "beta_1": adam_beta1, "beta_2": adam_beta2,
-                 "epsilon": adam_epsilon, "clipnorm": adam_clipnorm,
-                 "global_clipnorm": adam_global_clipnorm}
+        lr_schedule = WarmUp(
+            initial_learning_rate=init_lr,
+            decay_schedule_fn=lr_schedule,
+            warmup_steps=num_warmup_steps,
+        )
+    adam_args = {
+        "learning_rate": lr_schedule,
+        "beta_1": adam_beta1,
+        "beta_2": adam_beta2,
+        "epsilon": adam_epsilon,
+        "clipnorm": adam_clipnorm,
+        "global_clipnorm": adam_global_clipnorm,
+    }
     if weight_decay_rate > 0.0:
-        optimizer = AdamWeightDecay(weight_decay_rate=weight_decay_rate,
-                                    exclude_from_weight_decay=list(V4_EXCLUDE_FROM_WEIGHT_DECAY),
-                                    include_in_weight_decay=include_in_weight_decay, **adam_args)
+        optimizer = AdamWeightDecay(
+            weight_decay_rate=weight_decay_rate,
+            exclude_from_weight_decay=list(V4_EXCLUDE_FROM_WEIGHT_DECAY),
+            include_in_weight_decay=include_in_weight_decay,
+            **adam_args,
+        )
     else:
         optimizer = keras.optimizers.Adam(**adam_args)
     return optimizer, lr_schedule
@@ -217,15 +269,19 @@ def create_optimizer(init_lr: float, num_train_steps: int, num_warmup_steps: int
 def _check_schedule(init_lr, num_train_steps, num_warmup_steps, min_lr_ratio) -> None:
     if not (isinstance(init_lr, (int, float)) and math.isfinite(init_lr) and init_lr >= 0):
         raise ValueError(f"init_lr must be a finite number >= 0, got {init_lr!r}")
-    for name, value in (("num_train_steps", num_train_steps),
-                        ("num_warmup_steps", num_warmup_steps)):
+    for name, value in (
+        ("num_train_steps", num_train_steps),
+        ("num_warmup_steps", num_warmup_steps),
+    ):
         if isinstance(value, bool) or int(value) != value:
             raise ValueError(f"{name} must be an integer, got {value!r}")
     if num_train_steps < 1:
         raise ValueError(f"num_train_steps must be >= 1, got {num_train_steps!r}")
     if not 0 <= num_warmup_steps <= num_train_steps:
-        raise ValueError(f"num_warmup_steps must be in [0, num_train_steps={num_train_steps}], "
-                         f"got {num_warmup_steps!r}")
+        raise ValueError(
+            f"num_warmup_steps must be in [0, num_train_steps={num_train_steps}], "
+            f"got {num_warmup_steps!r}"
+        )
     if not min_lr_ratio >= 0:
         raise ValueError(f"min_lr_ratio must be >= 0, got {min_lr_ratio!r}")
 

@@ -48,8 +48,10 @@ class ModelOutput(dict):
         values = dict(*args, **kwargs)
         unknown = [k for k in values if k not in self.fields]
         if unknown:
-            raise TypeError(f"{type(self).__name__} has no field {unknown[0]!r}; its fields are "
-                            f"{', '.join(self.fields)}")
+            raise TypeError(
+                f"{type(self).__name__} has no field {unknown[0]!r}; its fields are "
+                f"{', '.join(self.fields)}"
+            )
         super().__init__((k, values[k]) for k in self.fields if values.get(k) is not None)
 
     def __getattr__(self, name: str) -> Any:
@@ -57,8 +59,9 @@ class ModelOutput(dict):
             return self[name]
         if name in type(self).fields:
             return None
-        raise AttributeError(f"{type(self).__name__} has no field {name!r}; it has "
-                             f"{', '.join(self) or 'none'}")
+        raise AttributeError(
+            f"{type(self).__name__} has no field {name!r}; it has {', '.join(self) or 'none'}"
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in type(self).fields:
@@ -85,8 +88,11 @@ class ModelOutput(dict):
 
         Hidden states, attentions and the model's own loss are left out.
         """
-        values = tuple(v for k, v in self.items()
-                       if k not in ("loss", "hidden_states", "attentions", "cross_attentions"))
+        values = tuple(
+            v
+            for k, v in self.items()
+            if k not in ("loss", "hidden_states", "attentions", "cross_attentions")
+        )
         return values[0] if len(values) == 1 else values
 
     def to_tuple(self) -> tuple:

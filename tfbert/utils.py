@@ -60,9 +60,13 @@ def _get_verbosity() -> int:
 
 
 logging = types.SimpleNamespace(
-    CRITICAL=_logging.CRITICAL, ERROR=_logging.ERROR, WARNING=_logging.WARNING,
-    INFO=_logging.INFO, DEBUG=_logging.DEBUG,
-    set_verbosity=_set_verbosity, get_verbosity=_get_verbosity,
+    CRITICAL=_logging.CRITICAL,
+    ERROR=_logging.ERROR,
+    WARNING=_logging.WARNING,
+    INFO=_logging.INFO,
+    DEBUG=_logging.DEBUG,
+    set_verbosity=_set_verbosity,
+    get_verbosity=_get_verbosity,
     set_verbosity_error=lambda: _set_verbosity(_logging.ERROR),
     set_verbosity_warning=lambda: _set_verbosity(_logging.WARNING),
     set_verbosity_info=lambda: _set_verbosity(_logging.INFO),
@@ -73,5 +77,10 @@ logging = types.SimpleNamespace(
 ``set_verbosity_info()``, ``set_verbosity_debug()``, ``set_verbosity(level)``,
 ``get_verbosity()``, ``get_logger(name)``."""
 
-__all__ = ["is_datasets_available", "is_tensorflow_text_available", "is_tf_available",
-           "is_torch_available", "logging"]
+__all__ = [
+    "is_datasets_available",
+    "is_tensorflow_text_available",
+    "is_tf_available",
+    "is_torch_available",
+    "logging",
+]

@@ -8,8 +8,15 @@ import tempfile
 
 import numpy as np
 
-CONFIG = dict(vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-              intermediate_size=16, max_position_embeddings=16, type_vocab_size=2)
+CONFIG = dict(
+    vocab_size=50,
+    hidden_size=8,
+    num_hidden_layers=1,
+    num_attention_heads=2,
+    intermediate_size=16,
+    max_position_embeddings=16,
+    type_vocab_size=2,
+)
 IDS = np.array([[2, 5, 7, 3], [2, 9, 4, 3]], np.int32)
 
 

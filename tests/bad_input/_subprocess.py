@@ -25,11 +25,19 @@ def run_cases(cases: tuple[tuple[str, str], ...], setup: str) -> dict:
     lines = [_PRELUDE, setup]
     for case, code in cases:
         body = "\n".join("    " + line for line in code.strip().splitlines())
-        lines.append(f"CASE = {case!r}\ntry:\n{body}\nexcept Exception as error:\n"
-                     f"    print(json.dumps({{'case': CASE, 'error': [type(error).__name__, "
-                     f"str(error)]}}), flush=True)\n")
-    child = subprocess.run([sys.executable, "-c", "\n".join(lines)], capture_output=True,
-                           text=True, timeout=600, env=dict(os.environ), check=False)
+        lines.append(
+            f"CASE = {case!r}\ntry:\n{body}\nexcept Exception as error:\n"
+            f"    print(json.dumps({{'case': CASE, 'error': [type(error).__name__, "
+            f"str(error)]}}), flush=True)\n"
+        )
+    child = subprocess.run(
+        [sys.executable, "-c", "\n".join(lines)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ),
+        check=False,
+    )
     found = {}
     for line in child.stdout.splitlines():
         if line.startswith("{"):

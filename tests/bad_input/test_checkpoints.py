@@ -13,7 +13,6 @@ import pytest
 
 from tests.bad_input import _kit
 from tests.bad_input.table import Row, check, params
-
 from tfbert.checkpoint import CheckpointError
 
 SAFE = "model.safetensors"
@@ -46,8 +45,9 @@ def truncated_safetensors():
 
 
 def inconsistent_safetensors():
-    header = json.dumps({"w": {"dtype": "F32", "shape": [100, 100],
-                               "data_offsets": [0, 40000]}}).encode()
+    header = json.dumps(
+        {"w": {"dtype": "F32", "shape": [100, 100], "data_offsets": [0, 40000]}}
+    ).encode()
     return with_file(SAFE, len(header).to_bytes(8, "little") + header + b"\0" * 16)
 
 
@@ -66,8 +66,10 @@ def weights_folder(state, config=None):
 def non_bert_folder():
     config = {k: v for k, v in _kit.config().to_dict().items() if k != "model_type"}
     rng = np.random.default_rng(0)
-    return weights_folder({f"transformer.h.{i}.attn.c_attn.weight": rng.random((4, 4), "f4")
-                           for i in range(6)}, config)
+    return weights_folder(
+        {f"transformer.h.{i}.attn.c_attn.weight": rng.random((4, 4), "f4") for i in range(6)},
+        config,
+    )
 
 
 def sharded(index):
@@ -92,6 +94,7 @@ def wide_embeddings():
 
 # -- atomic saves -----------------------------------------------------------------------------
 
+
 def failed_save(action, folder_of=None):
     """Runs ``action(folder)`` on a saved checkpoint folder; returns what a checker needs."""
     folder = folder_of() if folder_of else _kit.checkpoint()
@@ -113,6 +116,7 @@ def old_set_whole(error_type, words, loads="TFBertForSequenceClassification"):
         assert not _kit.leftovers(result["folder"]), _kit.leftovers(result["folder"])
         if loads:
             load(result["folder"], loads)
+
     return checker
 
 
@@ -196,6 +200,7 @@ def tok_old_set_whole(error_type, words):
     def checker(result):
         old_set_whole(error_type, words, loads=None)(result)
         tokenizer_loads(result)
+
     return checker
 
 
@@ -215,8 +220,10 @@ def shared_folder_holds_both(result):
 def new_folder_modes():
     folder = os.path.join(_kit.fresh_dir(), "new")
     fresh_model().save_pretrained(folder)
-    return {name: oct(os.stat(os.path.join(folder, name)).st_mode & 0o777)
-            for name in ("", "config.json")}  # safetensors itself writes its files 0600
+    return {
+        name: oct(os.stat(os.path.join(folder, name)).st_mode & 0o777)
+        for name in ("", "config.json")
+    }  # safetensors itself writes its files 0600
 
 
 def plain_modes(modes):
@@ -258,7 +265,7 @@ def unsafe_pickle_in_subprocess():
             def __reduce__(self):
                 return (os.system, ("touch {marker}",))
         torch.save({{"bert.embeddings.word_embeddings.weight": torch.zeros(50, 8),
-                    "evil": Payload()}}, {os.path.join(folder, 'pytorch_model.bin')!r})
+                    "evil": Payload()}}, {os.path.join(folder, "pytorch_model.bin")!r})
         import tfbert
         try:
             tfbert.TFBertForSequenceClassification.from_pretrained({folder!r})
@@ -266,8 +273,9 @@ def unsafe_pickle_in_subprocess():
             print(type(err).__name__ + ": " + str(err))
             sys.exit(3)
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
     return result, marker
 
 
@@ -287,112 +295,226 @@ ROWS = [
     Row("safetensors-random-bytes", lambda: load(with_file(SAFE, os.urandom(4096))), NOT_SAFE),
     Row("safetensors-empty", lambda: load(with_file(SAFE, b"")), NOT_SAFE),
     Row("safetensors-offsets-past-end", lambda: load(inconsistent_safetensors()), NOT_SAFE),
-    Row("safetensors-header-not-json",
+    Row(
+        "safetensors-header-not-json",
         lambda: load(with_file(SAFE, (20).to_bytes(8, "little") + b"{not json at all!!!!")),
-        NOT_SAFE),
-    Row("safetensors-is-a-folder",
+        NOT_SAFE,
+    ),
+    Row(
+        "safetensors-is-a-folder",
         lambda: load(config_json_is_folder()),
-        (FileNotFoundError, ["config.json"])),
-    Row("weight-of-wrong-shape", lambda: load(wide_embeddings()),
-        (ValueError, ["bert.embeddings.word_embeddings.weight", "(51, 8)", "(50, 8)",
-                      "ignore_mismatched_sizes"])),
-    Row("num-labels-mismatch-on-load", lambda: load(_kit.checkpoint(), num_labels=3),
-        (ValueError, ["classifier", "(2, 8)", "(3, 8)", "ignore_mismatched_sizes"])),
-    Row("num-labels-mismatch-ignored",
-        lambda: load(_kit.checkpoint(), num_labels=3, ignore_mismatched_sizes=True).config.num_labels,
-        ("ok", lambda n: n == 3 or pytest.fail(str(n)))),
-    Row("no-bert-weights-without-model-type", lambda: load(non_bert_folder()),
-        (ValueError, [SAFE, "no bert weights", "transformer.h.0.attn.c_attn.weight",
-                      "bert.embeddings.word_embeddings.weight"])),
-    Row("no-weights-at-all", lambda: load(only("README.md", "hello")),
-        (FileNotFoundError, ["no weights", SAFE, "tf_model.h5"])),
-    Row("tf-h5-random-bytes", lambda: load(only("tf_model.h5", os.urandom(2048))),
-        (ValueError, ["tf_model.h5", "HDF5"])),
-    Row("pytorch-bin-random-bytes", lambda: load(only("pytorch_model.bin", os.urandom(2048))),
-        (CheckpointError, ["pytorch_model.bin", "not a readable PyTorch state_dict"])),
+        (FileNotFoundError, ["config.json"]),
+    ),
+    Row(
+        "weight-of-wrong-shape",
+        lambda: load(wide_embeddings()),
+        (
+            ValueError,
+            [
+                "bert.embeddings.word_embeddings.weight",
+                "(51, 8)",
+                "(50, 8)",
+                "ignore_mismatched_sizes",
+            ],
+        ),
+    ),
+    Row(
+        "num-labels-mismatch-on-load",
+        lambda: load(_kit.checkpoint(), num_labels=3),
+        (ValueError, ["classifier", "(2, 8)", "(3, 8)", "ignore_mismatched_sizes"]),
+    ),
+    Row(
+        "num-labels-mismatch-ignored",
+        lambda: (
+            load(_kit.checkpoint(), num_labels=3, ignore_mismatched_sizes=True).config.num_labels
+        ),
+        ("ok", lambda n: n == 3 or pytest.fail(str(n))),
+    ),
+    Row(
+        "no-bert-weights-without-model-type",
+        lambda: load(non_bert_folder()),
+        (
+            ValueError,
+            [
+                SAFE,
+                "no bert weights",
+                "transformer.h.0.attn.c_attn.weight",
+                "bert.embeddings.word_embeddings.weight",
+            ],
+        ),
+    ),
+    Row(
+        "no-weights-at-all",
+        lambda: load(only("README.md", "hello")),
+        (FileNotFoundError, ["no weights", SAFE, "tf_model.h5"]),
+    ),
+    Row(
+        "tf-h5-random-bytes",
+        lambda: load(only("tf_model.h5", os.urandom(2048))),
+        (ValueError, ["tf_model.h5", "HDF5"]),
+    ),
+    Row(
+        "pytorch-bin-random-bytes",
+        lambda: load(only("pytorch_model.bin", os.urandom(2048))),
+        (CheckpointError, ["pytorch_model.bin", "not a readable PyTorch state_dict"]),
+    ),
     Row("pytorch-bin-unsafe-pickle-refused", unsafe_pickle_in_subprocess, ("ok", pickle_refused)),
     # -- shard indexes -------------------------------------------------------------------------
-    Row("index-without-weight-map", lambda: load(sharded({"metadata": {}})),
-        (CheckpointError, [INDEX, "weight_map", "metadata"])),
-    Row("index-not-json", lambda: load(sharded("{weight_map: ")),
-        (CheckpointError, [INDEX, "not valid JSON"])),
-    Row("index-weight-map-a-list", lambda: load(sharded({"weight_map": ["a"]})),
-        (CheckpointError, [INDEX, "weight_map"])),
-    Row("index-names-missing-shard",
+    Row(
+        "index-without-weight-map",
+        lambda: load(sharded({"metadata": {}})),
+        (CheckpointError, [INDEX, "weight_map", "metadata"]),
+    ),
+    Row(
+        "index-not-json",
+        lambda: load(sharded("{weight_map: ")),
+        (CheckpointError, [INDEX, "not valid JSON"]),
+    ),
+    Row(
+        "index-weight-map-a-list",
+        lambda: load(sharded({"weight_map": ["a"]})),
+        (CheckpointError, [INDEX, "weight_map"]),
+    ),
+    Row(
+        "index-names-missing-shard",
         lambda: load(sharded({"weight_map": {"bert.pooler.dense.weight": "model-2.safetensors"}})),
-        (FileNotFoundError, ["model-2.safetensors"])),
-    Row("index-names-file-outside-folder",
+        (FileNotFoundError, ["model-2.safetensors"]),
+    ),
+    Row(
+        "index-names-file-outside-folder",
         lambda: load(sharded({"weight_map": {"w": "../../etc/passwd"}})),
-        (CheckpointError, [INDEX, "outside its folder"])),
+        (CheckpointError, [INDEX, "outside its folder"]),
+    ),
     # -- config.json ---------------------------------------------------------------------------
-    Row("config-not-json", lambda: load(with_file("config.json", "{\"hidden_size\": 8,")),
-        (ValueError, ["config.json", "not valid JSON"])),
-    Row("config-not-utf8", lambda: load(with_file("config.json", b"\xff\xfe{}")),
-        (ValueError, ["config.json", "not valid JSON"])),
-    Row("config-a-list", lambda: load(with_file("config.json", [1, 2])),
-        (ValueError, ["config.json", "JSON list", "object"])),
-    Row("config-other-model-type",
+    Row(
+        "config-not-json",
+        lambda: load(with_file("config.json", '{"hidden_size": 8,')),
+        (ValueError, ["config.json", "not valid JSON"]),
+    ),
+    Row(
+        "config-not-utf8",
+        lambda: load(with_file("config.json", b"\xff\xfe{}")),
+        (ValueError, ["config.json", "not valid JSON"]),
+    ),
+    Row(
+        "config-a-list",
+        lambda: load(with_file("config.json", [1, 2])),
+        (ValueError, ["config.json", "JSON list", "object"]),
+    ),
+    Row(
+        "config-other-model-type",
         lambda: load(with_file("config.json", {**_kit.config().to_dict(), "model_type": "gpt2"})),
-        (ValueError, ["config.json", "model_type", "gpt2"])),
-    Row("config-bad-field-type",
+        (ValueError, ["config.json", "model_type", "gpt2"]),
+    ),
+    Row(
+        "config-bad-field-type",
         lambda: load(with_file("config.json", {**_kit.config().to_dict(), "hidden_size": "big"})),
-        (ValueError, ["config.json", "hidden_size", "big"])),
-    Row("config-heads-do-not-divide",
-        lambda: load(with_file("config.json", {**_kit.config().to_dict(),
-                                               "num_attention_heads": 3})),
-        (ValueError, ["config.json", "num_attention_heads"])),
-    Row("config-missing", lambda: load(_kit.checkpoint() and only_config_removed()),
-        (FileNotFoundError, ["config.json"])),
-    Row("path-is-a-file-not-json", lambda: load(a_file()),
-        (ValueError, ["file", "not valid JSON"])),
-    Row("path-is-the-config-file",
+        (ValueError, ["config.json", "hidden_size", "big"]),
+    ),
+    Row(
+        "config-heads-do-not-divide",
+        lambda: load(
+            with_file("config.json", {**_kit.config().to_dict(), "num_attention_heads": 3})
+        ),
+        (ValueError, ["config.json", "num_attention_heads"]),
+    ),
+    Row(
+        "config-missing",
+        lambda: load(_kit.checkpoint() and only_config_removed()),
+        (FileNotFoundError, ["config.json"]),
+    ),
+    Row(
+        "path-is-a-file-not-json", lambda: load(a_file()), (ValueError, ["file", "not valid JSON"])
+    ),
+    Row(
+        "path-is-the-config-file",
         lambda: load(os.path.join(_kit.checkpoint(), "config.json")),
-        (FileNotFoundError, ["config.json", "neither a local folder"])),
-    Row("classifier-dropout-nan",
+        (FileNotFoundError, ["config.json", "neither a local folder"]),
+    ),
+    Row(
+        "classifier-dropout-nan",
         lambda: fresh_model(classifier_dropout=float("nan")).save_pretrained(_kit.fresh_dir()),
-        (ValueError, ["classifier_dropout", "nan"])),
-    Row("path-missing", lambda: load(os.path.join(_kit.fresh_dir(), "nothing")),
-        (FileNotFoundError, ["nothing"])),
+        (ValueError, ["classifier_dropout", "nan"]),
+    ),
+    Row(
+        "path-missing",
+        lambda: load(os.path.join(_kit.fresh_dir(), "nothing")),
+        (FileNotFoundError, ["nothing"]),
+    ),
     # -- atomic saves ----------------------------------------------------------------------------
-    Row("save-weights-writer-fails-midway", lambda: failed_save(failing_weights),
-        ("ok", old_set_whole(OSError, ["No space left"]))),
-    Row("save-h5-writer-fails-midway",
+    Row(
+        "save-weights-writer-fails-midway",
+        lambda: failed_save(failing_weights),
+        ("ok", old_set_whole(OSError, ["No space left"])),
+    ),
+    Row(
+        "save-h5-writer-fails-midway",
         lambda: failed_save(lambda f: _fail_h5(f)),
-        ("ok", old_set_whole(OSError, ["injected h5 failure"]))),
-    Row("save-saved-model-fails", lambda: failed_save(failing_saved_model),
-        ("ok", old_set_whole(RuntimeError, ["injected SavedModel failure"]))),
-    Row("save-numpy-int-in-config",
+        ("ok", old_set_whole(OSError, ["injected h5 failure"])),
+    ),
+    Row(
+        "save-saved-model-fails",
+        lambda: failed_save(failing_saved_model),
+        ("ok", old_set_whole(RuntimeError, ["injected SavedModel failure"])),
+    ),
+    Row(
+        "save-numpy-int-in-config",
         lambda: failed_save(lambda f: fresh_model(my_threshold=np.int64(3)).save_pretrained(f)),
-        ("ok", old_set_whole(TypeError, ["config.json", "my_threshold", "numpy.int64"]))),
-    Row("save-nan-in-config",
-        lambda: failed_save(lambda f: fresh_model(temperature=float("nan"))
-                            .save_pretrained(f)),
-        ("ok", old_set_whole(TypeError, ["config.json", "temperature", "nan"]))),
-    Row("save-object-in-config",
+        ("ok", old_set_whole(TypeError, ["config.json", "my_threshold", "numpy.int64"])),
+    ),
+    Row(
+        "save-nan-in-config",
+        lambda: failed_save(lambda f: fresh_model(temperature=float("nan")).save_pretrained(f)),
+        ("ok", old_set_whole(TypeError, ["config.json", "temperature", "nan"])),
+    ),
+    Row(
+        "save-object-in-config",
         lambda: failed_save(lambda f: fresh_model(callback=object()).save_pretrained(f)),
-        ("ok", old_set_whole(TypeError, ["config.json", "callback", "object"]))),
-    Row("save-config-json-is-a-folder",
-        lambda: failed_save(lambda f: fresh_model().save_pretrained(f),
-                            folder_of=config_json_is_folder),
-        ("ok", old_set_whole(IsADirectoryError, ["config.json", "is a folder"], loads=None))),
-    Row("save-into-a-file", lambda: fresh_model().save_pretrained(a_file()),
-        (NotADirectoryError, ["is a file"])),
-    Row("save-under-a-file",
+        ("ok", old_set_whole(TypeError, ["config.json", "callback", "object"])),
+    ),
+    Row(
+        "save-config-json-is-a-folder",
+        lambda: failed_save(
+            lambda f: fresh_model().save_pretrained(f), folder_of=config_json_is_folder
+        ),
+        ("ok", old_set_whole(IsADirectoryError, ["config.json", "is a folder"], loads=None)),
+    ),
+    Row(
+        "save-into-a-file",
+        lambda: fresh_model().save_pretrained(a_file()),
+        (NotADirectoryError, ["is a file"]),
+    ),
+    Row(
+        "save-under-a-file",
         lambda: fresh_model().save_pretrained(os.path.join(a_file(), "out")),
-        (NotADirectoryError, ["is a file"])),
-    Row("save-unwritable-target", lambda: fresh_model().save_pretrained("/proc/tfbert-out"),
-        (OSError, ["/proc"])),
-    Row("save-model-and-tokenizer-share-folder", model_and_tokenizer_share_folder,
-        ("ok", shared_folder_holds_both)),
+        (NotADirectoryError, ["is a file"]),
+    ),
+    Row(
+        "save-unwritable-target",
+        lambda: fresh_model().save_pretrained("/proc/tfbert-out"),
+        (OSError, ["/proc"]),
+    ),
+    Row(
+        "save-model-and-tokenizer-share-folder",
+        model_and_tokenizer_share_folder,
+        ("ok", shared_folder_holds_both),
+    ),
     Row("save-new-folder-gets-plain-modes", new_folder_modes, ("ok", plain_modes)),
-    Row("save-second-saved-model-version-keeps-first", two_versions,
-        ("ok", lambda names: names == ["1", "2"] or pytest.fail(str(names)))),
-    Row("tokenizer-save-fails-midway",
+    Row(
+        "save-second-saved-model-version-keeps-first",
+        two_versions,
+        ("ok", lambda names: names == ["1", "2"] or pytest.fail(str(names))),
+    ),
+    Row(
+        "tokenizer-save-fails-midway",
         lambda: failed_save(failing_tokenizer_json, folder_of=tokenizer_folder),
-        ("ok", tok_old_set_whole(OSError, ["injected write failure"]))),
-    Row("tokenizer-numpy-value-refused",
+        ("ok", tok_old_set_whole(OSError, ["injected write failure"])),
+    ),
+    Row(
+        "tokenizer-numpy-value-refused",
         lambda: failed_save(tokenizer_with_numpy_length, folder_of=tokenizer_folder),
-        ("ok", tok_old_set_whole(TypeError, ["tokenizer_config.json", "model_max_length"]))),
+        ("ok", tok_old_set_whole(TypeError, ["tokenizer_config.json", "model_max_length"])),
+    ),
 ]
 
 

@@ -13,8 +13,15 @@ import pytest
 
 from tests.bad_input import _kit
 from tests.bad_input.table import Row, check, params
-from tests.bad_input.test_checkpoints import (SAFE, VOCAB, a_file, non_bert_folder, sharded,
-                                              tokenizer, truncated_safetensors, with_file)
+from tests.bad_input.test_checkpoints import (
+    SAFE,
+    a_file,
+    non_bert_folder,
+    sharded,
+    tokenizer,
+    truncated_safetensors,
+    with_file,
+)
 
 
 def cli(*args, stdin: bytes = b""):
@@ -25,8 +32,11 @@ def cli(*args, stdin: bytes = b""):
     fake_stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     shown = warnings.showwarning
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                mock.patch.object(sys, "stdin", fake_stdin):
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            mock.patch.object(sys, "stdin", fake_stdin),
+        ):
             status = module.main(list(args))
     finally:
         warnings.showwarning = shown
@@ -34,23 +44,32 @@ def cli(*args, stdin: bytes = b""):
 
 
 def cli_subprocess(*args):
-    result = subprocess.run([sys.executable, "-m", "tfbert.cli", *args], capture_output=True,
-                            text=True, timeout=300, stdin=subprocess.DEVNULL)
-    stderr = "\n".join(line for line in result.stderr.splitlines()
-                       if line.startswith("tfbert ") or "Traceback" in line)
+    result = subprocess.run(
+        [sys.executable, "-m", "tfbert.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    stderr = "\n".join(
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("tfbert ") or "Traceback" in line
+    )
     return result.returncode, result.stdout, stderr
 
 
 def one_line(*words, status=1):
     """The command failed with ``status`` and one error line holding every word."""
+
     def checker(result):
         code, _, stderr = result
-        errors = [line for line in stderr.splitlines() if line.strip()
-                  and ": warning:" not in line]
+        errors = [line for line in stderr.splitlines() if line.strip() and ": warning:" not in line]
         assert code == status, (code, stderr)
         assert "Traceback" not in stderr, stderr
         assert len(errors) == 1, stderr
         assert all(w.lower() in errors[0].lower() for w in words), errors[0]
+
     return checker
 
 
@@ -94,75 +113,175 @@ def config_not_json():
 
 ROWS = [
     # -- convert -----------------------------------------------------------------------------
-    Row("convert-missing-source",
+    Row(
+        "convert-missing-source",
         lambda: cli("convert", os.path.join(_kit.fresh_dir(), "none"), out_dir(), "--offline"),
-        ("ok", one_line("neither a local folder"))),
-    Row("convert-truncated-safetensors", lambda: cli("convert", truncated_safetensors(), out_dir()),
-        ("ok", one_line(SAFE, "not a readable safetensors"))),
-    Row("convert-random-safetensors",
+        ("ok", one_line("neither a local folder")),
+    ),
+    Row(
+        "convert-truncated-safetensors",
+        lambda: cli("convert", truncated_safetensors(), out_dir()),
+        ("ok", one_line(SAFE, "not a readable safetensors")),
+    ),
+    Row(
+        "convert-random-safetensors",
         lambda: cli("convert", with_file(SAFE, os.urandom(512)), out_dir()),
-        ("ok", one_line(SAFE, "not a readable safetensors"))),
-    Row("convert-config-not-json", lambda: cli("convert", config_not_json(), out_dir()),
-        ("ok", one_line("config.json", "not valid JSON"))),
-    Row("convert-non-bert-weights", lambda: cli("convert", non_bert_folder(), out_dir()),
-        ("ok", one_line("no BERT weights", SAFE))),
-    Row("convert-index-without-weight-map",
+        ("ok", one_line(SAFE, "not a readable safetensors")),
+    ),
+    Row(
+        "convert-config-not-json",
+        lambda: cli("convert", config_not_json(), out_dir()),
+        ("ok", one_line("config.json", "not valid JSON")),
+    ),
+    Row(
+        "convert-non-bert-weights",
+        lambda: cli("convert", non_bert_folder(), out_dir()),
+        ("ok", one_line("no BERT weights", SAFE)),
+    ),
+    Row(
+        "convert-index-without-weight-map",
         lambda: cli("convert", sharded({"metadata": {}}), out_dir()),
-        ("ok", one_line("weight_map", "model.safetensors.index.json"))),
-    Row("convert-unknown-model-class",
+        ("ok", one_line("weight_map", "model.safetensors.index.json")),
+    ),
+    Row(
+        "convert-unknown-model-class",
         lambda: cli("convert", _kit.checkpoint(), out_dir(), "--model-class", "TFBertForNothing"),
-        ("ok", one_line("unknown model class", "TFBertForNothing", status=2))),
-    Row("convert-model-class-other-head-same-shapes",
-        lambda: cli("convert", _kit.checkpoint(), out_dir(), "--model-class",
-                    "TFBertForTokenClassification"),
-        ("ok", lambda result: result[0] == 0 and "TFBertForTokenClassification" in result[1]
-         or pytest.fail(result[2]))),
-    Row("convert-output-is-a-file", lambda: cli("convert", _kit.checkpoint(), a_file()),
-        ("ok", one_line("is a file"))),
-    Row("convert-output-unwritable",
+        ("ok", one_line("unknown model class", "TFBertForNothing", status=2)),
+    ),
+    Row(
+        "convert-model-class-other-head-same-shapes",
+        lambda: cli(
+            "convert", _kit.checkpoint(), out_dir(), "--model-class", "TFBertForTokenClassification"
+        ),
+        (
+            "ok",
+            lambda result: (
+                result[0] == 0
+                and "TFBertForTokenClassification" in result[1]
+                or pytest.fail(result[2])
+            ),
+        ),
+    ),
+    Row(
+        "convert-output-is-a-file",
+        lambda: cli("convert", _kit.checkpoint(), a_file()),
+        ("ok", one_line("is a file")),
+    ),
+    Row(
+        "convert-output-unwritable",
         lambda: cli("convert", _kit.checkpoint(), "/proc/tfbert-convert"),
-        ("ok", one_line("/proc"))),
-    Row("convert-writer-fails-keeps-old-output", convert_fails_midway,
-        ("ok", convert_left_old_output)),
+        ("ok", one_line("/proc")),
+    ),
+    Row(
+        "convert-writer-fails-keeps-old-output",
+        convert_fails_midway,
+        ("ok", convert_left_old_output),
+    ),
     # -- export ------------------------------------------------------------------------------
-    Row("export-corrupt-model",
-        lambda: cli("export", "--task", "text-classification", "--model",
-                    corrupt_model_with_tokenizer(), "--output", out_dir()),
-        ("ok", one_line(SAFE, "not a readable safetensors"))),
-    Row("export-unknown-task",
-        lambda: cli("export", "--task", "text-summarisation", "--model",
-                    with_tokenizer(_kit.checkpoint()), "--output", out_dir()),
-        ("ok", one_line("text-summarisation"))),
-    Row("export-missing-model",
-        lambda: cli("export", "--task", "text-classification", "--model",
-                    os.path.join(_kit.fresh_dir(), "none"), "--output", out_dir()),
-        ("ok", one_line("none"))),
-    Row("export-model-without-tokenizer",
-        lambda: cli("export", "--task", "text-classification", "--model", _kit.checkpoint(),
-                    "--output", out_dir()),
-        ("ok", one_line("vocab.txt"))),
+    Row(
+        "export-corrupt-model",
+        lambda: cli(
+            "export",
+            "--task",
+            "text-classification",
+            "--model",
+            corrupt_model_with_tokenizer(),
+            "--output",
+            out_dir(),
+        ),
+        ("ok", one_line(SAFE, "not a readable safetensors")),
+    ),
+    Row(
+        "export-unknown-task",
+        lambda: cli(
+            "export",
+            "--task",
+            "text-summarisation",
+            "--model",
+            with_tokenizer(_kit.checkpoint()),
+            "--output",
+            out_dir(),
+        ),
+        ("ok", one_line("text-summarisation")),
+    ),
+    Row(
+        "export-missing-model",
+        lambda: cli(
+            "export",
+            "--task",
+            "text-classification",
+            "--model",
+            os.path.join(_kit.fresh_dir(), "none"),
+            "--output",
+            out_dir(),
+        ),
+        ("ok", one_line("none")),
+    ),
+    Row(
+        "export-model-without-tokenizer",
+        lambda: cli(
+            "export",
+            "--task",
+            "text-classification",
+            "--model",
+            _kit.checkpoint(),
+            "--output",
+            out_dir(),
+        ),
+        ("ok", one_line("vocab.txt")),
+    ),
     # -- run ---------------------------------------------------------------------------------
-    Row("run-unknown-task", lambda: cli("run", "--task", "text-summarisation"),
-        ("ok", one_line("text-summarisation"))),
-    Row("run-missing-model",
-        lambda: cli("run", "--task", "text-classification", "--model",
-                    os.path.join(_kit.fresh_dir(), "none")),
-        ("ok", one_line("none"))),
-    Row("run-corrupt-model",
-        lambda: cli("run", "--task", "text-classification", "--model",
-                    corrupt_model_with_tokenizer(), stdin=b"hello world\n"),
-        ("ok", one_line(SAFE, "not a readable safetensors"))),
-    Row("run-config-not-json",
-        lambda: cli("run", "--task", "text-classification", "--model",
-                    with_tokenizer(config_not_json()), stdin=b"hello\n"),
-        ("ok", one_line("config.json", "not valid JSON"))),
+    Row(
+        "run-unknown-task",
+        lambda: cli("run", "--task", "text-summarisation"),
+        ("ok", one_line("text-summarisation")),
+    ),
+    Row(
+        "run-missing-model",
+        lambda: cli(
+            "run",
+            "--task",
+            "text-classification",
+            "--model",
+            os.path.join(_kit.fresh_dir(), "none"),
+        ),
+        ("ok", one_line("none")),
+    ),
+    Row(
+        "run-corrupt-model",
+        lambda: cli(
+            "run",
+            "--task",
+            "text-classification",
+            "--model",
+            corrupt_model_with_tokenizer(),
+            stdin=b"hello world\n",
+        ),
+        ("ok", one_line(SAFE, "not a readable safetensors")),
+    ),
+    Row(
+        "run-config-not-json",
+        lambda: cli(
+            "run",
+            "--task",
+            "text-classification",
+            "--model",
+            with_tokenizer(config_not_json()),
+            stdin=b"hello\n",
+        ),
+        ("ok", one_line("config.json", "not valid JSON")),
+    ),
     # -- as a user runs it: a separate interpreter, nothing caught by the test ----------------
-    Row("subprocess-convert-truncated",
+    Row(
+        "subprocess-convert-truncated",
         lambda: cli_subprocess("convert", truncated_safetensors(), out_dir()),
-        ("ok", one_line(SAFE, "not a readable safetensors"))),
-    Row("subprocess-run-unknown-task",
+        ("ok", one_line(SAFE, "not a readable safetensors")),
+    ),
+    Row(
+        "subprocess-run-unknown-task",
         lambda: cli_subprocess("run", "--task", "text-summarisation"),
-        ("ok", one_line("text-summarisation"))),
+        ("ok", one_line("text-summarisation")),
+    ),
 ]
 
 

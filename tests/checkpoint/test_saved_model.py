@@ -29,9 +29,20 @@ CLEAN_RUN = textwrap.dedent("""
 
 def _run_clean(path, inputs):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([sys.executable, "-c", CLEAN_RUN, str(path),
-                           json.dumps({k: v.tolist() for k, v in inputs.items()})],
-                          capture_output=True, text=True, env=env, cwd="/", timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CLEAN_RUN,
+            str(path),
+            json.dumps({k: v.tolist() for k, v in inputs.items()}),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
     assert json.loads(lines[-1]) == []  # nothing of tfbert or transformers was imported
@@ -85,8 +96,9 @@ def test_export_on_a_bare_model_loads_in_a_clean_process(batch, tmp_path):
     model.export(tmp_path / "exported")
     inputs = {k: v.astype(np.int32) for k, v in batch.items()}
     served = _run_clean(tmp_path / "exported", inputs)
-    np.testing.assert_allclose(served["last_hidden_state"], model(batch).last_hidden_state,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        served["last_hidden_state"], model(batch).last_hidden_state, atol=1e-5
+    )
 
 
 def test_from_pt_from_tf_and_tf_h5_on_request(classifier, batch, tmp_path):

@@ -18,32 +18,60 @@ from tests.tasks.conftest import minilm_folder  # noqa: F401  (the session fixtu
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CHECK_SCRIPT = REPO / "export" / "check_saved_model.py"
 
-CONTEXT = ("The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. " * 3
-           + "It is 330 metres tall and was the tallest man-made structure for 41 years.")
+CONTEXT = (
+    "The Eiffel Tower was built in 1889 by Gustave Eiffel's company in Paris. " * 3
+    + "It is 330 metres tall and was the tallest man-made structure for 41 years."
+)
 INPUTS = {  # task -> the signature's string inputs
-    "sentence-embedding": {"text": ["A man is eating food.", "Ünïcödé and emoji 🙂 too", "",
-                                    "The new movie is awesome " * 40]},
-    "feature-extraction": {"text": ["short", "a somewhat longer sentence with more tokens", "Héllo wörld…"]},
-    "text-classification": {"text": ["I loved it.", "Terrible, do not watch.", "東京 is big, isn't it?"]},
-    "fill-mask": {"text": ["The capital of France is [MASK].", "I [MASK] this movie, it was [MASK]!",
-                           "Héllo wörld… [MASK] 東京 is big"]},
-    "token-classification": {"text": ["My name is Wolfgang and I live in Berlin.",
-                                      "Übermäßig naïve café owners in Zürich, 東京 and São Paulo"]},
-    "question-answering": {"question": ["Who built the tower?", "How tall is it?"],
-                           "context": [CONTEXT, CONTEXT[:120]]},
+    "sentence-embedding": {
+        "text": [
+            "A man is eating food.",
+            "Ünïcödé and emoji 🙂 too",
+            "",
+            "The new movie is awesome " * 40,
+        ]
+    },
+    "feature-extraction": {
+        "text": ["short", "a somewhat longer sentence with more tokens", "Héllo wörld…"]
+    },
+    "text-classification": {
+        "text": ["I loved it.", "Terrible, do not watch.", "東京 is big, isn't it?"]
+    },
+    "fill-mask": {
+        "text": [
+            "The capital of France is [MASK].",
+            "I [MASK] this movie, it was [MASK]!",
+            "Héllo wörld… [MASK] 東京 is big",
+        ]
+    },
+    "token-classification": {
+        "text": [
+            "My name is Wolfgang and I live in Berlin.",
+            "Übermäßig naïve café owners in Zürich, 東京 and São Paulo",
+        ]
+    },
+    "question-answering": {
+        "question": ["Who built the tower?", "How tall is it?"],
+        "context": [CONTEXT, CONTEXT[:120]],
+    },
 }
 CHECKPOINTS = {  # task -> (transformers class of its tiny checkpoint, config); None: the real MiniLM
     "sentence-embedding": None,
     "feature-extraction": ("BertModel", {}),
-    "text-classification": ("BertForSequenceClassification", {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}}),
+    "text-classification": (
+        "BertForSequenceClassification",
+        {"id2label": {0: "NEG", 1: "NEU", 2: "POS"}},
+    ),
     "fill-mask": ("BertForMaskedLM", {}),
-    "token-classification": ("BertForTokenClassification", {"id2label": dict(enumerate(
-        ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]))}),
+    "token-classification": (
+        "BertForTokenClassification",
+        {"id2label": dict(enumerate(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]))},
+    ),
     "question-answering": ("BertForQuestionAnswering", {}),
 }
 
 
-def checkpoint(task, tmp_path_factory, minilm_folder):
+def checkpoint(task, tmp_path_factory, minilm_folder):  # noqa: F811 (the fixture)
     from tests.tasks.conftest import make_checkpoint
 
     if CHECKPOINTS[task] is None:
@@ -55,7 +83,7 @@ def checkpoint(task, tmp_path_factory, minilm_folder):
 
 
 @pytest.fixture(scope="session")
-def graphs(tmp_path_factory, minilm_folder):
+def graphs(tmp_path_factory, minilm_folder):  # noqa: F811 (the fixture)
     """task -> (TaskGraph, checkpoint folder or None)."""
     from tfbert.tasks import build_task_graph
 
@@ -72,7 +100,9 @@ def saved_models(graphs, tmp_path_factory):
     from tfbert.export import export_graph
 
     root = tmp_path_factory.mktemp("serving")
-    return {task: pathlib.Path(export_graph(graph, root / task)) for task, (graph, _) in graphs.items()}
+    return {
+        task: pathlib.Path(export_graph(graph, root / task)) for task, (graph, _) in graphs.items()
+    }
 
 
 def python_results(graph, inputs: dict):
@@ -91,8 +121,14 @@ def start_check(export_dir, inputs=None, signature="serving_default"):
         path.write_text(json.dumps(inputs))
         args += ["--inputs-json", str(path)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=pathlib.Path(export_dir).parent)
+    return subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=pathlib.Path(export_dir).parent,
+    )
 
 
 def finish_check(process, timeout=300):
@@ -120,7 +156,9 @@ def assert_same_outputs(ours: dict, reference: dict, atol=1e-4):
         actual = np.asarray(ours[name])
         expected = np.asarray(expected)
         if expected.dtype.kind in "SUO":
-            decode = np.vectorize(lambda s: s.decode("utf-8") if isinstance(s, bytes) else s, otypes=[object])
+            decode = np.vectorize(
+                lambda s: s.decode("utf-8") if isinstance(s, bytes) else s, otypes=[object]
+            )
             assert decode(actual).tolist() == decode(expected).tolist(), name
         elif expected.dtype.kind == "f":
             assert actual.shape == expected.shape, name
@@ -137,8 +175,10 @@ def interpreter(path):
     import tensorflow_text
     from tensorflow.lite.python.interpreter import InterpreterWithCustomOps
 
-    return InterpreterWithCustomOps(model_path=str(path),
-                                    custom_op_registerers=tensorflow_text.tflite_registrar.SELECT_TFTEXT_OPS)
+    return InterpreterWithCustomOps(
+        model_path=str(path),
+        custom_op_registerers=tensorflow_text.tflite_registrar.SELECT_TFTEXT_OPS,
+    )
 
 
 def encode(graph, texts):
@@ -154,5 +194,7 @@ def run_rows(runner, encoded):
     rows = []
     for i in range(encoded["input_ids"].shape[0]):
         length = int(np.sum(encoded["attention_mask"][i]))
-        rows.append(runner(**{k: np.asarray(encoded[k][i:i + 1, :length], np.int32) for k in MODEL_KEYS}))
+        rows.append(
+            runner(**{k: np.asarray(encoded[k][i : i + 1, :length], np.int32) for k in MODEL_KEYS})
+        )
     return {k: np.concatenate([row[k] for row in rows]) for k in rows[0]}

@@ -36,7 +36,8 @@ def fine_tuned_classifier(folder: pathlib.Path, epochs: int = 2) -> float:
     minilm = pathlib.Path(default_model_path())
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification.from_pretrained(
-        minilm, num_labels=3, id2label={0: "ERRORS", 1: "OBJECTS", 2: "OTHER"})
+        minilm, num_labels=3, id2label={0: "ERRORS", 1: "OBJECTS", 2: "OTHER"}
+    )
     tokenizer = transformers.BertTokenizerFast.from_pretrained(minilm)
     train = corpus(300, 600)
     labels = torch.tensor([_keyword_label(p) for p in train])
@@ -45,9 +46,14 @@ def fine_tuned_classifier(folder: pathlib.Path, epochs: int = 2) -> float:
     for _ in range(epochs):
         order = torch.randperm(len(train))
         for i in range(0, len(train), 16):
-            batch = order[i:i + 16]
-            encoded = tokenizer([train[j] for j in batch], padding=True, truncation=True, max_length=64,
-                                return_tensors="pt")
+            batch = order[i : i + 16]
+            encoded = tokenizer(
+                [train[j] for j in batch],
+                padding=True,
+                truncation=True,
+                max_length=64,
+                return_tensors="pt",
+            )
             loss = model(**encoded, labels=labels[batch]).loss
             optimizer.zero_grad()
             loss.backward()
@@ -73,21 +79,40 @@ def main() -> dict:
         texts = corpus(0, 300)
         reference = python_results(graph, {"text": texts})
         truth = [graph.postprocess.labels[_keyword_label(p)] for p in texts]
-        report = {"texts": len(texts), "held_out_accuracy": float(np.mean(reference["label"].astype(str) == truth)),
-                  "labels": {k.decode(): int(v) for k, v in zip(*np.unique(reference["label"], return_counts=True))}}
+        report = {
+            "texts": len(texts),
+            "held_out_accuracy": float(np.mean(reference["label"].astype(str) == truth)),
+            "labels": {
+                k.decode(): int(v)
+                for k, v in zip(*np.unique(reference["label"], return_counts=True))
+            },
+        }
         encoded = encode(graph, texts)
         for quantize in ("none", "dynamic", "float16"):
-            path = export_graph(graph, work / f"{quantize}.tflite", format="tflite", quantize=quantize,
-                                signatures=("token_ids",))
+            path = export_graph(
+                graph,
+                work / f"{quantize}.tflite",
+                format="tflite",
+                quantize=quantize,
+                signatures=("token_ids",),
+            )
             out = run_rows(interpreter(path).get_signature_runner("token_ids"), encoded)
-            report[quantize] = {"bytes": os.path.getsize(path),
-                                "agreement": float(np.mean(out["label"] == reference["label"])),
-                                "max_probability_difference": float(np.abs(out["probabilities"]
-                                                                           - reference["probabilities"]).max())}
+            report[quantize] = {
+                "bytes": os.path.getsize(path),
+                "agreement": float(np.mean(out["label"] == reference["label"])),
+                "max_probability_difference": float(
+                    np.abs(out["probabilities"] - reference["probabilities"]).max()
+                ),
+            }
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(" ".join(f"{q}: {report[q]['bytes'] / 1e6:.1f} MB, top-1 agreement {report[q]['agreement']:.1%}"
-                   for q in ("none", "dynamic", "float16")) + f" (held-out accuracy {report['held_out_accuracy']:.0%})")
+    print(
+        " ".join(
+            f"{q}: {report[q]['bytes'] / 1e6:.1f} MB, top-1 agreement {report[q]['agreement']:.1%}"
+            for q in ("none", "dynamic", "float16")
+        )
+        + f" (held-out accuracy {report['held_out_accuracy']:.0%})"
+    )
     print(json.dumps(report))
     return report
 

@@ -26,13 +26,19 @@ def test_missing_tokenizer_files(graphs, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"format": "onnx"}, "format 'onnx' is not one of saved_model, tflite"),
-    ({"quantize": "int4"}, "quantize 'int4' is not one of none, dynamic, float16"),
-    ({"quantize": "dynamic"}, "quantize='dynamic' applies to format='tflite'"),
-    ({"version": 0}, "version 0 must be a positive integer"),
-    ({"signatures": ("serving",)}, "signature 'serving' is not one of serving_default, token_ids"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"format": "onnx"}, "format 'onnx' is not one of saved_model, tflite"),
+        ({"quantize": "int4"}, "quantize 'int4' is not one of none, dynamic, float16"),
+        ({"quantize": "dynamic"}, "quantize='dynamic' applies to format='tflite'"),
+        ({"version": 0}, "version 0 must be a positive integer"),
+        (
+            {"signatures": ("serving",)},
+            "signature 'serving' is not one of serving_default, token_ids",
+        ),
+    ],
+)
 def test_bad_arguments(graphs, tmp_path, kwargs, message):
     graph, _ = graphs["feature-extraction"]
     with pytest.raises(ValueError, match=message):
@@ -48,7 +54,9 @@ def test_tflite_output_must_be_a_tflite_file(graphs, tmp_path):
 
 def test_option_the_task_does_not_take(graphs, tmp_path):
     _, folder = graphs["text-classification"]
-    with pytest.raises(ValueError, match=r"text-classification export does not take options \['top_k'\]"):
+    with pytest.raises(
+        ValueError, match=r"text-classification export does not take options \['top_k'\]"
+    ):
         export_task("text-classification", folder, tmp_path / "out", top_k=2)
     with pytest.raises(ValueError, match="max_length -3 must be a positive integer"):
         export_task("text-classification", folder, tmp_path / "out", max_length=-3)
@@ -59,7 +67,9 @@ def test_non_empty_output_needs_overwrite(graphs, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match=r"out is not empty and holds \['notes.txt'\].*overwrite"):
+    with pytest.raises(
+        FileExistsError, match=r"out is not empty and holds \['notes.txt'\].*overwrite"
+    ):
         export_graph(graph, out)
     assert os.listdir(out) == ["notes.txt"]
 

@@ -4,7 +4,14 @@ InterpreterWithCustomOps with tf-text's kernels registered."""
 import pytest
 import tensorflow as tf
 
-from tests.export.conftest import INPUTS, assert_same_outputs, encode, interpreter, python_results, run_rows
+from tests.export.conftest import (
+    INPUTS,
+    assert_same_outputs,
+    encode,
+    interpreter,
+    python_results,
+    run_rows,
+)
 
 
 @pytest.mark.parametrize("task", ["fill-mask", "text-classification", "question-answering"])
@@ -16,7 +23,9 @@ def test_tflite_carries_the_saved_model_signatures(task, graphs, saved_models, t
     signatures = interpreter(path).get_signature_list()
     loaded = tf.saved_model.load(str(saved_models[task]))
     assert set(signatures) == set(loaded.signatures)
-    assert set(signatures) == ({"serving_default"} if task == "question-answering" else {"serving_default", "token_ids"})
+    assert set(signatures) == (
+        {"serving_default"} if task == "question-answering" else {"serving_default", "token_ids"}
+    )
     for name, signature in signatures.items():
         function = loaded.signatures[name]
         assert sorted(signature["inputs"]) == sorted(function.structured_input_signature[1])

@@ -7,16 +7,26 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.export.conftest import (INPUTS, assert_same_outputs, encode, interpreter, python_results,
-                                   run_rows)
+from tests.export.conftest import (
+    INPUTS,
+    assert_same_outputs,
+    encode,
+    interpreter,
+    python_results,
+    run_rows,
+)
 
 
 def corpus(start, stop):
     """Paragraphs of Python's own documentation (``pydoc_data.topics``, shipped with Python)."""
     from pydoc_data.topics import topics
 
-    paragraphs = [p.strip() for text in topics.values() for p in text.split("\n\n")
-                  if len(p.strip()) > 40 and not p.startswith("   ")]
+    paragraphs = [
+        p.strip()
+        for text in topics.values()
+        for p in text.split("\n\n")
+        if len(p.strip()) > 40 and not p.startswith("   ")
+    ]
     return paragraphs[start:stop]
 
 
@@ -29,14 +39,18 @@ def export_ids_tflite(graph, path, quantize="none"):
 @pytest.mark.parametrize("task", ["text-classification", "feature-extraction"])
 def test_token_ids_tflite_runs_and_matches_python(task, graphs, tmp_path):
     graph, _ = graphs[task]
-    runner = interpreter(export_ids_tflite(graph, tmp_path / f"{task}.tflite")).get_signature_runner("token_ids")
+    runner = interpreter(
+        export_ids_tflite(graph, tmp_path / f"{task}.tflite")
+    ).get_signature_runner("token_ids")
     encoded = encode(graph, INPUTS[task]["text"])
     reference = python_results(graph, INPUTS[task])
     if task == "feature-extraction":  # rows ran unpadded: compare the real tokens
         for i, row in enumerate(reference["attention_mask"]):
             length = int(row.sum())
-            single = run_rows(runner, {k: v[i:i + 1] for k, v in encoded.items()})
-            np.testing.assert_allclose(single["features"][0], reference["features"][i, :length], atol=1e-4)
+            single = run_rows(runner, {k: v[i : i + 1] for k, v in encoded.items()})
+            np.testing.assert_allclose(
+                single["features"][0], reference["features"][i, :length], atol=1e-4
+            )
         return
     assert_same_outputs(run_rows(runner, encoded), reference)
 
@@ -49,15 +63,27 @@ def test_quantized_minilm_embeddings_agree_with_float32(graphs, tmp_path):
     float32_bytes = 4 * graph.model.count_params()
     for quantize, largest in (("dynamic", 0.3), ("float16", 0.55)):
         path = export_ids_tflite(graph, tmp_path / f"{quantize}.tflite", quantize)
-        vectors = run_rows(interpreter(path).get_signature_runner("token_ids"), encoded)["embeddings"]
-        cosine = np.sum(vectors * reference, 1) / np.linalg.norm(vectors, axis=1) / np.linalg.norm(reference, axis=1)
+        vectors = run_rows(interpreter(path).get_signature_runner("token_ids"), encoded)[
+            "embeddings"
+        ]
+        cosine = (
+            np.sum(vectors * reference, 1)
+            / np.linalg.norm(vectors, axis=1)
+            / np.linalg.norm(reference, axis=1)
+        )
         assert cosine.min() >= 0.99, (quantize, cosine.min())
         assert (tmp_path / f"{quantize}.tflite").stat().st_size < largest * float32_bytes
 
 
 def _keyword_label(paragraph):
     text = paragraph.lower()
-    return 0 if re.search(r"exception|error|raise", text) else 1 if re.search(r"class|object|attribute|method", text) else 2
+    return (
+        0
+        if re.search(r"exception|error|raise", text)
+        else 1
+        if re.search(r"class|object|attribute|method", text)
+        else 2
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +97,16 @@ def minilm_classifier(tmp_path_factory, minilm_folder):
 
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification.from_pretrained(
-        minilm_folder, num_labels=3, id2label={0: "ERRORS", 1: "OBJECTS", 2: "OTHER"}).eval()
+        minilm_folder, num_labels=3, id2label={0: "ERRORS", 1: "OBJECTS", 2: "OTHER"}
+    ).eval()
     tokenizer = transformers.BertTokenizerFast.from_pretrained(minilm_folder)
     train = corpus(300, 600)
     with torch.no_grad():
         model.bert.pooler.dense.weight.copy_(torch.eye(model.config.hidden_size))
         model.bert.pooler.dense.bias.zero_()
-        encoded = tokenizer(train, padding=True, truncation=True, max_length=64, return_tensors="pt")
+        encoded = tokenizer(
+            train, padding=True, truncation=True, max_length=64, return_tensors="pt"
+        )
         features = model.bert(**encoded).pooler_output
     labels = torch.tensor([_keyword_label(p) for p in train])
     head = torch.nn.Linear(features.shape[1], 3)
@@ -104,7 +133,9 @@ def test_float16_classifier_agrees_with_float32(minilm_classifier, tmp_path):
     reference = python_results(graph, {"text": texts})["label"]
     assert len(set(reference)) == 3  # the labels vary: agreement means something
     path = export_ids_tflite(graph, tmp_path / "float16.tflite", "float16")
-    labels = run_rows(interpreter(path).get_signature_runner("token_ids"), encode(graph, texts))["label"]
+    labels = run_rows(interpreter(path).get_signature_runner("token_ids"), encode(graph, texts))[
+        "label"
+    ]
     assert np.mean(labels == reference) >= 0.99
 
 
@@ -125,9 +156,24 @@ def test_clean_process_runs_the_tflite(runtime, graphs, tmp_path):
     inputs = tmp_path / "ids.json"
     inputs.write_text(json.dumps({k: v.tolist() for k, v in encoded.items()}))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([sys.executable, str(REPO / "export" / "check_tflite.py"), str(path),
-                           "--signature", "token_ids", "--inputs-json", str(inputs), "--runtime", runtime],
-                          capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "export" / "check_tflite.py"),
+            str(path),
+            "--signature",
+            "token_ids",
+            "--inputs-json",
+            str(inputs),
+            "--runtime",
+            runtime,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["ops"]["flex"] == [] and report["ops"]["custom"] == []

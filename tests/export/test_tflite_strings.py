@@ -15,7 +15,10 @@ def strings_tflite(graphs, tmp_path_factory):
     from tfbert.export import export_graph
 
     root = tmp_path_factory.mktemp("tflite")
-    return {task: export_graph(graphs[task][0], root / f"{task}.tflite", format="tflite") for task in TASKS}
+    return {
+        task: export_graph(graphs[task][0], root / f"{task}.tflite", format="tflite")
+        for task in TASKS
+    }
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -25,7 +28,11 @@ def test_strings_tflite_has_no_select_ops(task, strings_tflite):
     with open(strings_tflite[task], "rb") as f:
         ops = tflite_ops(f.read())
     assert ops["other"] == []  # no Flex op, no TensorFlow op left as an unresolved custom op
-    assert {"FastBertNormalize", "FastWordpieceTokenizeWithOffsets", "TFText>ByteSplitWithOffsets"} <= set(ops["tftext"])
+    assert {
+        "FastBertNormalize",
+        "FastWordpieceTokenizeWithOffsets",
+        "TFText>ByteSplitWithOffsets",
+    } <= set(ops["tftext"])
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -58,9 +65,24 @@ def test_litert_runs_the_strings_tflite(task, graphs, strings_tflite, tmp_path):
     path = tmp_path / "inputs.json"
     path.write_text(json.dumps(inputs))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([sys.executable, str(REPO / "export" / "check_tflite.py"), str(strings_tflite[task]),
-                           "--inputs-json", str(path), "--runtime", "litert", "--signature", "serving_default"],
-                          capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "export" / "check_tflite.py"),
+            str(strings_tflite[task]),
+            "--inputs-json",
+            str(path),
+            "--runtime",
+            "litert",
+            "--signature",
+            "serving_default",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["ops"]["flex"] == []

@@ -8,14 +8,29 @@ import pytest
 
 from tests.export.conftest import interpreter
 
-HARD = ["Héllo wörld, Ünïcödé ÀÉÎÕÜ çà et là", "東京 is big, 北京欢迎你!", "naïve café — Zürich's “quotes”",
-        "The capital of France is [MASK].", "x[MASK]y [SEP][CLS] [mask] [PAD]", "emoji 🙂👍🏽 and tabs\tand\nnewlines",
-        "", "   ", "supercalifragilisticexpialidocious " * 3, "ÅngströM Ωmega",
-        "cafe\u0301 e\u0301 x"]  # (accents already decomposed: stripped, and outside the offsets)
+HARD = [
+    "Héllo wörld, Ünïcödé ÀÉÎÕÜ çà et là",
+    "東京 is big, 北京欢迎你!",
+    "naïve café — Zürich's “quotes”",
+    "The capital of France is [MASK].",
+    "x[MASK]y [SEP][CLS] [mask] [PAD]",
+    "emoji 🙂👍🏽 and tabs\tand\nnewlines",
+    "",
+    "   ",
+    "supercalifragilisticexpialidocious " * 3,
+    "ÅngströM Ωmega",
+    "cafe\u0301 e\u0301 x",
+]  # (accents already decomposed: stripped, and outside the offsets)
 # What tf-text's normaliser does differently (NFKD-like compatibility mappings, case folding):
 # each text tokenizes as BertTokenizerFast tokenizes the second.
-KNOWN = [("wait… what", "wait... what"), ("Straße", "strasse"), ("Ａｂｃ full-width １２３", "Abc full-width 123"),
-         ("x² ﬁne", "x2 fine"), ("a\x00b\x01c", "a b c"), (b"bad \xff utf8", "bad [UNK] utf8")]
+KNOWN = [
+    ("wait… what", "wait... what"),
+    ("Straße", "strasse"),
+    ("Ａｂｃ full-width １２３", "Abc full-width 123"),
+    ("x² ﬁne", "x2 fine"),
+    ("a\x00b\x01c", "a b c"),
+    (b"bad \xff utf8", "bad [UNK] utf8"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +44,13 @@ def tokenize(graphs, tmp_path_factory):
     ops = TFLiteTextOps(graphs["fill-mask"][0].tokenizer)
     module = tf.Module()
     module.ops = ops
-    module.encode = tf.function(lambda text: ops.encode(text, truncation=False, return_offsets_mapping=True),
-                                input_signature=[tf.TensorSpec([None], tf.string)])
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([module.encode.get_concrete_function()], module)
+    module.encode = tf.function(
+        lambda text: ops.encode(text, truncation=False, return_offsets_mapping=True),
+        input_signature=[tf.TensorSpec([None], tf.string)],
+    )
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [module.encode.get_concrete_function()], module
+    )
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     converter.allow_custom_ops = True
     flatbuffer = converter.convert()
@@ -43,15 +62,20 @@ def tokenize(graphs, tmp_path_factory):
     def run(texts):
         out = runner(text=np.array(texts, object))
         lengths = out["attention_mask"].sum(1)
-        return ([row[:n].tolist() for row, n in zip(out["input_ids"], lengths)],
-                [row[:n].tolist() for row, n in zip(out["offset_mapping"], lengths)])
+        return (
+            [row[:n].tolist() for row, n in zip(out["input_ids"], lengths)],
+            [row[:n].tolist() for row, n in zip(out["offset_mapping"], lengths)],
+        )
+
     return run
 
 
 def reference(graph, texts):
     import tensorflow as tf
 
-    out = graph.tokenizer(tf.constant(texts), padding=False, truncation=False, return_offsets_mapping=True)
+    out = graph.tokenizer(
+        tf.constant(texts), padding=False, truncation=False, return_offsets_mapping=True
+    )
     return out["input_ids"].to_list(), out["offset_mapping"].to_list()
 
 
@@ -79,7 +103,7 @@ def test_pydoc_token_agreement(graphs, tokenize):
     assert len(paragraphs) == 2608
     matched = total = 0
     for start in range(0, len(paragraphs), 256):
-        batch = paragraphs[start:start + 256]
+        batch = paragraphs[start : start + 256]
         ours, theirs = tokenize(batch)[0], reference(graph, batch)[0]
         for text, a, b in zip(batch, ours, theirs):
             total += len(b)
@@ -87,7 +111,10 @@ def test_pydoc_token_agreement(graphs, tokenize):
                 matched += len(b)
                 continue
             assert "…" in text or "ß" in text, text
-            matched += sum(block.size for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks())
+            matched += sum(
+                block.size
+                for block in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
+            )
     assert matched / total >= 0.9997, (matched, total)
 
 
@@ -102,9 +129,14 @@ def test_tokenizer_options_followed_or_refused():
 
     split = TFBertTokenizer.from_pretrained(default_model_path(), split_special_tokens=True)
     texts = tf.constant(["The capital of France is [MASK].", "x[CLS]y"])
-    assert (TFLiteTextOps(split).encode(texts)["input_ids"].numpy().tolist()
-            == split(texts)["input_ids"].numpy().tolist())
-    for options, named in (({"added_tokens": ["hello"]}, "hello"), ({"strip_accents": False}, "strip_accents"),
-                           ({"tokenize_chinese_chars": False}, "tokenize_chinese_chars")):
+    assert (
+        TFLiteTextOps(split).encode(texts)["input_ids"].numpy().tolist()
+        == split(texts)["input_ids"].numpy().tolist()
+    )
+    for options, named in (
+        ({"added_tokens": ["hello"]}, "hello"),
+        ({"strip_accents": False}, "strip_accents"),
+        ({"tokenize_chinese_chars": False}, "tokenize_chinese_chars"),
+    ):
         with pytest.raises(ValueError, match=named):
             TFLiteTextOps(TFBertTokenizer.from_pretrained(default_model_path(), **options))

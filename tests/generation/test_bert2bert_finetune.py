@@ -19,9 +19,9 @@ def _task(count: int, seed: int):
     targets = []
     for row in range(count):
         words = rng.integers(FIRST_WORD, FIRST_WORD + WORDS, rng.integers(3, MAX_WORDS + 1))
-        source[row, :len(words) + 2] = [START, *words, END]
+        source[row, : len(words) + 2] = [START, *words, END]
         target = [*words[::-1], END]
-        labels[row, :len(target)] = target
+        labels[row, : len(target)] = target
         targets.append(target)
     mask = (source != PAD).astype(np.int64)
     return {"input_ids": source, "attention_mask": mask}, labels, targets
@@ -31,26 +31,41 @@ def _task(count: int, seed: int):
 def test_bert2bert_learns_to_reverse_word_lists(tmp_path):
     import keras
 
-    small = dict(vocab_size=FIRST_WORD + WORDS, hidden_size=64, num_hidden_layers=2,
-                 num_attention_heads=4, intermediate_size=128, max_position_embeddings=16,
-                 hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    small = dict(
+        vocab_size=FIRST_WORD + WORDS,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+        max_position_embeddings=16,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+    )
     tfbert.TFBertModel(tfbert.BertConfig(**small)).save_pretrained(tmp_path / "encoder")
     tfbert.TFBertForMaskedLM(tfbert.BertConfig(**small)).save_pretrained(tmp_path / "decoder")
     model = TFEncoderDecoderModel.from_encoder_decoder_pretrained(
-        tmp_path / "encoder", tmp_path / "decoder", decoder_start_token_id=START,
-        pad_token_id=PAD, eos_token_id=END)
+        tmp_path / "encoder",
+        tmp_path / "decoder",
+        decoder_start_token_id=START,
+        pad_token_id=PAD,
+        eos_token_id=END,
+    )
     x, labels, _ = _task(4000, seed=0)
     keras.utils.set_random_seed(0)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     model.fit({**x, "labels": labels}, batch_size=64, epochs=25, verbose=0)
 
     test_x, _, targets = _task(200, seed=1)
-    generated = np.asarray(model.generate(test_x["input_ids"],
-                                          attention_mask=test_x["attention_mask"],
-                                          max_new_tokens=MAX_WORDS + 1))
+    generated = np.asarray(
+        model.generate(
+            test_x["input_ids"],
+            attention_mask=test_x["attention_mask"],
+            max_new_tokens=MAX_WORDS + 1,
+        )
+    )
     exact = 0
     for row, target in zip(generated, targets):
         tokens = list(row[1:])  # after the decoder start token
-        tokens = tokens[:tokens.index(END) + 1] if END in tokens else tokens
+        tokens = tokens[: tokens.index(END) + 1] if END in tokens else tokens
         exact += tokens == target
     assert exact / len(targets) >= 0.95, f"exact match {exact}/{len(targets)}"

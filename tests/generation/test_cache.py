@@ -41,10 +41,16 @@ def decoder(request, tmp_path_factory):
     PyTorch BERT) on random weights."""
     if request.param in ("self", "cross"):
         return _twins(request.param, tmp_path_factory)[1:]
-    config = tfbert.BertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2,
-                               num_attention_heads=4, intermediate_size=37,
-                               max_position_embeddings=64, is_decoder=True,
-                               position_embedding_type=request.param)
+    config = tfbert.BertConfig(
+        vocab_size=99,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=64,
+        is_decoder=True,
+        position_embedding_type=request.param,
+    )
     return tfbert.TFBertLMHeadModel(config), {}
 
 
@@ -60,8 +66,13 @@ def _stepwise(model, ids, mask, extra, prefix=4):
     first = model(ids[:, :prefix], attention_mask=mask[:, :prefix], use_cache=True, **extra)
     logits, past = [np.asarray(first.logits)], first.past_key_values
     for t in range(prefix, ids.shape[1]):
-        step = model(ids[:, t:t + 1], attention_mask=mask[:, :t + 1], past_key_values=past,
-                     use_cache=True, **extra)
+        step = model(
+            ids[:, t : t + 1],
+            attention_mask=mask[:, : t + 1],
+            past_key_values=past,
+            use_cache=True,
+            **extra,
+        )
         logits.append(np.asarray(step.logits))
         past = step.past_key_values
     return np.concatenate(logits, axis=1), past
@@ -86,13 +97,23 @@ def test_cache_and_cached_logits_equal_transformers(twins):
     ids, mask = _ids_and_mask()
     pt_extra = {k: torch.tensor(v) for k, v in extra.items()}
     with torch.no_grad():
-        first = pt_model(torch.tensor(ids[:, :6]), attention_mask=torch.tensor(mask[:, :6]),
-                         use_cache=True, **pt_extra)
-        step = pt_model(torch.tensor(ids[:, 6:8]), attention_mask=torch.tensor(mask[:, :8]),
-                        cache=first.cache, use_cache=True, **pt_extra)
+        first = pt_model(
+            torch.tensor(ids[:, :6]),
+            attention_mask=torch.tensor(mask[:, :6]),
+            use_cache=True,
+            **pt_extra,
+        )
+        step = pt_model(
+            torch.tensor(ids[:, 6:8]),
+            attention_mask=torch.tensor(mask[:, :8]),
+            cache=first.cache,
+            use_cache=True,
+            **pt_extra,
+        )
     ours_first = model(ids[:, :6], attention_mask=mask[:, :6], use_cache=True, **extra)
-    ours = model(ids[:, 6:8], attention_mask=mask[:, :8],
-                 past_key_values=ours_first.past_key_values, **extra)
+    ours = model(
+        ids[:, 6:8], attention_mask=mask[:, :8], past_key_values=ours_first.past_key_values, **extra
+    )
     np.testing.assert_allclose(np.asarray(ours.logits), step.logits.numpy(), atol=1e-5, rtol=0)
     cache = step.cache
     for i, layer in enumerate(ours.past_key_values):
@@ -114,19 +135,27 @@ def test_fixed_size_cache_in_a_compiled_function(decoder):
     length = ids.shape[1]
     first = model(ids[:, :4], attention_mask=mask[:, :4], use_cache=True, **extra)
     pad = [(0, 0), (0, 0), (0, length - 4), (0, 0)]
-    past = tuple(tuple(np.pad(np.asarray(t), pad) if j < 2 else t for j, t in enumerate(layer))
-                 for layer in first.past_key_values)
+    past = tuple(
+        tuple(np.pad(np.asarray(t), pad) if j < 2 else t for j, t in enumerate(layer))
+        for layer in first.past_key_values
+    )
     padded_mask = mask.copy()
 
     @tf.function(jit_compile=True, reduce_retracing=True)
     def step(token, past, index):
-        output = model(token, attention_mask=padded_mask, past_key_values=past,
-                       cache_index=index, use_cache=True, **extra)
+        output = model(
+            token,
+            attention_mask=padded_mask,
+            past_key_values=past,
+            cache_index=index,
+            use_cache=True,
+            **extra,
+        )
         return output.logits, output.past_key_values
 
     logits = []
     for t in range(4, length):
-        step_logits, past = step(ids[:, t:t + 1], past, tf.constant(t))
+        step_logits, past = step(ids[:, t : t + 1], past, tf.constant(t))
         logits.append(np.asarray(step_logits))
     np.testing.assert_allclose(np.concatenate(logits, 1), full[:, 4:], atol=1e-5, rtol=0)
     assert step.experimental_get_tracing_count() == 1
@@ -139,13 +168,19 @@ def test_v4_tensorflow_cache():
     output = model({k: data[k] for k in ("input_ids", "attention_mask", "token_type_ids")})
     for i, layer in enumerate(output.past_key_values):
         for j, tensor in enumerate(layer):
-            np.testing.assert_allclose(np.asarray(tensor), data[f"past_key_values_{i}_{j}"],
-                                       atol=1e-4, rtol=0)
+            np.testing.assert_allclose(
+                np.asarray(tensor), data[f"past_key_values_{i}_{j}"], atol=1e-4, rtol=0
+            )
 
 
 def test_no_cache_for_encoders_and_on_request():
-    config = dict(vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-                  intermediate_size=16)
+    config = dict(
+        vocab_size=50,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+    )
     ids = np.array([[2, 5, 7]])
     assert "past_key_values" not in tfbert.TFBertLMHeadModel(tfbert.BertConfig(**config))(ids)
     decoder = tfbert.TFBertLMHeadModel(tfbert.BertConfig(**config, is_decoder=True))
@@ -153,7 +188,8 @@ def test_no_cache_for_encoders_and_on_request():
     assert "past_key_values" not in decoder(ids, use_cache=False)
     past = decoder(ids[:, :1]).past_key_values
     from_dict = decoder({"input_ids": ids[:, 1:], "past_key_values": past})  # v4 took this
-    np.testing.assert_allclose(np.asarray(from_dict.logits), np.asarray(decoder(ids).logits)[:, 1:],
-                               atol=1e-5, rtol=0)
+    np.testing.assert_allclose(
+        np.asarray(from_dict.logits), np.asarray(decoder(ids).logits)[:, 1:], atol=1e-5, rtol=0
+    )
     with pytest.raises(ValueError, match="not a decoder"):
         tfbert.TFBertModel(tfbert.BertConfig(**config)).bert(ids, past_key_values=past)

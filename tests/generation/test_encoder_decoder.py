@@ -24,8 +24,9 @@ def _pt_bert2bert(folder, decoder_hidden=None):
 
     small = {k: v for k, v in TINY.items() if k != "num_labels"}
     encoder = transformers.BertConfig(**small)
-    decoder = transformers.BertConfig(**{**small, **({"hidden_size": decoder_hidden}
-                                                     if decoder_hidden else {})})
+    decoder = transformers.BertConfig(
+        **{**small, **({"hidden_size": decoder_hidden} if decoder_hidden else {})}
+    )
     config = transformers.EncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
     config.decoder_start_token_id, config.pad_token_id = 2, 0
     for part in (config, config.encoder, config.decoder):
@@ -59,11 +60,14 @@ def test_loads_transformers_checkpoint_to_the_same_logits_and_loss(twins):
     pt_model, model = twins
     reference = _pt_forward(pt_model, input_ids=SOURCE, attention_mask=SOURCE_MASK, labels=LABELS)
     ours = model({"input_ids": SOURCE, "attention_mask": SOURCE_MASK, "labels": LABELS})
-    np.testing.assert_allclose(np.asarray(ours.logits), reference.logits.numpy(), atol=1e-4,
-                               rtol=0)
+    np.testing.assert_allclose(np.asarray(ours.logits), reference.logits.numpy(), atol=1e-4, rtol=0)
     np.testing.assert_allclose(float(ours.loss), float(reference.loss), atol=1e-5)
-    np.testing.assert_allclose(np.asarray(ours.encoder_last_hidden_state),
-                               reference.encoder_last_hidden_state.numpy(), atol=1e-4, rtol=0)
+    np.testing.assert_allclose(
+        np.asarray(ours.encoder_last_hidden_state),
+        reference.encoder_last_hidden_state.numpy(),
+        atol=1e-4,
+        rtol=0,
+    )
 
 
 def test_transformers_loads_what_tfbert_saves(twins, tmp_path):
@@ -73,39 +77,58 @@ def test_transformers_loads_what_tfbert_saves(twins, tmp_path):
     model.save_pretrained(tmp_path)
     pt_model = transformers.EncoderDecoderModel.from_pretrained(tmp_path).eval()
     decoder_ids = np.asarray(shift_tokens_right(LABELS, 0, 2))
-    reference = _pt_forward(pt_model, input_ids=SOURCE, attention_mask=SOURCE_MASK,
-                            decoder_input_ids=decoder_ids)
+    reference = _pt_forward(
+        pt_model, input_ids=SOURCE, attention_mask=SOURCE_MASK, decoder_input_ids=decoder_ids
+    )
     ours = model(SOURCE, attention_mask=SOURCE_MASK, decoder_input_ids=decoder_ids)
-    np.testing.assert_allclose(np.asarray(ours.logits), reference.logits.numpy(), atol=1e-4,
-                               rtol=0)
+    np.testing.assert_allclose(np.asarray(ours.logits), reference.logits.numpy(), atol=1e-4, rtol=0)
     again = TFEncoderDecoderModel.from_pretrained(tmp_path)
-    np.testing.assert_allclose(np.asarray(again(SOURCE, decoder_input_ids=decoder_ids).logits),
-                               np.asarray(model(SOURCE, decoder_input_ids=decoder_ids).logits),
-                               atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        np.asarray(again(SOURCE, decoder_input_ids=decoder_ids).logits),
+        np.asarray(model(SOURCE, decoder_input_ids=decoder_ids).logits),
+        atol=1e-6,
+        rtol=0,
+    )
 
 
-@pytest.mark.parametrize("options", [
-    dict(), dict(num_beams=3), dict(num_beams=2, num_return_sequences=2, length_penalty=0.5),
-    dict(no_repeat_ngram_size=2, repetition_penalty=1.3, min_new_tokens=2),
-], ids=["greedy", "beam", "beam_two", "processors"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(),
+        dict(num_beams=3),
+        dict(num_beams=2, num_return_sequences=2, length_penalty=0.5),
+        dict(no_repeat_ngram_size=2, repetition_penalty=1.3, min_new_tokens=2),
+    ],
+    ids=["greedy", "beam", "beam_two", "processors"],
+)
 def test_generate_matches_transformers(twins, options):
     import torch
 
     pt_model, model = twins
     options = dict(max_new_tokens=8, eos_token_id=7, do_sample=False, **options)
     with torch.no_grad():
-        reference = pt_model.generate(torch.tensor(SOURCE),
-                                      attention_mask=torch.tensor(SOURCE_MASK),
-                                      return_dict_in_generate=True, output_scores=True, **options)
-    ours = model.generate(SOURCE, attention_mask=SOURCE_MASK, return_dict_in_generate=True,
-                          output_scores=True, **options)
+        reference = pt_model.generate(
+            torch.tensor(SOURCE),
+            attention_mask=torch.tensor(SOURCE_MASK),
+            return_dict_in_generate=True,
+            output_scores=True,
+            **options,
+        )
+    ours = model.generate(
+        SOURCE,
+        attention_mask=SOURCE_MASK,
+        return_dict_in_generate=True,
+        output_scores=True,
+        **options,
+    )
     np.testing.assert_array_equal(np.asarray(ours.sequences), reference.sequences.numpy())
     assert len(ours.scores) == len(reference.scores)
     for got, want in zip(ours.scores, reference.scores):
         np.testing.assert_allclose(np.asarray(got), want.numpy(), atol=1e-4, rtol=0)
     if "num_beams" in options:
-        np.testing.assert_allclose(np.asarray(ours.sequences_scores),
-                                   reference.sequences_scores.numpy(), atol=1e-4, rtol=0)
+        np.testing.assert_allclose(
+            np.asarray(ours.sequences_scores), reference.sequences_scores.numpy(), atol=1e-4, rtol=0
+        )
 
 
 def test_labels_become_shifted_decoder_inputs():
@@ -116,8 +139,18 @@ def test_labels_become_shifted_decoder_inputs():
 
 
 def _small(**overrides):
-    return tfbert.BertConfig(**{**dict(vocab_size=40, hidden_size=16, num_hidden_layers=1,
-                                       num_attention_heads=2, intermediate_size=24), **overrides})
+    return tfbert.BertConfig(
+        **{
+            **dict(
+                vocab_size=40,
+                hidden_size=16,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                intermediate_size=24,
+            ),
+            **overrides,
+        }
+    )
 
 
 def test_built_from_two_models_and_clear_errors():
@@ -132,7 +165,8 @@ def test_built_from_two_models_and_clear_errors():
     with pytest.raises(ValueError, match="needs is_decoder=True and add_cross_attention=True"):
         TFEncoderDecoderModel(encoder=encoder, decoder=tfbert.TFBertLMHeadModel(_small()))
     mismatched = EncoderDecoderConfig.from_encoder_decoder_configs(
-        _small(), _small(hidden_size=8, cross_attention_hidden_size=16))
+        _small(), _small(hidden_size=8, cross_attention_hidden_size=16)
+    )
     with pytest.raises(ValueError, match=r"hidden_size \(16\) differs from the decoder's \(8\)"):
         TFEncoderDecoderModel(mismatched)
 
@@ -145,7 +179,8 @@ def test_warm_start_lists_the_new_weights_once(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = TFEncoderDecoderModel.from_encoder_decoder_pretrained(
-            tmp_path / "enc", tmp_path / "dec", decoder_start_token_id=2, pad_token_id=0)
+            tmp_path / "enc", tmp_path / "dec", decoder_start_token_id=2, pad_token_id=0
+        )
     messages = [str(w.message) for w in caught if "initialised" in str(w.message)]
     assert len(messages) == 1 and "crossattention" in messages[0]
     assert "cls.predictions" not in messages[0]  # the MLM head was loaded
@@ -160,14 +195,16 @@ def test_fit_with_own_loss_and_with_a_keras_loss(keras_loss):
     import keras
 
     config = EncoderDecoderConfig.from_encoder_decoder_configs(
-        _small(), _small(), decoder_start_token_id=2, pad_token_id=0)
+        _small(), _small(), decoder_start_token_id=2, pad_token_id=0
+    )
     model = TFEncoderDecoderModel(config)
     x = {"input_ids": SOURCE % 40, "attention_mask": SOURCE_MASK}
     labels = np.where(LABELS == -100, -100, LABELS % 40)
     if keras_loss:
-        model.compile(optimizer=keras.optimizers.Adam(1e-2),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True,
-                                                                      ignore_class=-100))
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-2),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100),
+        )
     else:
         model.compile(optimizer=keras.optimizers.Adam(1e-2))
     history = model.fit(x, labels, epochs=8, batch_size=2, verbose=0)
@@ -185,8 +222,10 @@ def test_compiled_generate_matches_eager(twins):
     for options in ({}, {"num_beams": 2}):
         options = dict(max_new_tokens=6, eos_token_id=7, **options)
         eager = np.asarray(model.generate(SOURCE, attention_mask=SOURCE_MASK, **options))
-        compiled = tf.function(lambda ids, mask: model.generate(ids, attention_mask=mask,
-                                                                **options), jit_compile=True)
+        compiled = tf.function(
+            lambda ids, mask, options=options: model.generate(ids, attention_mask=mask, **options),
+            jit_compile=True,
+        )
         padded = np.asarray(compiled(tf.constant(SOURCE), tf.constant(SOURCE_MASK)))
         assert padded.shape == (2, 1 + 6)
-        np.testing.assert_array_equal(padded[:, :eager.shape[1]], eager)
+        np.testing.assert_array_equal(padded[:, : eager.shape[1]], eager)

@@ -25,36 +25,54 @@ def _cases():
     return {
         "temperature": pair(lp.TFTemperatureLogitsWarper(0.7), pt.TemperatureLogitsWarper(0.7)),
         "top_k": pair(lp.TFTopKLogitsWarper(4), pt.TopKLogitsWarper(4)),
-        "top_k_keep": pair(lp.TFTopKLogitsWarper(1, min_tokens_to_keep=3),
-                           pt.TopKLogitsWarper(1, min_tokens_to_keep=3)),
+        "top_k_keep": pair(
+            lp.TFTopKLogitsWarper(1, min_tokens_to_keep=3),
+            pt.TopKLogitsWarper(1, min_tokens_to_keep=3),
+        ),
         "top_p": pair(lp.TFTopPLogitsWarper(0.8), pt.TopPLogitsWarper(0.8)),
-        "top_p_keep": pair(lp.TFTopPLogitsWarper(0.05, min_tokens_to_keep=3),
-                           pt.TopPLogitsWarper(0.05, min_tokens_to_keep=3)),
-        "repetition": pair(lp.TFRepetitionPenaltyLogitsProcessor(1.5),
-                           pt.RepetitionPenaltyLogitsProcessor(1.5)),
+        "top_p_keep": pair(
+            lp.TFTopPLogitsWarper(0.05, min_tokens_to_keep=3),
+            pt.TopPLogitsWarper(0.05, min_tokens_to_keep=3),
+        ),
+        "repetition": pair(
+            lp.TFRepetitionPenaltyLogitsProcessor(1.5), pt.RepetitionPenaltyLogitsProcessor(1.5)
+        ),
         "repetition_ignore": pair(
             lp.TFRepetitionPenaltyLogitsProcessor(2.0, prompt_ignore_length=tf.constant([0, 3, 6])),
-            pt.RepetitionPenaltyLogitsProcessor(2.0, prompt_ignore_length=_torch([0, 3, 6]))),
-        "no_repeat_2": pair(lp.TFNoRepeatNGramLogitsProcessor(2),
-                            pt.NoRepeatNGramLogitsProcessor(2)),
-        "no_repeat_3": pair(lp.TFNoRepeatNGramLogitsProcessor(3),
-                            pt.NoRepeatNGramLogitsProcessor(3)),
-        "no_repeat_short": pair(lp.TFNoRepeatNGramLogitsProcessor(3),
-                                pt.NoRepeatNGramLogitsProcessor(3), cur_len=2),
-        "bad_words": pair(lp.TFNoBadWordsLogitsProcessor([[3], [7, 9], [2], [1, 1, 4]], EOS),
-                          pt.NoBadWordsLogitsProcessor([[3], [7, 9], [2], [1, 1, 4]], EOS)),
-        "min_length_on": pair(lp.TFMinLengthLogitsProcessor(10, EOS),
-                              pt.MinLengthLogitsProcessor(10, EOS)),
-        "min_length_off": pair(lp.TFMinLengthLogitsProcessor(7, EOS),
-                               pt.MinLengthLogitsProcessor(7, EOS)),
-        "min_new_tokens": pair(lp.TFMinNewTokensLengthLogitsProcessor(4, 5, EOS),
-                               pt.MinNewTokensLengthLogitsProcessor(4, 5, EOS)),
-        "forced_bos": pair(lp.TFForcedBOSTokenLogitsProcessor(4),
-                           pt.ForcedBOSTokenLogitsProcessor(4), cur_len=1),
-        "forced_bos_off": pair(lp.TFForcedBOSTokenLogitsProcessor(4),
-                               pt.ForcedBOSTokenLogitsProcessor(4)),
-        "forced_eos": pair(lp.TFForcedEOSTokenLogitsProcessor(8, EOS),
-                           pt.ForcedEOSTokenLogitsProcessor(8, EOS)),
+            pt.RepetitionPenaltyLogitsProcessor(2.0, prompt_ignore_length=_torch([0, 3, 6])),
+        ),
+        "no_repeat_2": pair(
+            lp.TFNoRepeatNGramLogitsProcessor(2), pt.NoRepeatNGramLogitsProcessor(2)
+        ),
+        "no_repeat_3": pair(
+            lp.TFNoRepeatNGramLogitsProcessor(3), pt.NoRepeatNGramLogitsProcessor(3)
+        ),
+        "no_repeat_short": pair(
+            lp.TFNoRepeatNGramLogitsProcessor(3), pt.NoRepeatNGramLogitsProcessor(3), cur_len=2
+        ),
+        "bad_words": pair(
+            lp.TFNoBadWordsLogitsProcessor([[3], [7, 9], [2], [1, 1, 4]], EOS),
+            pt.NoBadWordsLogitsProcessor([[3], [7, 9], [2], [1, 1, 4]], EOS),
+        ),
+        "min_length_on": pair(
+            lp.TFMinLengthLogitsProcessor(10, EOS), pt.MinLengthLogitsProcessor(10, EOS)
+        ),
+        "min_length_off": pair(
+            lp.TFMinLengthLogitsProcessor(7, EOS), pt.MinLengthLogitsProcessor(7, EOS)
+        ),
+        "min_new_tokens": pair(
+            lp.TFMinNewTokensLengthLogitsProcessor(4, 5, EOS),
+            pt.MinNewTokensLengthLogitsProcessor(4, 5, EOS),
+        ),
+        "forced_bos": pair(
+            lp.TFForcedBOSTokenLogitsProcessor(4), pt.ForcedBOSTokenLogitsProcessor(4), cur_len=1
+        ),
+        "forced_bos_off": pair(
+            lp.TFForcedBOSTokenLogitsProcessor(4), pt.ForcedBOSTokenLogitsProcessor(4)
+        ),
+        "forced_eos": pair(
+            lp.TFForcedEOSTokenLogitsProcessor(8, EOS), pt.ForcedEOSTokenLogitsProcessor(8, EOS)
+        ),
     }
 
 
@@ -82,15 +100,20 @@ def test_processor_matches_transformers(name):
         assert not np.array_equal(expected, LOGITS)  # the case changes something
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda: lp.TFTopPLogitsWarper(0.0), r"top_p must be a number in \(0, 1\], got 0.0"),
-    (lambda: lp.TFTopKLogitsWarper(0), "top_k must be a positive integer, got 0"),
-    (lambda: lp.TFTemperatureLogitsWarper(-1.0), "temperature must be a positive number"),
-    (lambda: lp.TFRepetitionPenaltyLogitsProcessor(0.0),
-     "repetition_penalty must be a positive number"),
-    (lambda: lp.TFNoRepeatNGramLogitsProcessor(0), "no_repeat_ngram_size must be a positive"),
-    (lambda: lp.TFNoBadWordsLogitsProcessor([[1, -2]]), "bad_words_ids must be a non-empty"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: lp.TFTopPLogitsWarper(0.0), r"top_p must be a number in \(0, 1\], got 0.0"),
+        (lambda: lp.TFTopKLogitsWarper(0), "top_k must be a positive integer, got 0"),
+        (lambda: lp.TFTemperatureLogitsWarper(-1.0), "temperature must be a positive number"),
+        (
+            lambda: lp.TFRepetitionPenaltyLogitsProcessor(0.0),
+            "repetition_penalty must be a positive number",
+        ),
+        (lambda: lp.TFNoRepeatNGramLogitsProcessor(0), "no_repeat_ngram_size must be a positive"),
+        (lambda: lp.TFNoBadWordsLogitsProcessor([[1, -2]]), "bad_words_ids must be a non-empty"),
+    ],
+)
 def test_bad_processor_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()

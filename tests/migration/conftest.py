@@ -34,8 +34,14 @@ def texts():
 def tiny_config():
     import tfbert
 
-    return tfbert.BertConfig(vocab_size=30522, hidden_size=8, num_hidden_layers=1,
-                             num_attention_heads=2, intermediate_size=16, num_labels=2)
+    return tfbert.BertConfig(
+        vocab_size=30522,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        num_labels=2,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +53,14 @@ def tiny_checkpoint(tmp_path_factory, vocab_dir):
     import torch
     import transformers
 
-    config = transformers.BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=32, num_labels=2)
+    config = transformers.BertConfig(
+        vocab_size=30522,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=2,
+    )
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("tiny_checkpoint")
     transformers.BertForSequenceClassification(config).save_pretrained(folder)

@@ -33,11 +33,14 @@ def masked_lm(tmp_path_factory):
     return make_reference("BertForMaskedLM", tmp_path_factory)
 
 
-@pytest.mark.parametrize("auto_name,fixture", [
-    ("TFAutoModelForSequenceClassification", "classifier"),
-    ("TFAutoModelForMaskedLM", "masked_lm"),
-    ("TFAutoModel", "classifier"),
-])
+@pytest.mark.parametrize(
+    "auto_name,fixture",
+    [
+        ("TFAutoModelForSequenceClassification", "classifier"),
+        ("TFAutoModelForMaskedLM", "masked_lm"),
+        ("TFAutoModel", "classifier"),
+    ],
+)
 def test_from_pretrained_matches_transformers(auto_name, fixture, request):
     pt_model, folder = request.getfixturevalue(fixture)
     model = getattr(tfbert, auto_name).from_pretrained(folder)
@@ -50,8 +53,13 @@ def test_from_pretrained_matches_transformers(auto_name, fixture, request):
 @pytest.mark.parametrize("auto_name", sorted(AUTO_TARGETS))
 def test_every_auto_class_builds_its_bert_class(auto_name, classifier):
     auto_class = getattr(tfbert, auto_name)
-    config = tfbert.BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1,
-                               num_attention_heads=2, intermediate_size=16)
+    config = tfbert.BertConfig(
+        vocab_size=30,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+    )
     assert type(auto_class.from_config(config)).__name__ == AUTO_TARGETS[auto_name]
     with pytest.raises(OSError, match="from_pretrained"):
         auto_class()
@@ -60,7 +68,8 @@ def test_every_auto_class_builds_its_bert_class(auto_name, classifier):
 def test_from_pretrained_forwards_config_overrides(classifier):
     _, folder = classifier
     model = tfbert.TFAutoModelForSequenceClassification.from_pretrained(
-        folder, num_labels=5, ignore_mismatched_sizes=True)
+        folder, num_labels=5, ignore_mismatched_sizes=True
+    )
     assert model.config.num_labels == 5
     assert model(tiny_batch()).logits.shape == (2, 5)
 
@@ -82,8 +91,11 @@ def _write_config(folder, values):
 
 
 def test_architectures_alone_identify_bert(tmp_path):
-    values = {k: v for k, v in tfbert.BertConfig(hidden_size=8, num_attention_heads=2).to_dict()
-              .items() if k != "model_type"}
+    values = {
+        k: v
+        for k, v in tfbert.BertConfig(hidden_size=8, num_attention_heads=2).to_dict().items()
+        if k != "model_type"
+    }
     folder = _write_config(tmp_path / "bert", {**values, "architectures": ["BertForMaskedLM"]})
     assert tfbert.AutoConfig.from_pretrained(folder).hidden_size == 8
     other = _write_config(tmp_path / "roberta", {**values, "architectures": ["RobertaForMaskedLM"]})
@@ -95,8 +107,11 @@ def test_architectures_alone_identify_bert(tmp_path):
 def test_other_model_types_are_refused_by_name(tmp_path, model_type):
     reference = transformers.AutoConfig.for_model(model_type)
     folder = _write_config(tmp_path / model_type, reference.to_dict())
-    for load in (tfbert.AutoConfig.from_pretrained, tfbert.TFAutoModel.from_pretrained,
-                 tfbert.TFAutoModelForSequenceClassification.from_pretrained):
+    for load in (
+        tfbert.AutoConfig.from_pretrained,
+        tfbert.TFAutoModel.from_pretrained,
+        tfbert.TFAutoModelForSequenceClassification.from_pretrained,
+    ):
         with pytest.raises(ValueError, match=f"'{model_type}'.*BERT only"):
             load(folder)
     with pytest.raises(ValueError, match=f"'{model_type}'.*BERT only"):

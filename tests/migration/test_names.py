@@ -26,8 +26,7 @@ def test_every_exported_name_resolves(name):
 
 
 V4_OUTPUTS = {
-    "TFBaseModelOutputWithPoolingAndCrossAttentions":
-        outputs.BaseModelOutputWithPoolingAndCrossAttentions,
+    "TFBaseModelOutputWithPoolingAndCrossAttentions": outputs.BaseModelOutputWithPoolingAndCrossAttentions,
     "TFMaskedLMOutput": outputs.MaskedLMOutput,
     "TFCausalLMOutputWithCrossAttentions": outputs.CausalLMOutputWithCrossAttentions,
     "TFSequenceClassifierOutput": outputs.SequenceClassifierOutput,
@@ -47,18 +46,28 @@ def test_v4_output_names_are_tfberts_classes(name, cls):
 
 
 def test_model_outputs_are_instances_of_the_v4_names(tmp_path):
-    config = tfbert.BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1,
-                               num_attention_heads=2, intermediate_size=16)
+    config = tfbert.BertConfig(
+        vocab_size=30,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+    )
     out = tfbert.TFBertForSequenceClassification(config)(np.array([[2, 5, 3]]))
     assert isinstance(out, tfbert.TFSequenceClassifierOutput)
 
 
-@pytest.mark.parametrize("name,fields", [
-    ("TFBaseModelOutput", ("last_hidden_state", "hidden_states", "attentions")),
-    ("TFBaseModelOutputWithPooling", ("last_hidden_state", "pooler_output", "hidden_states",
-                                      "attentions")),
-    ("TFCausalLMOutput", ("loss", "logits", "hidden_states", "attentions")),
-])
+@pytest.mark.parametrize(
+    "name,fields",
+    [
+        ("TFBaseModelOutput", ("last_hidden_state", "hidden_states", "attentions")),
+        (
+            "TFBaseModelOutputWithPooling",
+            ("last_hidden_state", "pooler_output", "hidden_states", "attentions"),
+        ),
+        ("TFCausalLMOutput", ("loss", "logits", "hidden_states", "attentions")),
+    ],
+)
 def test_declared_v4_outputs_behave_like_transformers(name, fields):
     cls = getattr(v4_outputs, name)
     assert issubclass(cls, outputs.ModelOutput) and cls.fields == fields
@@ -72,21 +81,44 @@ def test_declared_v4_outputs_behave_like_transformers(name, fields):
 
 
 MODULE_NAMES = {
-    "tfbert.models.bert.modeling_tf_bert": ["TFBertModel", "TFBertForPreTraining",
-                                            "TFBertForPreTrainingOutput", "TFBertMainLayer",
-                                            "TFBertPreTrainedModel", "TFBertForMaskedLM",
-                                            "TFBertEmbeddings", "TFBertLayer"],
+    "tfbert.models.bert.modeling_tf_bert": [
+        "TFBertModel",
+        "TFBertForPreTraining",
+        "TFBertForPreTrainingOutput",
+        "TFBertMainLayer",
+        "TFBertPreTrainedModel",
+        "TFBertForMaskedLM",
+        "TFBertEmbeddings",
+        "TFBertLayer",
+    ],
     "tfbert.models.bert.configuration_bert": ["BertConfig"],
     "tfbert.models.bert.tokenization_bert_tf": ["TFBertTokenizer"],
-    "tfbert.models.bert": ["BertConfig", "TFBertModel", "TFBertForSequenceClassification",
-                           "TFBertMainLayer", "modeling_tf_bert"],
-    "tfbert.modeling_tf_utils": ["shape_list", "get_initializer", "TFPreTrainedModel", "keras",
-                                 "unpack_inputs", "TFModelInputType",
-                                 "TFSequenceClassificationLoss", "TFTokenClassificationLoss",
-                                 "TFQuestionAnsweringLoss", "TFMaskedLanguageModelingLoss"],
+    "tfbert.models.bert": [
+        "BertConfig",
+        "TFBertModel",
+        "TFBertForSequenceClassification",
+        "TFBertMainLayer",
+        "modeling_tf_bert",
+    ],
+    "tfbert.modeling_tf_utils": [
+        "shape_list",
+        "get_initializer",
+        "TFPreTrainedModel",
+        "keras",
+        "unpack_inputs",
+        "TFModelInputType",
+        "TFSequenceClassificationLoss",
+        "TFTokenClassificationLoss",
+        "TFQuestionAnsweringLoss",
+        "TFMaskedLanguageModelingLoss",
+    ],
     "tfbert.modeling_tf_outputs": sorted(V4_OUTPUTS),
-    "tfbert.utils": ["is_tf_available", "is_tensorflow_text_available", "is_torch_available",
-                     "logging"],
+    "tfbert.utils": [
+        "is_tf_available",
+        "is_tensorflow_text_available",
+        "is_torch_available",
+        "logging",
+    ],
 }
 
 
@@ -111,9 +143,11 @@ def test_module_paths_hold_the_same_objects():
 def test_availability_helpers_are_honest():
     from tfbert import utils
 
-    for helper, package in ((utils.is_tf_available, "tensorflow"),
-                            (utils.is_torch_available, "torch"),
-                            (utils.is_tensorflow_text_available, "tensorflow_text")):
+    for helper, package in (
+        (utils.is_tf_available, "tensorflow"),
+        (utils.is_torch_available, "torch"),
+        (utils.is_tensorflow_text_available, "tensorflow_text"),
+    ):
         assert helper() == (importlib.util.find_spec(package) is not None)
 
 
@@ -159,8 +193,9 @@ def test_loss_mixins_equal_torch_losses():
     np.testing.assert_allclose(float(got), float(want), rtol=1e-5)
     token_logits = rng.normal(size=(2, 3, 4)).astype("float32")
     token_labels = np.array([[1, -100, 2], [0, 3, -100]])
-    want = torch.nn.functional.cross_entropy(torch.tensor(token_logits).reshape(-1, 4),
-                                             torch.tensor(token_labels).reshape(-1))
+    want = torch.nn.functional.cross_entropy(
+        torch.tensor(token_logits).reshape(-1, 4), torch.tensor(token_labels).reshape(-1)
+    )
     for mixin in (utils.TFTokenClassificationLoss, utils.TFMaskedLanguageModelingLoss):
         got = mixin().hf_compute_loss(token_labels, token_logits)
         np.testing.assert_allclose(float(got), float(want), rtol=1e-5)
@@ -172,8 +207,10 @@ def test_loss_mixins_equal_torch_losses():
     start, end = rng.normal(size=(2, 3, 7)).astype("float32")
     positions = {"start_position": np.array([1, 4, 6]), "end_position": np.array([2, 5, 6])}
     cross_entropy = torch.nn.functional.cross_entropy
-    want = (cross_entropy(torch.tensor(start), torch.tensor(positions["start_position"]))
-            + cross_entropy(torch.tensor(end), torch.tensor(positions["end_position"]))) / 2
+    want = (
+        cross_entropy(torch.tensor(start), torch.tensor(positions["start_position"]))
+        + cross_entropy(torch.tensor(end), torch.tensor(positions["end_position"]))
+    ) / 2
     got = utils.TFQuestionAnsweringLoss().hf_compute_loss(positions, (start, end))
     np.testing.assert_allclose(float(got), float(want), rtol=1e-5)
 

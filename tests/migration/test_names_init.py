@@ -8,7 +8,9 @@ import tfbert
 from tfbert import modeling_tf_outputs
 
 
-@pytest.mark.parametrize("name", [n for n in modeling_tf_outputs.__all__
-                                  if n.startswith("TF") and not n.endswith("Output")])
+@pytest.mark.parametrize(
+    "name",
+    [n for n in modeling_tf_outputs.__all__ if n.startswith("TF") and not n.endswith("Output")],
+)
 def test_top_level_output_names(name):
     assert getattr(tfbert, name) is getattr(modeling_tf_outputs, name)

@@ -20,8 +20,10 @@ def v4_rate(step, init_lr, total, warmup, min_lr_ratio=0.0, power=1.0):
     return (init_lr - end) * (1 - t / decay_steps) ** power + end
 
 
-@pytest.mark.parametrize("total,warmup,ratio,power", [(20, 5, 0.0, 1.0), (10, 0, 0.1, 1.0),
-                                                      (30, 3, 0.2, 2.0), (7, 6, 0.0, 0.5)])
+@pytest.mark.parametrize(
+    "total,warmup,ratio,power",
+    [(20, 5, 0.0, 1.0), (10, 0, 0.1, 1.0), (30, 3, 0.2, 2.0), (7, 6, 0.0, 0.5)],
+)
 def test_schedule_follows_v4_formula(total, warmup, ratio, power):
     _, schedule = create_optimizer(3e-4, total, warmup, min_lr_ratio=ratio, power=power)
     steps = range(total + 5)  # past the end: stays at the final rate
@@ -60,7 +62,7 @@ def _v4_numpy_steps(weights, grads, decayed, schedule, rate, beta_1=0.9, beta_2=
                 weights[i] = weights[i] - lr * rate * weights[i]
             m[i] = beta_1 * m[i] + (1 - beta_1) * g
             v[i] = beta_2 * v[i] + (1 - beta_2) * g * g
-            alpha = lr * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+            alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
             weights[i] = weights[i] - alpha * m[i] / (np.sqrt(v[i]) + eps)
     return weights
 
@@ -72,8 +74,13 @@ def test_updates_equal_v4_rule(rate):
     dense.build((None, 4))
     start = [w.numpy().copy() for w in dense.weights]
     # Tiny kernel gradients make epsilon's place (before Adam's bias correction, as in v4) count.
-    grads = [[(rng.normal(size=w.shape) * scale).astype("float32")
-              for w, scale in zip(start, (1e-7, 1.0))] for _ in range(4)]
+    grads = [
+        [
+            (rng.normal(size=w.shape) * scale).astype("float32")
+            for w, scale in zip(start, (1e-7, 1.0))
+        ]
+        for _ in range(4)
+    ]
     optimizer, _ = create_optimizer(1e-2, 6, 2, weight_decay_rate=rate)
     for step_grads in grads:
         optimizer.apply_gradients(zip(step_grads, dense.weights))
@@ -84,8 +91,14 @@ def test_updates_equal_v4_rule(rate):
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    config = tfbert.BertConfig(vocab_size=40, hidden_size=8, num_hidden_layers=1,
-                               num_attention_heads=2, intermediate_size=16, num_labels=2)
+    config = tfbert.BertConfig(
+        vocab_size=40,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        num_labels=2,
+    )
     model = tfbert.TFBertForSequenceClassification(config)
     model.build()
     return model
@@ -96,16 +109,18 @@ def test_bert_variables_decayed_as_v4_names_them(tiny_model, include):
     """Zero gradients leave Adam's step at 0, so each variable moves by the decay alone."""
     import re
 
-    optimizer, schedule = create_optimizer(1e-1, 10, 0, weight_decay_rate=0.5,
-                                           include_in_weight_decay=include)
+    optimizer, schedule = create_optimizer(
+        1e-1, 10, 0, weight_decay_rate=0.5, include_in_weight_decay=include
+    )
     variables = tiny_model.trainable_variables
     before = [v.numpy().copy() for v in variables]
     optimizer.apply_gradients([(np.zeros(v.shape, "float32"), v) for v in variables])
     lr = float(schedule(0))
     decayed_paths = []
     for variable, old in zip(variables, before):
-        v4_decays = (include is not None and any(re.search(p, variable.path) for p in include)) or \
-            not any(re.search(p, variable.path) for p in ("LayerNorm", "layer_norm", "bias"))
+        v4_decays = (
+            include is not None and any(re.search(p, variable.path) for p in include)
+        ) or not any(re.search(p, variable.path) for p in ("LayerNorm", "layer_norm", "bias"))
         want = old * (1 - lr * 0.5) if v4_decays else old
         np.testing.assert_allclose(variable.numpy(), want, rtol=1e-6, err_msg=variable.path)
         if v4_decays:
@@ -117,8 +132,9 @@ def test_bert_variables_decayed_as_v4_names_them(tiny_model, include):
 
 
 def test_optimizer_serialises_with_v4_arguments():
-    optimizer, _ = create_optimizer(1e-3, 10, 2, weight_decay_rate=0.02,
-                                    include_in_weight_decay=["pooler"])
+    optimizer, _ = create_optimizer(
+        1e-3, 10, 2, weight_decay_rate=0.02, include_in_weight_decay=["pooler"]
+    )
     config = keras.optimizers.serialize(optimizer)
     again = keras.optimizers.deserialize(config)
     assert type(again) is AdamWeightDecay and again.weight_decay_rate == 0.02
@@ -135,8 +151,9 @@ def test_v4_constructor_defaults():
 
 
 def test_fit_trains_with_v4_optimizer(tiny_model):
-    optimizer, _ = create_optimizer(5e-3, num_train_steps=6, num_warmup_steps=1,
-                                    weight_decay_rate=0.01)
+    optimizer, _ = create_optimizer(
+        5e-3, num_train_steps=6, num_warmup_steps=1, weight_decay_rate=0.01
+    )
     model = tfbert.TFBertForSequenceClassification(tiny_model.config)
     model.compile(optimizer=optimizer)
     rng = np.random.default_rng(1)
@@ -146,14 +163,22 @@ def test_fit_trains_with_v4_optimizer(tiny_model):
     assert np.isfinite(history.history["loss"]).all()
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(init_lr=-1.0, num_train_steps=10, num_warmup_steps=0), "init_lr"),
-    (dict(init_lr=1e-3, num_train_steps=0, num_warmup_steps=0), "num_train_steps"),
-    (dict(init_lr=1e-3, num_train_steps=10, num_warmup_steps=11), "num_warmup_steps"),
-    (dict(init_lr=1e-3, num_train_steps=10, num_warmup_steps=1, weight_decay_rate=-0.1),
-     "weight_decay_rate"),
-    (dict(init_lr=1e-3, num_train_steps=10, num_warmup_steps=1, min_lr_ratio=-1), "min_lr_ratio"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (dict(init_lr=-1.0, num_train_steps=10, num_warmup_steps=0), "init_lr"),
+        (dict(init_lr=1e-3, num_train_steps=0, num_warmup_steps=0), "num_train_steps"),
+        (dict(init_lr=1e-3, num_train_steps=10, num_warmup_steps=11), "num_warmup_steps"),
+        (
+            dict(init_lr=1e-3, num_train_steps=10, num_warmup_steps=1, weight_decay_rate=-0.1),
+            "weight_decay_rate",
+        ),
+        (
+            dict(init_lr=1e-3, num_train_steps=10, num_warmup_steps=1, min_lr_ratio=-1),
+            "min_lr_ratio",
+        ),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         create_optimizer(**kwargs)

@@ -24,8 +24,10 @@ NER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC
 HUB_IDS = {  # hub id in the programs -> (transformers class of the local checkpoint, config)
     "bert-base-uncased": ("BertForPreTraining", {}),
     "bert-base-cased": ("BertForPreTraining", {}),
-    "bert-base-uncased-sst2": ("BertForSequenceClassification",
-                               {"id2label": {0: "NEGATIVE", 1: "POSITIVE"}}),
+    "bert-base-uncased-sst2": (
+        "BertForSequenceClassification",
+        {"id2label": {0: "NEGATIVE", 1: "POSITIVE"}},
+    ),
     "bert-base-ner": ("BertForTokenClassification", {"id2label": dict(enumerate(NER_LABELS))}),
     "bert-base-uncased-squad": ("BertForQuestionAnswering", {}),
 }
@@ -45,8 +47,9 @@ def hub(tmp_path_factory, minilm_folder):  # noqa: F811
 def swap_imports(source: str) -> str:
     """What a migrating user changes: the package name in the imports, nothing else."""
     swapped = re.sub(r"^(\s*)from transformers\b", r"\1from tfbert", source, flags=re.M)
-    swapped = re.sub(r"^(\s*)import transformers\s*$", r"\1import tfbert as transformers", swapped,
-                     flags=re.M)
+    swapped = re.sub(
+        r"^(\s*)import transformers\s*$", r"\1import tfbert as transformers", swapped, flags=re.M
+    )
     assert swapped != source, "the program imports nothing from transformers"
     assert not re.search(r"^\s*(from|import) transformers\b", swapped, flags=re.M)
     return swapped
@@ -82,7 +85,9 @@ def pt_logits(pt_class, folder, inputs, field="logits"):
 def assert_same_encoding(ours, reference):
     assert set(ours) == set(reference), (sorted(ours), sorted(reference))
     for key in reference:
-        np.testing.assert_array_equal(np.asarray(ours[key]), np.asarray(reference[key]), err_msg=key)
+        np.testing.assert_array_equal(
+            np.asarray(ours[key]), np.asarray(reference[key]), err_msg=key
+        )
 
 
 def mrpc_like(n, seed):
@@ -113,7 +118,6 @@ def conll_like(n, seed):
     return rows
 
 
-
 CLEAN_LOAD = """
 import json, sys
 import numpy as np
@@ -134,8 +138,12 @@ print(json.dumps({k: np.asarray(v).tolist() for k, v in out.items()}))
 
 def load_in_clean_process(path, inputs):
     """Runs a SavedModel's serving signature in a process that imports only TensorFlow."""
-    done = subprocess.run([sys.executable, "-c", CLEAN_LOAD, str(path), json.dumps(inputs)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CLEAN_LOAD, str(path), json.dumps(inputs)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return {k: np.asarray(v) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
@@ -149,8 +157,12 @@ def test_course_keras_fine_tuning(hub, tmp_path):
     # The trained model, saved, gives transformers' PyTorch class the same validation logits.
     ns["model"].save_pretrained(tmp_path)
     enc = reference_tokenizer(hub["bert-base-uncased"])(
-        data["validation"]["sentence1"], data["validation"]["sentence2"], truncation=True,
-        padding=True, return_tensors="np")
+        data["validation"]["sentence1"],
+        data["validation"]["sentence2"],
+        truncation=True,
+        padding=True,
+        return_tensors="np",
+    )
     expected = pt_logits("BertForSequenceClassification", tmp_path, enc)
     np.testing.assert_allclose(results["preds"], expected, atol=1e-4)
 
@@ -178,15 +190,22 @@ def test_documentation_examples(hub):
     reference = reference_tokenizer(hub["bert-base-uncased"])
     inputs, hidden = results["model"]
     assert_same_encoding(inputs, reference("Hello, my dog is cute", return_tensors="np"))
-    np.testing.assert_allclose(hidden, pt_logits("BertModel", hub["bert-base-uncased"], inputs,
-                                                 "last_hidden_state"), atol=1e-4)
+    np.testing.assert_allclose(
+        hidden,
+        pt_logits("BertModel", hub["bert-base-uncased"], inputs, "last_hidden_state"),
+        atol=1e-4,
+    )
     inputs, labels, logits, decoded, predicted, loss = results["mlm"]
-    np.testing.assert_allclose(logits, pt_logits("BertForMaskedLM", hub["bert-base-uncased"], inputs),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        logits, pt_logits("BertForMaskedLM", hub["bert-base-uncased"], inputs), atol=1e-4
+    )
     assert decoded == reference.decode(np.asarray(predicted))
     encoding, logits = results["nsp"]
-    np.testing.assert_allclose(logits, pt_logits("BertForNextSentencePrediction",
-                                                 hub["bert-base-uncased"], encoding), atol=1e-4)
+    np.testing.assert_allclose(
+        logits,
+        pt_logits("BertForNextSentencePrediction", hub["bert-base-uncased"], encoding),
+        atol=1e-4,
+    )
     inputs, logits, label, loss = results["classification"]
     expected = pt_logits("BertForSequenceClassification", hub["bert-base-uncased-sst2"], inputs)
     np.testing.assert_allclose(logits, expected, atol=1e-4)
@@ -198,21 +217,27 @@ def test_documentation_examples(hub):
     np.testing.assert_allclose(logits, expected, atol=1e-4)
     assert classes == [NER_LABELS[i] for i in expected[0].argmax(-1)] and np.isfinite(loss)
     inputs, start, end, answer, loss = results["qa"]
-    np.testing.assert_allclose(start, pt_logits("BertForQuestionAnswering",
-                                                hub["bert-base-uncased-squad"], inputs,
-                                                "start_logits"), atol=1e-4)
+    np.testing.assert_allclose(
+        start,
+        pt_logits(
+            "BertForQuestionAnswering", hub["bert-base-uncased-squad"], inputs, "start_logits"
+        ),
+        atol=1e-4,
+    )
     assert isinstance(answer, str) and np.isfinite(loss)
 
 
 def test_keras_io_semantic_similarity(hub):
     rows = mrpc_like(16, 2)
     pairs = np.array(list(zip(rows["sentence1"], rows["sentence2"])))
-    ns = run_program("keras_io_semantic_similarity", hub, PAIRS=pairs,
-                     LABELS=np.array(rows["label"]) * 2)
+    ns = run_program(
+        "keras_io_semantic_similarity", hub, PAIRS=pairs, LABELS=np.array(rows["label"]) * 2
+    )
     results = ns["RESULTS"]
     reference = reference_tokenizer(hub["bert-base-uncased"])
-    expected = reference([tuple(p) for p in pairs[:4]], max_length=32, padding="max_length",
-                         return_tensors="np")
+    expected = reference(
+        [tuple(p) for p in pairs[:4]], max_length=32, padding="max_length", return_tensors="np"
+    )
     for ours, key in zip(results["encoded"], ("input_ids", "attention_mask", "token_type_ids")):
         np.testing.assert_array_equal(ours, expected[key], err_msg=key)
     assert len(results["losses"]) == 3 and np.all(np.isfinite(results["losses"]))
@@ -234,8 +259,10 @@ def test_add_tokens_resize_and_saved_model(hub, tmp_path):
     expected = pt_logits("BertForMaskedLM", tmp_path, results["inputs"])
     np.testing.assert_allclose(results["logits"], expected, atol=1e-4)
     # v4's saved_model=True: a SavedModel at saved_model/1 that TensorFlow alone serves.
-    served = load_in_clean_process(tmp_path / "saved_model" / "1",
-                                   {k: np.asarray(v).tolist() for k, v in results["inputs"].items()})
+    served = load_in_clean_process(
+        tmp_path / "saved_model" / "1",
+        {k: np.asarray(v).tolist() for k, v in results["inputs"].items()},
+    )
     np.testing.assert_allclose(served["logits"], expected, atol=1e-4)
 
 
@@ -243,11 +270,13 @@ def test_in_graph_tokenizer_end_to_end(hub, tmp_path):
     ns = run_program("in_graph_tokenizer", hub, OUTPUT_DIR=str(tmp_path / "export"))
     results = ns["RESULTS"]
     assert_same_encoding(results["graph"], {k: results["python"][k] for k in results["graph"]})
-    expected = pt_logits("BertForSequenceClassification", hub["bert-base-uncased-sst2"],
-                         results["python"])
+    expected = pt_logits(
+        "BertForSequenceClassification", hub["bert-base-uncased-sst2"], results["python"]
+    )
     np.testing.assert_allclose(results["predictions"]["logits"], expected, atol=1e-4)
-    served = load_in_clean_process(tmp_path / "export", {"inputs": ["This is a test sentence!",
-                                                                    "This is another one!"]})
+    served = load_in_clean_process(
+        tmp_path / "export", {"inputs": ["This is a test sentence!", "This is another one!"]}
+    )
     np.testing.assert_allclose(served["logits"], expected, atol=1e-4)
 
 
@@ -258,8 +287,10 @@ def test_custom_head_on_the_main_layer(hub):
     assert tuple(int(x) for x in results["shape"]) == (1, 5)
     assert np.all(np.isfinite(results["losses"]))
     # The main layer carries the checkpoint's encoder: its pooled output equals transformers'.
-    inputs = {"input_ids": np.array([[101, 7592, 2088, 102, 0]]),
-              "attention_mask": np.array([[1, 1, 1, 1, 0]])}
+    inputs = {
+        "input_ids": np.array([[101, 7592, 2088, 102, 0]]),
+        "attention_mask": np.array([[1, 1, 1, 1, 0]]),
+    }
     ours = results["pooled"]
     expected = pt_logits("BertModel", hub["bert-base-uncased-sst2"], inputs, "pooler_output")
     np.testing.assert_allclose(np.asarray(ours), expected, atol=1e-4)
@@ -267,12 +298,15 @@ def test_custom_head_on_the_main_layer(hub):
 
 def test_blog_encode_plus_and_keras_loss(hub):
     rows = mrpc_like(12, 3)
-    reviews = [(a + " . " + b, label) for a, b, label in zip(rows["sentence1"], rows["sentence2"],
-                                                            rows["label"])]
+    reviews = [
+        (a + " . " + b, label)
+        for a, b, label in zip(rows["sentence1"], rows["sentence2"], rows["label"])
+    ]
     ns = run_program("blog_imdb_encode_plus", hub, TRAIN=reviews[:8], TEST=reviews[8:])
     results = ns["RESULTS"]
     expected = reference_tokenizer(hub["bert-base-uncased"])(
-        reviews[8][0], max_length=24, padding="max_length", truncation=True)
+        reviews[8][0], max_length=24, padding="max_length", truncation=True
+    )
     assert_same_encoding(results["first"], expected)
     assert all(np.isfinite(v).all() for v in results["history"].values())
     assert len(results["evaluation"]) == 2 and 0 <= results["evaluation"][1] <= 1

@@ -48,13 +48,15 @@ def test_resize_then_save_loads_in_transformers_with_same_outputs(mlm_folder, ne
     bias = keras.ops.convert_to_numpy(model.mlm.predictions.bias)
     np.testing.assert_array_equal(bias[:keep], old_bias[:keep])
     if new_size > TINY["vocab_size"]:
-        new_rows = keras.ops.convert_to_numpy(table)[TINY["vocab_size"]:]
-        assert np.all(bias[TINY["vocab_size"]:] == 0)
+        new_rows = keras.ops.convert_to_numpy(table)[TINY["vocab_size"] :]
+        assert np.all(bias[TINY["vocab_size"] :] == 0)
         # v4: truncated normal with config.initializer_range (cut at two standard deviations)
         assert np.abs(new_rows).max() <= 2 * 0.02 and 0.005 < new_rows.std() < 0.03
     rng = np.random.default_rng(1)
-    inputs = {"input_ids": rng.integers(0, new_size, (2, 6)),
-              "attention_mask": np.ones((2, 6), int)}
+    inputs = {
+        "input_ids": rng.integers(0, new_size, (2, 6)),
+        "attention_mask": np.ones((2, 6), int),
+    }
     inputs["input_ids"][:, 0] = new_size - 1
     ours = np.array(model(inputs).logits)
     assert ours.shape == (2, 6, new_size)
@@ -74,16 +76,18 @@ def test_add_tokens_then_resize_and_fine_tune(mlm_folder, tmp_path):
     assert tokenizer.add_tokens(["tfbertish", "[NEW]"]) == 2
     model = tfbert.TFBertForMaskedLM.from_pretrained(mlm_folder)
     model.resize_token_embeddings(len(tokenizer))
-    encoded = dict(tokenizer(["hello tfbertish world", "the [NEW] cat sat"], padding=True,
-                             return_tensors="np"))
+    encoded = dict(
+        tokenizer(["hello tfbertish world", "the [NEW] cat sat"], padding=True, return_tensors="np")
+    )
     assert encoded["input_ids"].max() == len(tokenizer) - 1
     model.compile(optimizer="adam")
     history = model.fit({**encoded, "labels": encoded["input_ids"]}, epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     out_dir = tmp_path / "resized"
     model.save_pretrained(out_dir)
-    np.testing.assert_allclose(np.array(model(encoded).logits), _pt_logits(out_dir, encoded),
-                               atol=1e-4, rtol=0)
+    np.testing.assert_allclose(
+        np.array(model(encoded).logits), _pt_logits(out_dir, encoded), atol=1e-4, rtol=0
+    )
 
 
 def test_set_input_embeddings_replaces_the_table(batch):
@@ -91,7 +95,8 @@ def test_set_input_embeddings_replaces_the_table(batch):
     table = np.random.default_rng(0).normal(size=(TINY["vocab_size"] + 3, 32)).astype(np.float32)
     model.set_input_embeddings(table)
     np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(model.get_input_embeddings().weight), table)
+        keras.ops.convert_to_numpy(model.get_input_embeddings().weight), table
+    )
     assert model.config.vocab_size == TINY["vocab_size"] + 3
     assert model(batch).logits.shape[-1] == TINY["vocab_size"] + 3
     with pytest.raises(ValueError, match=r"shape \(rows, 32\), got \(4, 5\)"):

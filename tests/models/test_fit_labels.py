@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import tfbert
-from tfbert import BertConfig
 from tests.reference import TINY
+from tfbert import BertConfig
 
 NO_DROPOUT = dict(TINY, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
@@ -27,8 +27,9 @@ def test_fit_x_y_trains_on_own_loss_with_y_as_labels(batch):
     data = tf.data.Dataset.from_tensor_slices((dict(batch), labels)).batch(2)
     assert np.isfinite(model.fit(data, epochs=1, verbose=0).history["loss"]).all()
     ids_only = float(model({"input_ids": batch["input_ids"], "labels": labels}).loss)
-    np.testing.assert_allclose(model.evaluate(batch["input_ids"], labels, verbose=0), ids_only,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(batch["input_ids"], labels, verbose=0), ids_only, rtol=1e-5
+    )
 
 
 def test_fit_when_the_config_asks_for_tuples(batch):
@@ -62,23 +63,30 @@ def test_pretraining_y_dict(batch):
     y = {"labels": mlm, "next_sentence_label": np.array([0, 1])}
     losses = model.fit(batch, y, epochs=10, batch_size=2, verbose=0).history["loss"]
     assert losses[-1] < losses[0] * 0.5, losses
-    np.testing.assert_allclose(model.evaluate(batch, y, verbose=0),
-                               float(model({**batch, **y}).loss), rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(batch, y, verbose=0), float(model({**batch, **y}).loss), rtol=1e-5
+    )
 
 
 def test_next_sentence_prediction_y_is_next_sentence_label(batch):
     model = tfbert.TFBertForNextSentencePrediction(BertConfig(**NO_DROPOUT))
     model.compile(optimizer="adam")
     y = np.array([1, 0])
-    np.testing.assert_allclose(model.evaluate(batch, y, verbose=0),
-                               float(model({**batch, "next_sentence_label": y}).loss), rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(batch, y, verbose=0),
+        float(model({**batch, "next_sentence_label": y}).loss),
+        rtol=1e-5,
+    )
 
 
-@pytest.mark.parametrize("cls,y,message", [
-    ("TFBertForQuestionAnswering", np.array([1, 2]), "takes several targets"),
-    ("TFBertForSequenceClassification", {"label": np.array([1, 2])}, r"keys \['label'\]"),
-    ("TFBertModel", np.array([1, 2]), "TFBertModel has no loss of its own"),
-])
+@pytest.mark.parametrize(
+    "cls,y,message",
+    [
+        ("TFBertForQuestionAnswering", np.array([1, 2]), "takes several targets"),
+        ("TFBertForSequenceClassification", {"label": np.array([1, 2])}, r"keys \['label'\]"),
+        ("TFBertModel", np.array([1, 2]), "TFBertModel has no loss of its own"),
+    ],
+)
 def test_bad_y_gets_a_clear_error(batch, cls, y, message):
     model = getattr(tfbert, cls)(BertConfig(**TINY))
     model.compile(optimizer="adam")
@@ -86,10 +94,16 @@ def test_bad_y_gets_a_clear_error(batch, cls, y, message):
         model.fit(batch, y, epochs=1, verbose=0)
 
 
-@pytest.mark.parametrize("name, labels", [
-    ("TFBertForSequenceClassification", np.array([2, 0])),
-    ("TFBertForTokenClassification", np.array([[1, 2, 0, 1, 2, 0, 1], [0, 1, 2, 0, 1, -100, -100]])),
-])
+@pytest.mark.parametrize(
+    "name, labels",
+    [
+        ("TFBertForSequenceClassification", np.array([2, 0])),
+        (
+            "TFBertForTokenClassification",
+            np.array([[1, 2, 0, 1, 2, 0, 1], [0, 1, 2, 0, 1, -100, -100]]),
+        ),
+    ],
+)
 def test_compile_with_hf_compute_loss_as_v4_programs_did(name, labels, batch):
     """v4's ``compile(optimizer, loss=model.hf_compute_loss)`` with ``fit(x, y)``: Keras computes
     the loss from the logits, and it is the model's own loss."""

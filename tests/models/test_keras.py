@@ -7,13 +7,23 @@ import pytest
 import tensorflow as tf
 
 import tfbert
-from tfbert import BertConfig
 from tests.reference import TINY
+from tfbert import BertConfig
 
-ALL_CLASSES = [getattr(tfbert, name) for name in (
-    "TFBertModel", "TFBertForPreTraining", "TFBertLMHeadModel", "TFBertForMaskedLM",
-    "TFBertForNextSentencePrediction", "TFBertForSequenceClassification", "TFBertForMultipleChoice",
-    "TFBertForTokenClassification", "TFBertForQuestionAnswering")]
+ALL_CLASSES = [
+    getattr(tfbert, name)
+    for name in (
+        "TFBertModel",
+        "TFBertForPreTraining",
+        "TFBertLMHeadModel",
+        "TFBertForMaskedLM",
+        "TFBertForNextSentencePrediction",
+        "TFBertForSequenceClassification",
+        "TFBertForMultipleChoice",
+        "TFBertForTokenClassification",
+        "TFBertForQuestionAnswering",
+    )
+]
 
 
 def _inputs(cls, batch):
@@ -60,12 +70,15 @@ def test_built_and_loaded_models_have_the_same_variables(tmp_path):
     model.build()
     model.save_pretrained(tmp_path)
     loaded = tfbert.TFBertForMaskedLM.from_pretrained(tmp_path)
+
     def names(m):  # without the model's own (uniquified) scope
         return [(v.path.split("/", 1)[1], tuple(v.shape)) for v in m.weights]
 
     assert names(loaded) == names(model)
     assert [name for name, _ in names(model)][:2] == [
-        "bert/embeddings/word_embeddings/weight", "bert/embeddings/token_type_embeddings/embeddings"]
+        "bert/embeddings/word_embeddings/weight",
+        "bert/embeddings/token_type_embeddings/embeddings",
+    ]
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
@@ -78,7 +91,11 @@ def test_mixed_precision_keeps_softmax_and_layernorm_in_float32(policy, batch):
     mixed.set_weights(full.get_weights())
     out = mixed(batch, output_attentions=True)
     assert out.logits.dtype == tf.as_dtype(policy.split("_")[1])
-    norms = [layer for layer in mixed._flatten_layers() if isinstance(layer, keras.layers.LayerNormalization)]
+    norms = [
+        layer
+        for layer in mixed._flatten_layers()
+        if isinstance(layer, keras.layers.LayerNormalization)
+    ]
     assert norms and all(layer.compute_dtype == "float32" for layer in norms)
     assert all(v.dtype == "float32" for v in mixed.weights)  # variables stay float32
     # probabilities were computed in float32: each row sums to 1 within the half-precision rounding
@@ -107,15 +124,19 @@ def test_fit_without_labels_and_without_loss_says_what_is_missing(batch):
 def test_keras_style_compile_with_loss_and_metrics_on_x_y(batch):
     keras.utils.set_random_seed(0)
     model = tfbert.TFBertForSequenceClassification(BertConfig(**TINY, hidden_dropout_prob=0.0))
-    model.compile(optimizer=keras.optimizers.Adam(5e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(5e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     history = model.fit(batch, np.array([2, 0]), epochs=15, batch_size=2, verbose=0).history
     assert history["loss"][-1] < history["loss"][0] * 0.5, history["loss"]
     assert history["accuracy"][-1] == 1.0
     # the compiled loss saw the logits: it equals the model's own loss on the same batch
     own = float(model({**batch, "labels": np.array([2, 0])}).loss)
-    np.testing.assert_allclose(model.evaluate(batch, np.array([2, 0]), verbose=0)[0], own, rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(batch, np.array([2, 0]), verbose=0)[0], own, rtol=1e-5
+    )
 
 
 def test_keras_style_question_answering_takes_start_and_end_targets(batch):

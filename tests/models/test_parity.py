@@ -23,8 +23,10 @@ def _labels(rng):
         "BertForMultipleChoice": {"labels": np.array([1, 2])},
         "BertForTokenClassification": {"labels": np.where(mlm >= 0, mlm % 3, -100)},
         # 9 is past the sequence: clamped and ignored, as in transformers
-        "BertForQuestionAnswering": {"start_positions": np.array([1, 9]),
-                                     "end_positions": np.array([3, 4])},
+        "BertForQuestionAnswering": {
+            "start_positions": np.array([1, 9]),
+            "end_positions": np.array([3, 4]),
+        },
     }
 
 
@@ -36,7 +38,9 @@ def _inputs(name, batch):
     if name != "BertForMultipleChoice":
         return dict(batch)
     # (batch, choices, seq): the same rows shifted per choice
-    return {k: np.stack([np.roll(v, i, axis=0) for i in range(C)], axis=1) for k, v in batch.items()}
+    return {
+        k: np.stack([np.roll(v, i, axis=0) for i in range(C)], axis=1) for k, v in batch.items()
+    }
 
 
 @pytest.fixture(scope="module", params=CLASSES)
@@ -69,21 +73,29 @@ def test_loss_matches(pair, batch):
     assert np.isfinite(float(ours.loss)) and float(ours.loss) > 0
 
 
-@pytest.mark.parametrize("problem_type,labels", [
-    ("regression", np.array([[0.5, -1.0, 2.0], [1.0, 0.0, 0.25]], np.float32)),
-    ("multi_label_classification", np.array([[1, 0, 1], [0, 0, 1]], np.float32)),
-    ("single_label_classification", np.array([1, 2])),
-])
-def test_sequence_classification_loss_by_problem_type(problem_type, labels, batch, tmp_path_factory):
-    pt_model, folder = make_reference("BertForSequenceClassification", tmp_path_factory,
-                                      problem_type=problem_type)
+@pytest.mark.parametrize(
+    "problem_type,labels",
+    [
+        ("regression", np.array([[0.5, -1.0, 2.0], [1.0, 0.0, 0.25]], np.float32)),
+        ("multi_label_classification", np.array([[1, 0, 1], [0, 0, 1]], np.float32)),
+        ("single_label_classification", np.array([1, 2])),
+    ],
+)
+def test_sequence_classification_loss_by_problem_type(
+    problem_type, labels, batch, tmp_path_factory
+):
+    pt_model, folder = make_reference(
+        "BertForSequenceClassification", tmp_path_factory, problem_type=problem_type
+    )
     model = tfbert.TFBertForSequenceClassification.from_pretrained(folder)
     inputs = {**batch, "labels": labels}
     assert_outputs_close(model(inputs), run_reference(pt_model, inputs))
 
 
 def test_single_output_regression_loss(batch, tmp_path_factory):
-    pt_model, folder = make_reference("BertForSequenceClassification", tmp_path_factory, num_labels=1)
+    pt_model, folder = make_reference(
+        "BertForSequenceClassification", tmp_path_factory, num_labels=1
+    )
     model = tfbert.TFBertForSequenceClassification.from_pretrained(folder)
     inputs = {**batch, "labels": np.array([0.3, -1.2], np.float32)}
     reference = run_reference(pt_model, inputs)

@@ -14,15 +14,18 @@ FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures" / "v4"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids", "head_mask")
 TARGETS = ("labels", "next_sentence_label", "start_positions", "end_positions")
 TF_CLASSES = {
-    "tf_bert_model": "TFBertModel", "tf_bert_for_pre_training": "TFBertForPreTraining",
-    "tf_bert_lm_head_model": "TFBertLMHeadModel", "tf_bert_for_masked_lm": "TFBertForMaskedLM",
+    "tf_bert_model": "TFBertModel",
+    "tf_bert_for_pre_training": "TFBertForPreTraining",
+    "tf_bert_lm_head_model": "TFBertLMHeadModel",
+    "tf_bert_for_masked_lm": "TFBertForMaskedLM",
     "tf_bert_for_next_sentence_prediction": "TFBertForNextSentencePrediction",
     "tf_bert_for_sequence_classification": "TFBertForSequenceClassification",
     "tf_bert_for_multiple_choice": "TFBertForMultipleChoice",
     "tf_bert_for_token_classification": "TFBertForTokenClassification",
     "tf_bert_for_question_answering": "TFBertForQuestionAnswering",
     "tf_bert_model_sharded": "TFBertModel",
-    "pt_bert_relative_key": "TFBertModel", "pt_bert_relative_key_query": "TFBertModel",
+    "pt_bert_relative_key": "TFBertModel",
+    "pt_bert_relative_key_query": "TFBertModel",
     "pt_bert_head_mask": "TFBertModel",
 }
 

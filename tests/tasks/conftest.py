@@ -6,9 +6,20 @@ import shutil
 
 import pytest
 
-TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
-SMALL = dict(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-             intermediate_size=37, max_position_embeddings=512)
+TOKENIZER_FILES = (
+    "vocab.txt",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+)
+SMALL = dict(
+    vocab_size=30522,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=37,
+    max_position_embeddings=512,
+)
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +36,9 @@ def make_checkpoint(pt_class_name, folder, minilm_folder, **config):
     import transformers
 
     torch.manual_seed(0)
-    model = getattr(transformers, pt_class_name)(transformers.BertConfig(**{**SMALL, **config})).eval()
+    model = getattr(transformers, pt_class_name)(
+        transformers.BertConfig(**{**SMALL, **config})
+    ).eval()
     with torch.no_grad():
         for name, param in model.named_parameters():
             if "bias" in name or "classifier" in name:

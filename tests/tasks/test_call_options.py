@@ -31,9 +31,15 @@ def fill(mlm):
     return tfbert.pipeline("fill-mask", model=str(mlm[1]))
 
 
-@pytest.mark.parametrize("options", [{"top_k": 3}, {"targets": ["energy", "food", "water"]},
-                                     {"targets": "energy"},
-                                     {"top_k": 2, "targets": ["a", "the", "it"]}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"top_k": 3},
+        {"targets": ["energy", "food", "water"]},
+        {"targets": "energy"},
+        {"top_k": 2, "targets": ["a", "the", "it"]},
+    ],
+)
 def test_fill_mask_options_per_call(mlm, fill, options):
     pt_model, folder = mlm
     theirs = reference_pipeline("fill-mask", pt_model, folder)
@@ -70,14 +76,23 @@ def test_the_graph_cache_is_bounded(fill, monkeypatch):
 @pytest.fixture(scope="module")
 def classifier(tmp_path_factory, minilm_folder):
     folder = tmp_path_factory.mktemp("clf")
-    model = make_checkpoint("BertForSequenceClassification", folder, minilm_folder,
-                            id2label={0: "NEG", 1: "NEU", 2: "POS"})
+    model = make_checkpoint(
+        "BertForSequenceClassification",
+        folder,
+        minilm_folder,
+        id2label={0: "NEG", 1: "NEU", 2: "POS"},
+    )
     return model, folder
 
 
-@pytest.mark.parametrize("options", [{"function_to_apply": "sigmoid"},
-                                     {"function_to_apply": "none", "top_k": None},
-                                     {"function_to_apply": "sigmoid", "top_k": 2}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"function_to_apply": "sigmoid"},
+        {"function_to_apply": "none", "top_k": None},
+        {"function_to_apply": "sigmoid", "top_k": 2},
+    ],
+)
 def test_text_classification_options_per_call(classifier, options):
     pt_model, folder = classifier
     theirs = reference_pipeline("text-classification", pt_model, folder)
@@ -87,22 +102,29 @@ def test_text_classification_options_per_call(classifier, options):
     assert_same_results(clf(texts[0], **options), theirs(texts[0], **options))
     constructed = tfbert.pipeline("text-classification", model=str(folder), **options)
     assert_same_results(constructed(texts), theirs(texts, **options))
-    assert_same_results(constructed(texts, function_to_apply="softmax"),  # a call overrides
-                        theirs(texts, **{**options, "function_to_apply": "softmax"}))
+    assert_same_results(
+        constructed(texts, function_to_apply="softmax"),  # a call overrides
+        theirs(texts, **{**options, "function_to_apply": "softmax"}),
+    )
 
 
 @pytest.fixture(scope="module")
 def tagger(tmp_path_factory, minilm_folder):
     folder = tmp_path_factory.mktemp("ner")
-    return make_checkpoint("BertForTokenClassification", folder, minilm_folder,
-                           id2label=NER_LABELS), folder
+    return make_checkpoint(
+        "BertForTokenClassification", folder, minilm_folder, id2label=NER_LABELS
+    ), folder
 
 
-@pytest.mark.parametrize("options", [{"aggregation_strategy": "simple"},
-                                     {"aggregation_strategy": "max"},
-                                     {"aggregation_strategy": "first",
-                                      "ignore_labels": ["O", "PER"]},
-                                     {"ignore_labels": []}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"aggregation_strategy": "simple"},
+        {"aggregation_strategy": "max"},
+        {"aggregation_strategy": "first", "ignore_labels": ["O", "PER"]},
+        {"ignore_labels": []},
+    ],
+)
 def test_token_classification_options_per_call(tagger, options):
     pt_model, folder = tagger
     theirs = reference_pipeline("token-classification", pt_model, folder)
@@ -124,9 +146,14 @@ def test_question_answering_options_per_call_equal_transformers_4_57():
         assert_same_results(ours, case["answers"])
 
 
-@pytest.mark.parametrize("options", [{"doc_stride": 32, "max_seq_len": 96, "top_k": 3},
-                                     {"max_length": 128, "max_answer_len": 4},
-                                     {"max_question_len": 3, "top_k": 2}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"doc_stride": 32, "max_seq_len": 96, "top_k": 3},
+        {"max_length": 128, "max_answer_len": 4},
+        {"max_question_len": 3, "top_k": 2},
+    ],
+)
 def test_question_answering_windows_per_call_equal_the_constructor_route(options):
     case = json.loads((QA_FOLDER / "answers.json").read_text())[2]  # the long context
     constructed = tfbert.pipeline("question-answering", model=str(QA_FOLDER), **options)
@@ -140,8 +167,9 @@ def test_question_answering_windows_per_call_equal_the_constructor_route(options
 def test_question_answering_max_question_len_changes_nothing_as_with_fast_tokenizers():
     case = json.loads((QA_FOLDER / "answers.json").read_text())[0]
     qa = tfbert.pipeline("question-answering", model=str(QA_FOLDER))
-    assert_same_results(qa(question=case["question"], context=case["context"], max_question_len=2),
-                        case["answers"])
+    assert_same_results(
+        qa(question=case["question"], context=case["context"], max_question_len=2), case["answers"]
+    )
 
 
 def test_question_answering_bad_window_options():
@@ -156,19 +184,23 @@ def test_sentence_embedding_normalize_and_pooling_per_call():
     texts = ["A cat sits.", "A much longer sentence about dogs running in the park."]
     embed = tfbert.pipeline("sentence-embedding")
     raw = embed(texts, normalize=False)
-    np.testing.assert_allclose(raw, tfbert.pipeline("sentence-embedding", normalize=False)(texts),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        raw, tfbert.pipeline("sentence-embedding", normalize=False)(texts), atol=1e-6
+    )
     assert np.linalg.norm(raw, axis=1).min() > 1.5  # all-MiniLM-L6-v2's raw means are long
-    np.testing.assert_allclose(raw / np.linalg.norm(raw, axis=1, keepdims=True), embed(texts),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        raw / np.linalg.norm(raw, axis=1, keepdims=True), embed(texts), atol=1e-5
+    )
     first_tokens = [rows[0][0] for rows in tfbert.pipeline("feature-extraction")(texts)]
-    np.testing.assert_allclose(embed(texts, pooling="cls", normalize=False), first_tokens,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        embed(texts, pooling="cls", normalize=False), first_tokens, atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("where", ["construction", "call"])
-@pytest.mark.parametrize("name, hint", [("max_lenght", "did you mean max_length?"),
-                                        ("bogus_option", None)])
+@pytest.mark.parametrize(
+    "name, hint", [("max_lenght", "did you mean max_length?"), ("bogus_option", None)]
+)
 def test_unknown_options_are_errors_listing_the_known_ones(mlm, fill, where, name, hint):
     _, folder = mlm
     with pytest.raises(ValueError) as error:
@@ -187,11 +219,15 @@ def test_unknown_options_of_other_tasks(classifier):
     from tfbert.tasks import build_task_graph
 
     _, folder = classifier
-    with pytest.raises(ValueError, match=r"text-classification does not take \['targets'\] in a "
-                                         r"call; it takes batch_size, function_to_apply"):
+    with pytest.raises(
+        ValueError,
+        match=r"text-classification does not take \['targets'\] in a "
+        r"call; it takes batch_size, function_to_apply",
+    ):
         tfbert.pipeline("text-classification", model=str(folder))("Good.", targets=["a"])
-    with pytest.raises(ValueError,
-                       match=r"question-answering does not take \['aggregation_strategy'\]"):
+    with pytest.raises(
+        ValueError, match=r"question-answering does not take \['aggregation_strategy'\]"
+    ):
         tfbert.pipeline("question-answering", model=str(QA_FOLDER), aggregation_strategy="simple")
     with pytest.raises(ValueError, match=r"does not take \['normalise'\].*did you mean normalize"):
         build_task_graph("sentence-embedding", normalise=False)
@@ -208,8 +244,10 @@ def test_tokenizer_arguments_per_call(mlm, classifier):
     pt_model, folder = classifier
     theirs = reference_pipeline("text-classification", pt_model, folder)
     clf = tfbert.pipeline("text-classification", model=str(folder))
-    for options in ({"truncation": True}, {"truncation": True, "padding": "max_length",
-                                           "max_length": 64, "top_k": None}):
+    for options in (
+        {"truncation": True},
+        {"truncation": True, "padding": "max_length", "max_length": 64, "top_k": None},
+    ):
         texts = [long_text, "Fine."]
         assert_same_results(clf(texts, **options), theirs(texts, **options))
     with pytest.raises(ValueError, match="padding 'both' is not one of True, False"):

@@ -6,10 +6,12 @@ import pytest
 import tfbert
 from tests.tasks.conftest import make_checkpoint, reference_pipeline
 
-TEXTS = ["Plants create [MASK] through a process known as photosynthesis.",
-         "The capital of France is [MASK].",
-         "I [MASK] this movie, it was [MASK]!",
-         "Héllo wörld… [MASK] 東京 is big"]
+TEXTS = [
+    "Plants create [MASK] through a process known as photosynthesis.",
+    "The capital of France is [MASK].",
+    "I [MASK] this movie, it was [MASK]!",
+    "Héllo wörld… [MASK] 東京 is big",
+]
 
 
 def assert_same_results(ours, theirs, atol=1e-4):
@@ -52,8 +54,12 @@ def test_fill_mask_without_mask_is_an_error(mlm):
 @pytest.fixture(scope="module")
 def classifier(tmp_path_factory, minilm_folder):
     folder = tmp_path_factory.mktemp("clf")
-    model = make_checkpoint("BertForSequenceClassification", folder, minilm_folder,
-                            id2label={0: "NEG", 1: "NEU", 2: "POS"})
+    model = make_checkpoint(
+        "BertForSequenceClassification",
+        folder,
+        minilm_folder,
+        id2label={0: "NEG", 1: "NEU", 2: "POS"},
+    )
     return model, folder
 
 
@@ -69,8 +75,9 @@ def test_text_classification(classifier, options):
 
 @pytest.mark.parametrize("problem_type", ["multi_label_classification", "regression"])
 def test_text_classification_function_by_problem_type(tmp_path, minilm_folder, problem_type):
-    pt_model = make_checkpoint("BertForSequenceClassification", tmp_path, minilm_folder,
-                               problem_type=problem_type)
+    pt_model = make_checkpoint(
+        "BertForSequenceClassification", tmp_path, minilm_folder, problem_type=problem_type
+    )
     theirs = reference_pipeline("text-classification", pt_model, tmp_path, top_k=None)
     ours = tfbert.pipeline("text-classification", model=str(tmp_path), top_k=None)
     assert_same_results(ours(["Good.", "Bad."]), theirs(["Good.", "Bad."]))
@@ -92,8 +99,13 @@ def test_sentence_embedding_of_all_minilm_l6_v2_equals_mean_pooled_transformers(
     import torch
     import transformers
 
-    texts = ["A man is eating food.", "A man is eating a piece of bread.",
-             "The new movie is awesome " * 60, "", "Ünïcödé and emoji 🙂 too"]
+    texts = [
+        "A man is eating food.",
+        "A man is eating a piece of bread.",
+        "The new movie is awesome " * 60,
+        "",
+        "Ünïcödé and emoji 🙂 too",
+    ]
     ours = tfbert.pipeline("sentence-embedding", batch_size=2)(texts)  # the default model
     tokenizer = transformers.BertTokenizerFast.from_pretrained(minilm_folder)
     model = transformers.BertModel.from_pretrained(minilm_folder).eval()
@@ -129,24 +141,28 @@ def test_generators_and_input_order(mlm):
 
 
 NER_LABELS = {0: "O", 1: "B-PER", 2: "I-PER", 3: "B-LOC", 4: "I-LOC"}
-NER_TEXTS = ["Angela Merkel visited Washington yesterday.",
-             "Hugging Face Inc. is a company based in New York City. Its headquarters are in DUMBO, "
-             "therefore very close to the Manhattan Bridge which is visible from the window.",
-             "Übermäßig ⅷ naïve café owners in Zürich, 東京 and São Paulo"]
+NER_TEXTS = [
+    "Angela Merkel visited Washington yesterday.",
+    "Hugging Face Inc. is a company based in New York City. Its headquarters are in DUMBO, "
+    "therefore very close to the Manhattan Bridge which is visible from the window.",
+    "Übermäßig ⅷ naïve café owners in Zürich, 東京 and São Paulo",
+]
 
 
 @pytest.fixture(scope="module")
 def tagger(tmp_path_factory, minilm_folder):
     folder = tmp_path_factory.mktemp("ner")
-    return make_checkpoint("BertForTokenClassification", folder, minilm_folder,
-                           id2label=NER_LABELS), folder
+    return make_checkpoint(
+        "BertForTokenClassification", folder, minilm_folder, id2label=NER_LABELS
+    ), folder
 
 
 @pytest.mark.parametrize("strategy", ["none", "simple", "first", "average", "max"])
 def test_token_classification(tagger, strategy):
     pt_model, folder = tagger
-    theirs = reference_pipeline("token-classification", pt_model, folder,
-                                aggregation_strategy=strategy)
+    theirs = reference_pipeline(
+        "token-classification", pt_model, folder, aggregation_strategy=strategy
+    )
     ours = tfbert.pipeline("token-classification", model=str(folder), aggregation_strategy=strategy)
     expected = [theirs(text) for text in NER_TEXTS]
     assert any(expected), "the reference found no entity: the test would prove nothing"
@@ -188,7 +204,9 @@ def test_question_answering_errors():
     qa = tfbert.pipeline("question-answering", model=str(folder))
     with pytest.raises(ValueError, match="empty question"):
         qa(question="  ", context="Some context.")
-    with pytest.raises(ValueError, match="takes \\['question', 'context'\\] for each input, got a string"):
+    with pytest.raises(
+        ValueError, match="takes \\['question', 'context'\\] for each input, got a string"
+    ):
         qa("just a string")
 
 
@@ -206,11 +224,14 @@ def _reference_probabilities(pt_model, folder, first, second, choices=None):
 
 def test_next_sentence_prediction(tmp_path, minilm_folder):
     pt_model = make_checkpoint("BertForNextSentencePrediction", tmp_path, minilm_folder)
-    pairs = [{"text": "The sky is blue.", "text_pair": "It rarely rains here."},
-             {"text": "I bought apples.", "text_pair": "Quantum chromodynamics is hard."}]
+    pairs = [
+        {"text": "The sky is blue.", "text_pair": "It rarely rains here."},
+        {"text": "I bought apples.", "text_pair": "Quantum chromodynamics is hard."},
+    ]
     ours = tfbert.pipeline("next-sentence-prediction", model=str(tmp_path))(pairs)
-    expected = _reference_probabilities(pt_model, tmp_path, [p["text"] for p in pairs],
-                                        [p["text_pair"] for p in pairs])
+    expected = _reference_probabilities(
+        pt_model, tmp_path, [p["text"] for p in pairs], [p["text_pair"] for p in pairs]
+    )
     for result, probs in zip(ours, expected):
         assert result["label"] == ("is_next", "not_next")[int(probs.argmax())]
         assert result["score"] == pytest.approx(float(probs.max()), abs=1e-4)
@@ -218,8 +239,10 @@ def test_next_sentence_prediction(tmp_path, minilm_folder):
 
 def test_multiple_choice(tmp_path, minilm_folder):
     pt_model = make_checkpoint("BertForMultipleChoice", tmp_path, minilm_folder)
-    items = [{"text": "The chef cut the onion with", "choices": ["a knife.", "a cloud.", "music."]},
-             {"text": "To stay dry, take", "choices": ["an umbrella.", "a fish.", "a nap."]}]
+    items = [
+        {"text": "The chef cut the onion with", "choices": ["a knife.", "a cloud.", "music."]},
+        {"text": "To stay dry, take", "choices": ["an umbrella.", "a fish.", "a nap."]},
+    ]
     mc = tfbert.pipeline("multiple-choice", model=str(tmp_path))
     ours = mc(items)
     firsts = [item["text"] for item in items for _ in item["choices"]]

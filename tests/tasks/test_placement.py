@@ -14,15 +14,25 @@ from tests.tasks.test_pipelines import TEXTS, assert_same_results
 from tfbert.tasks.placement import resolve_device, resolve_dtype
 
 GPUS = len(tf.config.list_logical_devices("GPU"))
-EPS = {"float16": 2.0 ** -10, "bfloat16": 2.0 ** -7}  # machine epsilon of the compute dtype
+EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7}  # machine epsilon of the compute dtype
 
 
-@pytest.mark.parametrize("dtype, policy", [
-    (None, "float32"), ("auto", "float32"), ("float32", "float32"), ("float16", "mixed_float16"),
-    ("fp16", "mixed_float16"), ("bfloat16", "mixed_bfloat16"), ("BF16", "mixed_bfloat16"),
-    ("mixed_float16", "mixed_float16"), (tf.bfloat16, "mixed_bfloat16"),
-    (np.float16, "mixed_float16"),
-    (np.dtype("float32"), "float32")])
+@pytest.mark.parametrize(
+    "dtype, policy",
+    [
+        (None, "float32"),
+        ("auto", "float32"),
+        ("float32", "float32"),
+        ("float16", "mixed_float16"),
+        ("fp16", "mixed_float16"),
+        ("bfloat16", "mixed_bfloat16"),
+        ("BF16", "mixed_bfloat16"),
+        ("mixed_float16", "mixed_float16"),
+        (tf.bfloat16, "mixed_bfloat16"),
+        (np.float16, "mixed_float16"),
+        (np.dtype("float32"), "float32"),
+    ],
+)
 def test_dtypes(dtype, policy):
     assert resolve_dtype(dtype) == policy
 
@@ -42,15 +52,32 @@ def test_bad_dtypes(dtype):
         resolve_dtype(dtype)
 
 
-@pytest.mark.parametrize("device, placed", [
-    (-1, "/CPU:0"), ("cpu", "/CPU:0"), ("CPU", "/CPU:0"), ("/CPU:0", "/CPU:0"),
-    ("/device:CPU:0", "/CPU:0"), (None, None)])
+@pytest.mark.parametrize(
+    "device, placed",
+    [
+        (-1, "/CPU:0"),
+        ("cpu", "/CPU:0"),
+        ("CPU", "/CPU:0"),
+        ("/CPU:0", "/CPU:0"),
+        ("/device:CPU:0", "/CPU:0"),
+        (None, None),
+    ],
+)
 def test_cpu_devices(device, placed):
     assert resolve_device(device) == placed
 
 
-@pytest.mark.parametrize("device, gpu", [(0, "/GPU:0"), ("cuda", "/GPU:0"), ("cuda:0", "/GPU:0"),
-                                         ("gpu:0", "/GPU:0"), ("/GPU:0", "/GPU:0"), (3, "/GPU:3")])
+@pytest.mark.parametrize(
+    "device, gpu",
+    [
+        (0, "/GPU:0"),
+        ("cuda", "/GPU:0"),
+        ("cuda:0", "/GPU:0"),
+        ("gpu:0", "/GPU:0"),
+        ("/GPU:0", "/GPU:0"),
+        (3, "/GPU:3"),
+    ],
+)
 def test_gpu_devices_fall_back_to_the_cpu_once_with_a_warning(device, gpu, monkeypatch):
     monkeypatch.setattr(sys.modules["tfbert.tasks.placement"], "_warned", set())
     with warnings.catch_warnings(record=True) as caught:
@@ -61,8 +88,9 @@ def test_gpu_devices_fall_back_to_the_cpu_once_with_a_warning(device, gpu, monke
         assert (first, second, messages) == (gpu, gpu, [])
     else:
         assert first == second == "/CPU:0"
-        assert messages == [f"device {gpu} asked for, but this machine has {GPUS} GPU(s): "
-                            f"running on /CPU:0"]
+        assert messages == [
+            f"device {gpu} asked for, but this machine has {GPUS} GPU(s): running on /CPU:0"
+        ]
 
 
 def test_torch_device():
@@ -82,11 +110,15 @@ def test_device_maps():
     assert resolve_device(None, device_map="cpu") == "/CPU:0"
     assert resolve_device(None, device_map={"": -1}) == "/CPU:0"
     assert resolve_device(None, device_map={"bert": "cpu", "cls": -1}) == "/CPU:0"
-    with pytest.raises(ValueError, match=r"device_map .* spreads the model over \['/CPU:0', "
-                                         r"'/GPU:1'\]; tfbert runs a model on one device"):
+    with pytest.raises(
+        ValueError,
+        match=r"device_map .* spreads the model over \['/CPU:0', "
+        r"'/GPU:1'\]; tfbert runs a model on one device",
+    ):
         resolve_device(None, device_map={"bert": "cpu", "cls": 1})
-    with pytest.warns(UserWarning,
-                      match="both device=-1 and device_map='auto' were given; device wins"):
+    with pytest.warns(
+        UserWarning, match="both device=-1 and device_map='auto' were given; device wins"
+    ):
         assert resolve_device(-1, device_map="auto") == "/CPU:0"
 
 
@@ -103,13 +135,19 @@ def fill32(mlm_folder):
 
 
 def _flat(results):
-    return [r for per_text in results
-            for r in (per_text if isinstance(per_text[0], dict)
-                      else [r for mask in per_text for r in mask])]
+    return [
+        r
+        for per_text in results
+        for r in (
+            per_text if isinstance(per_text[0], dict) else [r for mask in per_text for r in mask]
+        )
+    ]
 
 
-@pytest.mark.parametrize("spelling", [{"dtype": "float16"}, {"torch_dtype": "bfloat16"},
-                                      {"dtype": "bfloat16", "device": -1}])
+@pytest.mark.parametrize(
+    "spelling",
+    [{"dtype": "float16"}, {"torch_dtype": "bfloat16"}, {"dtype": "bfloat16", "device": -1}],
+)
 def test_low_precision_fill_mask_agrees_with_float32(mlm_folder, fill32, spelling):
     """Same top tokens in the same order; each probability within 4 eps (relative) of float32's:
     the final logits (|logit| < 4 here) are rounded to the compute dtype, and an error d in a
@@ -131,8 +169,12 @@ def test_low_precision_fill_mask_agrees_with_float32(mlm_folder, fill32, spellin
 def test_low_precision_sentence_embeddings_of_all_minilm_l6_v2(dtype):
     """Unit vectors within one eps of float32's, element by element: LayerNorm runs in float32
     and re-normalises after every block, so rounding does not compound over the layers."""
-    texts = ["A man is eating food.", "A man is eating a piece of bread.",
-             "The girl is carrying a baby.", "Ünïcödé and emoji 🙂 too"]
+    texts = [
+        "A man is eating food.",
+        "A man is eating a piece of bread.",
+        "The girl is carrying a baby.",
+        "Ünïcödé and emoji 🙂 too",
+    ]
     full = tfbert.pipeline("sentence-embedding")(texts)
     low = tfbert.pipeline("sentence-embedding", dtype=dtype)(texts)
     np.testing.assert_allclose(low, full, atol=EPS[dtype])

@@ -14,7 +14,15 @@ def _tokens():
     from tokenizers import AddedToken
 
     plain = [
-        "foo.bar", "New York", "York City", "<unused-x>", "北京", "naïve café", "ab", "abc", "x-ray",
+        "foo.bar",
+        "New York",
+        "York City",
+        "<unused-x>",
+        "北京",
+        "naïve café",
+        "ab",
+        "abc",
+        "x-ray",
         AddedToken("zz", lstrip=True, rstrip=True),
         AddedToken("ww", single_word=True),
         AddedToken("q_q", single_word=True, lstrip=True),
@@ -102,17 +110,31 @@ def test_added_tokens_in_pairs_with_truncation(added, truncation):
 @pytest.mark.parametrize("max_length, stride", [(9, 2), (16, 4)])
 def test_added_tokens_with_overflow(added, max_length, stride):
     tok, ref = added
-    kwargs = dict(padding=False, truncation="longest_first", max_length=max_length, stride=stride,
-                  return_overflowing_tokens=True, **ALL_OUTPUTS)
+    kwargs = dict(
+        padding=False,
+        truncation="longest_first",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        **ALL_OUTPUTS,
+    )
     assert_same_or_both_refuse(tok, ref, TEXTS, TEXTS[::-1], min_accepted=5, **kwargs)
 
 
 def test_added_tokens_with_left_padding_and_truncation(uncased_dir, tmp_path):
     tok, ref = _pair(uncased_dir, tmp_path, "left", padding_side="left", truncation_side="left")
     assert (ref.padding_side, ref.truncation_side) == ("left", "left")
-    assert_same(tok, ref, TEXTS, padding="max_length", truncation=True, max_length=12, **ALL_OUTPUTS)
-    kwargs = dict(padding="longest", truncation="only_second", max_length=16, stride=3,
-                  return_overflowing_tokens=True, **ALL_OUTPUTS)
+    assert_same(
+        tok, ref, TEXTS, padding="max_length", truncation=True, max_length=12, **ALL_OUTPUTS
+    )
+    kwargs = dict(
+        padding="longest",
+        truncation="only_second",
+        max_length=16,
+        stride=3,
+        return_overflowing_tokens=True,
+        **ALL_OUTPUTS,
+    )
     assert_same_or_both_refuse(tok, ref, TEXTS, TEXTS[::-1], min_accepted=5, **kwargs)
 
 
@@ -120,11 +142,16 @@ def test_added_tokens_with_left_padding_and_truncation(uncased_dir, tmp_path):
 def test_decode_added_tokens(added, skip_special_tokens):
     tok, ref = added
     rows = ref(TEXTS)["input_ids"]
-    ours = [t.decode() for t in tok.batch_decode(rows, skip_special_tokens=skip_special_tokens).numpy().tolist()]
+    ours = [
+        t.decode()
+        for t in tok.batch_decode(rows, skip_special_tokens=skip_special_tokens).numpy().tolist()
+    ]
     assert ours == ref.batch_decode(rows, skip_special_tokens=skip_special_tokens)
 
 
-def test_save_pretrained_writes_added_tokens_transformers_and_tokenizers_load(added, tmp_path, corpus):
+def test_save_pretrained_writes_added_tokens_transformers_and_tokenizers_load(
+    added, tmp_path, corpus
+):
     from tokenizers import Tokenizer
     from transformers import BertTokenizerFast
 
@@ -140,15 +167,23 @@ def test_save_pretrained_writes_added_tokens_transformers_and_tokenizers_load(ad
 
     (tmp_path / "saved" / "vocab.txt").unlink()
     drop_name = lambda c: {k: v for k, v in c.items() if k != "name"}
-    assert drop_name(TFBertTokenizer.from_pretrained(str(tmp_path / "saved")).get_config()) == drop_name(tok.get_config())
+    assert drop_name(
+        TFBertTokenizer.from_pretrained(str(tmp_path / "saved")).get_config()
+    ) == drop_name(tok.get_config())
     spec = json.loads((tmp_path / "saved" / "tokenizer.json").read_text())
     tok.save_pretrained(str(tmp_path / "config_only"))
     (tmp_path / "config_only" / "tokenizer.json").unlink()
     from_config = TFBertTokenizer.from_pretrained(str(tmp_path / "config_only"))
     assert_same(from_config, ref, TEXTS, padding=False, truncation=False, **ALL_OUTPUTS)
-    assert spec["added_tokens"] == [dict(id=int(i), **t) for i, t in sorted(
-        json.loads((tmp_path / "config_only" / "tokenizer_config.json").read_text())["added_tokens_decoder"].items(),
-        key=lambda kv: int(kv[0]))]
+    assert spec["added_tokens"] == [
+        dict(id=int(i), **t)
+        for i, t in sorted(
+            json.loads((tmp_path / "config_only" / "tokenizer_config.json").read_text())[
+                "added_tokens_decoder"
+            ].items(),
+            key=lambda kv: int(kv[0]),
+        )
+    ]
 
 
 def test_constructor_takes_added_token_dicts(uncased_dir, tmp_path):
@@ -159,28 +194,47 @@ def test_constructor_takes_added_token_dicts(uncased_dir, tmp_path):
 
     ref = BertTokenizerFast.from_pretrained(uncased_dir)
     ref.add_tokens(["New York", AddedToken("zz", lstrip=True, single_word=True)])
-    ref.add_special_tokens({"additional_special_tokens": [AddedToken("<ent>", rstrip=True, special=True)]})
+    ref.add_special_tokens(
+        {"additional_special_tokens": [AddedToken("<ent>", rstrip=True, special=True)]}
+    )
     ref.add_special_tokens({"mask_token": AddedToken("[MASK]", lstrip=True, special=True)})
     vocab = [t for t, _ in sorted(ref.get_vocab().items(), key=lambda kv: kv[1])]
     tok = TFBertTokenizer(
         vocab,
-        extra_special_tokens=[{"content": "<ent>", "rstrip": True}, {"content": "[MASK]", "lstrip": True}],
+        extra_special_tokens=[
+            {"content": "<ent>", "rstrip": True},
+            {"content": "[MASK]", "lstrip": True},
+        ],
         added_tokens=["New York", {"content": "zz", "lstrip": True, "single_word": True}],
     )
     texts = ["a [MASK] b  [MASK]<ent>  new york zz xzz  zz.", "  [MASK]"]
     assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)
     tok.save_pretrained(str(tmp_path / "saved"))
-    assert BertTokenizerFast.from_pretrained(str(tmp_path / "saved")).added_tokens_decoder == ref.added_tokens_decoder
+    assert (
+        BertTokenizerFast.from_pretrained(str(tmp_path / "saved")).added_tokens_decoder
+        == ref.added_tokens_decoder
+    )
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(added_tokens=[{"content": "ab", "strip": True}]),
-         "added_tokens item .* has unknown fields \\['strip'\\]; expected some of \\['content', 'normalized', "),
-        (dict(added_tokens=[3]), "added_tokens item 3 is not a string or a dict with a 'content' string"),
-        (dict(extra_special_tokens=[{"lstrip": True}]), "extra_special_tokens item .* is not a string or a dict"),
-        (dict(added_tokens=["not-there"]), "added_tokens 'not-there' is not in the vocabulary \\(7 tokens\\)"),
+        (
+            dict(added_tokens=[{"content": "ab", "strip": True}]),
+            "added_tokens item .* has unknown fields \\['strip'\\]; expected some of \\['content', 'normalized', ",
+        ),
+        (
+            dict(added_tokens=[3]),
+            "added_tokens item 3 is not a string or a dict with a 'content' string",
+        ),
+        (
+            dict(extra_special_tokens=[{"lstrip": True}]),
+            "extra_special_tokens item .* is not a string or a dict",
+        ),
+        (
+            dict(added_tokens=["not-there"]),
+            "added_tokens 'not-there' is not in the vocabulary \\(7 tokens\\)",
+        ),
     ],
 )
 def test_bad_added_tokens_are_clear_errors(kwargs, match):
@@ -199,9 +253,16 @@ def test_added_tokens_json_and_vocab_txt(uncased_dir, tmp_path):
     from tfbert import TFBertTokenizer
 
     shutil.copy(f"{uncased_dir}/vocab.txt", tmp_path / "vocab.txt")
-    (tmp_path / "added_tokens.json").write_text(json.dumps({"New York": 30522, "foo.bar": 30523, "<ent>": 30524}))
-    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"additional_special_tokens": ["<ent>"]}))
-    tok, ref = TFBertTokenizer.from_pretrained(str(tmp_path)), BertTokenizerFast.from_pretrained(str(tmp_path))
+    (tmp_path / "added_tokens.json").write_text(
+        json.dumps({"New York": 30522, "foo.bar": 30523, "<ent>": 30524})
+    )
+    (tmp_path / "tokenizer_config.json").write_text(
+        json.dumps({"additional_special_tokens": ["<ent>"]})
+    )
+    tok, ref = (
+        TFBertTokenizer.from_pretrained(str(tmp_path)),
+        BertTokenizerFast.from_pretrained(str(tmp_path)),
+    )
     assert ref.added_tokens_decoder[30522].content == "New York"
     texts = ["I love NEW YORK, foo.bar<ent>x <ent> new york."] + TEXTS
     assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)
@@ -219,14 +280,30 @@ def test_stripping_beside_dropped_matches_and_into_the_next_token(uncased_dir, t
     from tfbert import TFBertTokenizer
 
     ref = BertTokenizerFast.from_pretrained(uncased_dir)
-    ref.add_tokens([AddedToken("new york", lstrip=True, rstrip=True, single_word=True, special=True),
-                    AddedToken("北", single_word=True), AddedToken("yy", lstrip=True), AddedToken("[r]", normalized=False,
-                    rstrip=True, single_word=True), AddedToken("[l]", normalized=False, lstrip=True),
-                    AddedToken("zz", rstrip=True), "京都", AddedToken(" [s]", normalized=False)])
+    ref.add_tokens(
+        [
+            AddedToken("new york", lstrip=True, rstrip=True, single_word=True, special=True),
+            AddedToken("北", single_word=True),
+            AddedToken("yy", lstrip=True),
+            AddedToken("[r]", normalized=False, rstrip=True, single_word=True),
+            AddedToken("[l]", normalized=False, lstrip=True),
+            AddedToken("zz", rstrip=True),
+            "京都",
+            AddedToken(" [s]", normalized=False),
+        ]
+    )
     ref.save_pretrained(str(tmp_path / "saved"))
     tok = TFBertTokenizer.from_pretrained(str(tmp_path / "saved"))
-    texts = ["¦rnew york\tnew york, x", "x北  yy", "a 北 yy 北yy", "x[r]  [l] [r]\t[l]", "[r]  [r][l]", "new york  new york",
-             "zz京都 zz 京都x zz\t\u3000京都", "[r] [s] [r]  [s][r]\t [s]x"]
+    texts = [
+        "¦rnew york\tnew york, x",
+        "x北  yy",
+        "a 北 yy 北yy",
+        "x[r]  [l] [r]\t[l]",
+        "[r]  [r][l]",
+        "new york  new york",
+        "zz京都 zz 京都x zz\t\u3000京都",
+        "[r] [s] [r]  [s][r]\t [s]x",
+    ]
     assert_same(tok, ref, texts, padding=False, truncation=False, **ALL_OUTPUTS)
 
 

@@ -26,12 +26,18 @@ def _both(directory, **kwargs):
 
     from tfbert import TFBertTokenizer
 
-    return TFBertTokenizer.from_pretrained(directory, **kwargs), BertTokenizerFast.from_pretrained(directory, **kwargs)
+    return TFBertTokenizer.from_pretrained(directory, **kwargs), BertTokenizerFast.from_pretrained(
+        directory, **kwargs
+    )
 
 
 @pytest.mark.parametrize(
     "names",
-    [["vocab.txt"], ["tokenizer.json"], ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"]],
+    [
+        ["vocab.txt"],
+        ["tokenizer.json"],
+        ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"],
+    ],
     ids=["vocab_txt_only", "tokenizer_json_only", "vocab_and_configs"],
 )
 def test_from_pretrained_file_sets(uncased_dir, tmp_path, names):
@@ -70,20 +76,32 @@ def test_save_pretrained_loads_back_in_transformers(cased_dir, corpus, tmp_path)
     from tfbert import TFBertTokenizer
 
     tok = TFBertTokenizer.from_pretrained(
-        cased_dir, strip_accents=True, tokenize_chinese_chars=False, model_max_length=64,
+        cased_dir,
+        strip_accents=True,
+        tokenize_chinese_chars=False,
+        model_max_length=64,
         extra_special_tokens=["[MASK]"],
     )
     tok.save_pretrained(str(tmp_path / "saved"))
     ref = BertTokenizerFast.from_pretrained(str(tmp_path / "saved"))
     assert ref.model_max_length == 64
-    assert_same(tok, ref, TEXTS + corpus[:100], padding="longest", truncation=True, return_offsets_mapping=True)
+    assert_same(
+        tok,
+        ref,
+        TEXTS + corpus[:100],
+        padding="longest",
+        truncation=True,
+        return_offsets_mapping=True,
+    )
     from tokenizers import Tokenizer
 
     raw = Tokenizer.from_file(str(tmp_path / "saved" / "tokenizer.json"))
     texts = TEXTS + corpus[:100]
     ours = tok(texts, padding=False, truncation=False, return_offsets_mapping=True)
     assert ours["input_ids"].to_list() == [e.ids for e in raw.encode_batch(texts)]
-    assert ours["offset_mapping"].to_list() == [[list(o) for o in e.offsets] for e in raw.encode_batch(texts)]
+    assert ours["offset_mapping"].to_list() == [
+        [list(o) for o in e.offsets] for e in raw.encode_batch(texts)
+    ]
     again = TFBertTokenizer.from_pretrained(str(tmp_path / "saved"))
     drop_name = lambda c: {k: v for k, v in c.items() if k != "name"}
     assert drop_name(again.get_config()) == drop_name(tok.get_config())
@@ -99,11 +117,20 @@ def test_added_special_tokens_from_transformers(uncased_dir, tmp_path):
     ref.save_pretrained(str(tmp_path / "added"))
     tok = TFBertTokenizer.from_pretrained(str(tmp_path / "added"))
     assert tok.extra_special_tokens == ["<ent>", "</ent>"]
-    assert_same(tok, ref, TEXTS, padding=False, truncation=False, return_offsets_mapping=True,
-                return_special_tokens_mask=True)
+    assert_same(
+        tok,
+        ref,
+        TEXTS,
+        padding=False,
+        truncation=False,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
     ids = ref(TEXTS[1])["input_ids"]
     for skip in (False, True):
-        assert tok.decode(ids, skip_special_tokens=skip).numpy().decode() == ref.decode(ids, skip_special_tokens=skip)
+        assert tok.decode(ids, skip_special_tokens=skip).numpy().decode() == ref.decode(
+            ids, skip_special_tokens=skip
+        )
 
 
 def test_added_tokens_matched_on_normalised_text(uncased_dir, tmp_path, corpus):
@@ -120,25 +147,47 @@ def test_added_tokens_matched_on_normalised_text(uncased_dir, tmp_path, corpus):
         "ab" * 70 + " " + "x" * 120 + "covid19" + "y" * 10,
         "[MASK]hellothere[SEP] 北京covid19 ＡＢ",
     ] + corpus[:50]
-    assert_same(tok, ref, texts, padding=False, truncation=False, return_offsets_mapping=True,
-                return_special_tokens_mask=True)
+    assert_same(
+        tok,
+        ref,
+        texts,
+        padding=False,
+        truncation=False,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
     ids = ref(texts[0])["input_ids"]
-    assert tok.decode(ids, skip_special_tokens=True).numpy().decode() == ref.decode(ids, skip_special_tokens=True)
+    assert tok.decode(ids, skip_special_tokens=True).numpy().decode() == ref.decode(
+        ids, skip_special_tokens=True
+    )
     tok.save_pretrained(str(tmp_path / "again"))
     again = BertTokenizerFast.from_pretrained(str(tmp_path / "again"))
     assert again(texts)["input_ids"] == ref(texts)["input_ids"]
     (tmp_path / "again" / "vocab.txt").unlink()  # tokenizer.json alone carries the added tokens too
-    assert TFBertTokenizer.from_pretrained(str(tmp_path / "again")).get_config()["vocab"] == tok.vocab
+    assert (
+        TFBertTokenizer.from_pretrained(str(tmp_path / "again")).get_config()["vocab"] == tok.vocab
+    )
 
 
 def test_padding_and_truncation_sides_come_from_tokenizer_config(uncased_dir, tmp_path):
     directory = tmp_path / "left"
     _copy(uncased_dir, directory, ["vocab.txt"])
-    (directory / "tokenizer_config.json").write_text(json.dumps({"padding_side": "left", "truncation_side": "left"}))
+    (directory / "tokenizer_config.json").write_text(
+        json.dumps({"padding_side": "left", "truncation_side": "left"})
+    )
     tok, ref = _both(str(directory))
     assert (ref.padding_side, ref.truncation_side) == ("left", "left")
-    assert_same(tok, ref, TEXTS, TEXTS[::-1], padding="max_length", max_length=12, truncation=True,
-                return_offsets_mapping=True, return_special_tokens_mask=True)
+    assert_same(
+        tok,
+        ref,
+        TEXTS,
+        TEXTS[::-1],
+        padding="max_length",
+        max_length=12,
+        truncation=True,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
     tok.save_pretrained(str(tmp_path / "again"))
     _, again = _both(str(tmp_path / "again"))
     assert (again.padding_side, again.truncation_side) == ("left", "left")

@@ -11,7 +11,9 @@ TEXTS = ["Plants create [MASK] through a process known as photosynthesis.", "na�
 
 def test_single_string_and_list(tok_uncased, ref_uncased):
     assert to_lists(tok_uncased(TEXTS[0]))["input_ids"] == [ref_uncased(TEXTS[0])["input_ids"]]
-    assert to_lists(tok_uncased(TEXTS, padding=False))["input_ids"] == ref_uncased(TEXTS)["input_ids"]
+    assert (
+        to_lists(tok_uncased(TEXTS, padding=False))["input_ids"] == ref_uncased(TEXTS)["input_ids"]
+    )
 
 
 def test_empty_batch(tok_uncased):
@@ -24,18 +26,32 @@ def test_inside_tf_function(tok_uncased, ref_uncased):
     fn = tf.function(lambda t, p: tok_uncased(t, p, max_length=16, return_offsets_mapping=True))
     out = to_lists(fn(tf.constant(TEXTS), tf.constant(TEXTS[::-1])))
     expected = reference(
-        ref_uncased, TEXTS, TEXTS[::-1], padding="longest", truncation=True, max_length=16, return_offsets_mapping=True
+        ref_uncased,
+        TEXTS,
+        TEXTS[::-1],
+        padding="longest",
+        truncation=True,
+        max_length=16,
+        return_offsets_mapping=True,
     )
     assert out == expected
 
 
 def test_inside_dataset_map(tok_uncased, ref_uncased):
-    ds = tf.data.Dataset.from_tensor_slices(TEXTS * 2).batch(3).map(lambda t: tok_uncased(t)["input_ids"])
+    ds = (
+        tf.data.Dataset.from_tensor_slices(TEXTS * 2)
+        .batch(3)
+        .map(lambda t: tok_uncased(t)["input_ids"])
+    )
     rows = [r for batch in ds for r in batch.numpy().tolist()]
-    expected = [r for i in (0, 3) for r in ref_uncased(TEXTS * 2, padding="longest")["input_ids"][i : i + 3]]
+    expected = [
+        r for i in (0, 3) for r in ref_uncased(TEXTS * 2, padding="longest")["input_ids"][i : i + 3]
+    ]
     # Each batch is padded to its own longest row, as transformers pads each call.
     assert [[t for t in r if t] for r in rows] == [[t for t in r if t] for r in expected]
-    assert [len(r) for r in rows] == [len(r) for b in (TEXTS, TEXTS) for r in ref_uncased(b, padding="longest")["input_ids"]]
+    assert [len(r) for r in rows] == [
+        len(r) for b in (TEXTS, TEXTS) for r in ref_uncased(b, padding="longest")["input_ids"]
+    ]
 
 
 def test_keras_functional_model_and_keras_file(tok_uncased, ref_uncased, tmp_path):
@@ -50,11 +66,23 @@ def test_keras_functional_model_and_keras_file(tok_uncased, ref_uncased, tmp_pat
     path = str(tmp_path / "tok.keras")
     model.save(path)
     restored = keras.models.load_model(path)
-    assert restored(tf.constant(TEXTS))["attention_mask"].numpy().tolist() == expected["attention_mask"]
+    assert (
+        restored(tf.constant(TEXTS))["attention_mask"].numpy().tolist()
+        == expected["attention_mask"]
+    )
     second = keras.Input(shape=(), dtype="string")
     pair_model = keras.Model([inputs, second], tok_uncased(inputs, second, max_length=24))
-    got = pair_model([tf.constant(TEXTS), tf.constant(TEXTS[::-1])])["token_type_ids"].numpy().tolist()
-    assert got == ref_uncased(TEXTS, TEXTS[::-1], padding="longest", truncation=True, max_length=24)["token_type_ids"]
+    got = (
+        pair_model([tf.constant(TEXTS), tf.constant(TEXTS[::-1])])["token_type_ids"]
+        .numpy()
+        .tolist()
+    )
+    assert (
+        got
+        == ref_uncased(TEXTS, TEXTS[::-1], padding="longest", truncation=True, max_length=24)[
+            "token_type_ids"
+        ]
+    )
 
 
 def test_get_config_round_trip_carries_vocabulary(tok_uncased):
@@ -70,7 +98,9 @@ def test_get_config_round_trip_carries_vocabulary(tok_uncased):
 def test_call_defaults_come_from_constructor(uncased_dir, ref_uncased):
     from tfbert import TFBertTokenizer
 
-    tok = TFBertTokenizer.from_pretrained(uncased_dir, padding=False, max_length=5, return_special_tokens_mask=True)
+    tok = TFBertTokenizer.from_pretrained(
+        uncased_dir, padding=False, max_length=5, return_special_tokens_mask=True
+    )
     out = to_lists(tok(TEXTS))
     assert out["input_ids"] == ref_uncased(TEXTS, truncation=True, max_length=5)["input_ids"]
     assert "special_tokens_mask" in out
@@ -90,12 +120,24 @@ def test_model_max_length_is_the_default_max_length(tok_uncased, ref_uncased):
         ([b"ok", 3], None, {}, TypeError, "must hold strings; got an item of type int"),
         (np.array([1.0]), None, {}, TypeError, "dtype float"),
         (["a", "b"], ["c"], {}, ValueError, "text has 2 items but text_pair has 1"),
-        ("a", None, dict(max_length=1), ValueError, "max_length=1 cannot hold the 2 special tokens"),
+        (
+            "a",
+            None,
+            dict(max_length=1),
+            ValueError,
+            "max_length=1 cannot hold the 2 special tokens",
+        ),
         ("a", "b", dict(max_length=2), ValueError, "max_length=2 cannot hold the 3 special tokens"),
         ("a", None, dict(truncation="only_second"), ValueError, "only_second' needs text_pair"),
         ("a", None, dict(padding="sideways"), ValueError, "padding='sideways' is not one of"),
         ("a", None, dict(max_length=8, stride=6), ValueError, "stride=6 must be smaller"),
-        ("a", None, dict(return_tensors="tf"), TypeError, "unexpected arguments \\['return_tensors'\\]"),
+        (
+            "a",
+            None,
+            dict(return_tensors="tf"),
+            TypeError,
+            "unexpected arguments \\['return_tensors'\\]",
+        ),
         ([["a"]], None, {}, TypeError, "must hold strings; got an item of type list"),
         (tf.constant([["a"]]), None, {}, ValueError, "1-D batch of strings; got shape \\(1, 1\\)"),
     ],
@@ -117,7 +159,10 @@ def test_vocabulary_without_required_special_token(missing):
     from tfbert import TFBertTokenizer
 
     vocab = [t for t in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a"] if t != missing]
-    with pytest.raises(ValueError, match=f"{missing[1:-1].lower()}_token '\\[{missing[1:-1]}\\]' is not in the vocabulary"):
+    with pytest.raises(
+        ValueError,
+        match=f"{missing[1:-1].lower()}_token '\\[{missing[1:-1]}\\]' is not in the vocabulary",
+    ):
         TFBertTokenizer(vocab)
 
 
@@ -127,13 +172,23 @@ def test_invalid_utf8_and_megabyte_strings(tok_uncased, ref_uncased):
     decoded = [r.decode("utf-8", errors="replace") for r in raw]
     assert out["input_ids"] == ref_uncased(decoded)["input_ids"]
     big = ("The quick brown fox jumps over the lazy dog. Ünïcödé 北京 [MASK] " * 16000)[:1_000_000]
-    got = to_lists(tok_uncased([big, big.replace(" ", "")], padding=False, truncation=False, return_offsets_mapping=True))
+    got = to_lists(
+        tok_uncased(
+            [big, big.replace(" ", "")],
+            padding=False,
+            truncation=False,
+            return_offsets_mapping=True,
+        )
+    )
     theirs = reference(ref_uncased, [big, big.replace(" ", "")], return_offsets_mapping=True)
     assert got["input_ids"] == theirs["input_ids"]
     assert got["offset_mapping"] == theirs["offset_mapping"]
     # One huge text among many short ones: costs stay linear in the characters.
     skewed = ["é" * 1_000_000] + ["ü short"] * 2000
-    assert to_lists(tok_uncased(skewed, padding=False, truncation=False))["input_ids"] == ref_uncased(skewed)["input_ids"]
+    assert (
+        to_lists(tok_uncased(skewed, padding=False, truncation=False))["input_ids"]
+        == ref_uncased(skewed)["input_ids"]
+    )
 
 
 def test_saved_model_round_trip(tok_uncased, ref_uncased, tmp_path):
@@ -147,6 +202,11 @@ def test_saved_model_round_trip(tok_uncased, ref_uncased, tmp_path):
     loaded = tf.saved_model.load(str(tmp_path / "sm"))
     out = to_lists(loaded.serve(tf.constant(TEXTS)))
     expected = reference(
-        ref_uncased, TEXTS, padding="longest", truncation=True, max_length=32, return_offsets_mapping=True
+        ref_uncased,
+        TEXTS,
+        padding="longest",
+        truncation=True,
+        max_length=32,
+        return_offsets_mapping=True,
     )
     assert out == expected

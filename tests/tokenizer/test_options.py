@@ -20,7 +20,9 @@ def texts(corpus, hard_cases):
 
 
 @pytest.mark.parametrize("vocab", ["cased", "uncased"])
-@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+@pytest.mark.parametrize(
+    "options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items())
+)
 def test_options_match_reference(request, texts, vocab, options):
     from transformers import BertTokenizerFast
 
@@ -30,7 +32,12 @@ def test_options_match_reference(request, texts, vocab, options):
     tok = TFBertTokenizer.from_pretrained(directory, **options)
     ref = BertTokenizerFast.from_pretrained(directory, **options)
     assert_same(
-        tok, ref, texts, padding=False, truncation=False, return_offsets_mapping=True,
+        tok,
+        ref,
+        texts,
+        padding=False,
+        truncation=False,
+        return_offsets_mapping=True,
         return_special_tokens_mask=True,
     )
 
@@ -40,6 +47,17 @@ def test_cased_default_keeps_case(cased_dir, corpus):
 
     from tfbert import TFBertTokenizer
 
-    tok, ref = TFBertTokenizer.from_pretrained(cased_dir), BertTokenizerFast.from_pretrained(cased_dir)
+    tok, ref = (
+        TFBertTokenizer.from_pretrained(cased_dir),
+        BertTokenizerFast.from_pretrained(cased_dir),
+    )
     assert tok.options["do_lower_case"] is False
-    assert_same(tok, ref, corpus, padding="longest", truncation=True, max_length=256, return_offsets_mapping=True)
+    assert_same(
+        tok,
+        ref,
+        corpus,
+        padding="longest",
+        truncation=True,
+        max_length=256,
+        return_offsets_mapping=True,
+    )

@@ -1,7 +1,6 @@
 """Token-for-token parity with transformers' BertTokenizerFast on real and hard text."""
 
 import pytest
-import tensorflow as tf
 
 from tests.tokenizer.conftest import assert_same, assert_same_or_both_refuse, reference, to_lists
 
@@ -13,7 +12,9 @@ def test_corpus_uncased_ragged(tok_uncased, ref_uncased, corpus):
 
 
 def test_hard_cases_uncased(tok_uncased, ref_uncased, hard_cases):
-    assert_same(tok_uncased, ref_uncased, hard_cases, padding=False, truncation=False, **ALL_OUTPUTS)
+    assert_same(
+        tok_uncased, ref_uncased, hard_cases, padding=False, truncation=False, **ALL_OUTPUTS
+    )
 
 
 def test_fill_mask_example_keeps_mask_whole(tok_uncased, ref_uncased):
@@ -25,7 +26,15 @@ def test_fill_mask_example_keeps_mask_whole(tok_uncased, ref_uncased):
 
 def test_padded_batch_with_truncation(tok_uncased, ref_uncased, corpus):
     batch = corpus[:64]
-    assert_same(tok_uncased, ref_uncased, batch, padding="longest", truncation=True, max_length=64, **ALL_OUTPUTS)
+    assert_same(
+        tok_uncased,
+        ref_uncased,
+        batch,
+        padding="longest",
+        truncation=True,
+        max_length=64,
+        **ALL_OUTPUTS,
+    )
 
 
 @pytest.mark.parametrize("pad_to_multiple_of", [None, 8])
@@ -52,7 +61,14 @@ def test_padding_multiple_must_divide_max_length_like_the_reference(tok_uncased,
 
 PAIRS = (
     ["What is a list?", "short", "a b c d e f g h i j", "", "[MASK] here", "x y"],
-    ["A list is a mutable sequence of items.", "a b c d e f g h i j k l m n", "one two", "", "q", "naïve 北京 ok"],
+    [
+        "A list is a mutable sequence of items.",
+        "a b c d e f g h i j k l m n",
+        "one two",
+        "",
+        "q",
+        "naïve 北京 ok",
+    ],
 )
 
 
@@ -66,22 +82,50 @@ def test_pairs_truncation_strategies(tok_uncased, ref_uncased, truncation, max_l
 def test_only_first(tok_uncased, ref_uncased):
     first = ["a b c d e f g h i j k l", "long " * 20]
     second = ["x", "y z"]
-    assert_same(tok_uncased, ref_uncased, first, second, truncation="only_first", max_length=9, **ALL_OUTPUTS)
+    assert_same(
+        tok_uncased,
+        ref_uncased,
+        first,
+        second,
+        truncation="only_first",
+        max_length=9,
+        **ALL_OUTPUTS,
+    )
 
 
 @pytest.mark.parametrize(
     "truncation, max_length, stride",
-    [("longest_first", 9, 1), ("longest_first", 3, 0), ("only_second", 12, 3), ("only_first", 9, 2), (True, 6, 2)],
+    [
+        ("longest_first", 9, 1),
+        ("longest_first", 3, 0),
+        ("only_second", 12, 3),
+        ("only_first", 9, 2),
+        (True, 6, 2),
+    ],
 )
 def test_overflow_windows(tok_uncased, ref_uncased, truncation, max_length, stride):
     first = ["a b c d e f g h", "What is a list?", "short", "a b c d e f g h i j k", "w " * 12, "q"]
-    second = ["x y z w v u", "A list is a mutable sequence of items, written in brackets.", "s t u v w x y z",
-              "o n e", "t w o", "p a i r s t u v w x y z"]
+    second = [
+        "x y z w v u",
+        "A list is a mutable sequence of items, written in brackets.",
+        "s t u v w x y z",
+        "o n e",
+        "t w o",
+        "p a i r s t u v w x y z",
+    ]
     if max_length == 6:
         second = None
     assert_same_or_both_refuse(
-        tok_uncased, ref_uncased, first, second, padding=False, truncation=truncation, max_length=max_length,
-        stride=stride, return_overflowing_tokens=True, **ALL_OUTPUTS,
+        tok_uncased,
+        ref_uncased,
+        first,
+        second,
+        padding=False,
+        truncation=truncation,
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        **ALL_OUTPUTS,
     )
 
 
@@ -89,8 +133,16 @@ def test_overflow_on_corpus_for_question_answering(tok_uncased, ref_uncased, cor
     contexts = [p for p in corpus if len(p) > 1500][:20]
     questions = ["How does this work, and what does it return?"] * len(contexts)
     assert_same(
-        tok_uncased, ref_uncased, questions, contexts, padding="max_length", truncation="only_second",
-        max_length=128, stride=32, return_overflowing_tokens=True, **ALL_OUTPUTS,
+        tok_uncased,
+        ref_uncased,
+        questions,
+        contexts,
+        padding="max_length",
+        truncation="only_second",
+        max_length=128,
+        stride=32,
+        return_overflowing_tokens=True,
+        **ALL_OUTPUTS,
     )
 
 
@@ -102,28 +154,49 @@ def left_tokenizers(uncased_dir):
     from tfbert import TFBertTokenizer
 
     sides = dict(padding_side="left", truncation_side="left")
-    return TFBertTokenizer.from_pretrained(uncased_dir, **sides), BertTokenizerFast.from_pretrained(uncased_dir, **sides)
+    return TFBertTokenizer.from_pretrained(uncased_dir, **sides), BertTokenizerFast.from_pretrained(
+        uncased_dir, **sides
+    )
 
 
 @pytest.mark.parametrize("padding", ["longest", "max_length"])
 @pytest.mark.parametrize("truncation", [True, "only_first", "only_second"])
 def test_left_padding_and_truncation_with_pairs(left_tokenizers, padding, truncation):
     tok, ref = left_tokenizers
-    kwargs = dict(padding=padding, truncation=truncation, max_length=10, pad_to_multiple_of=5, **ALL_OUTPUTS)
+    kwargs = dict(
+        padding=padding, truncation=truncation, max_length=10, pad_to_multiple_of=5, **ALL_OUTPUTS
+    )
     assert_same_or_both_refuse(tok, ref, *PAIRS, **kwargs)
     assert_same(tok, ref, PAIRS[0], padding=padding, truncation=True, max_length=7, **ALL_OUTPUTS)
 
 
-@pytest.mark.parametrize("truncation, max_length, stride", [("longest_first", 9, 1), ("only_second", 12, 3), (True, 6, 2)])
+@pytest.mark.parametrize(
+    "truncation, max_length, stride",
+    [("longest_first", 9, 1), ("only_second", 12, 3), (True, 6, 2)],
+)
 @pytest.mark.parametrize("padding", [False, "longest"])
 def test_left_truncation_overflow_windows(left_tokenizers, truncation, max_length, stride, padding):
     tok, ref = left_tokenizers
     first = ["a b c d e f g h", "What is a list?", "short", "a b c d e f g h i j k", "w " * 12, "q"]
-    second = ["x y z w v u", "A list is a mutable sequence of items, written in brackets.", "s t u v w x y z",
-              "o n e", "t w o", "p a i r s t u v w x y z"]
+    second = [
+        "x y z w v u",
+        "A list is a mutable sequence of items, written in brackets.",
+        "s t u v w x y z",
+        "o n e",
+        "t w o",
+        "p a i r s t u v w x y z",
+    ]
     assert_same_or_both_refuse(
-        tok, ref, first, None if max_length == 6 else second, padding=padding, truncation=truncation,
-        max_length=max_length, stride=stride, return_overflowing_tokens=True, **ALL_OUTPUTS,
+        tok,
+        ref,
+        first,
+        None if max_length == 6 else second,
+        padding=padding,
+        truncation=truncation,
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        **ALL_OUTPUTS,
     )
 
 

@@ -277,7 +277,7 @@ def test_batch_encoding_is_a_dict_with_attributes(pair):
     assert isinstance(enc, BatchEncoding) and isinstance(enc, dict)
     assert enc.input_ids == enc["input_ids"] == enc.data["input_ids"]
     with pytest.raises(AttributeError, match="nope"):
-        enc.nope
+        _ = enc.nope
     assert enc.is_fast and enc.n_sequences == 1
 
 

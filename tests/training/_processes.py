@@ -15,9 +15,14 @@ TIMEOUT = 150
 
 def start(mode, out, *args, env=None):
     """Starts ``_train_script.py MODE OUT ARGS`` with extra environment ``env``."""
-    return subprocess.Popen([sys.executable, "-m", "tests.training._train_script", mode, str(out), *args],
-                            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.training._train_script", mode, str(out), *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def finish(processes):
@@ -48,7 +53,7 @@ def step_losses(out, name):
     """Per-step losses from Keras' running means within each epoch."""
     steps = json.loads((out / f"{name}.json").read_text())["steps"]
     losses = []
-    for epoch, batch, mean, _ in steps:
+    for _epoch, batch, mean, _ in steps:
         previous = steps[len(losses) - 1][2] if batch else 0.0
         losses.append((batch + 1) * mean - batch * previous)
     return np.array(losses), [(e, b, it) for e, b, _, it in steps]

@@ -39,8 +39,9 @@ def config():
     from tests.reference import TINY
     from tfbert import BertConfig
 
-    return BertConfig(**{**TINY, "num_labels": 2}, hidden_dropout_prob=0.0,
-                      attention_probs_dropout_prob=0.0)
+    return BertConfig(
+        **{**TINY, "num_labels": 2}, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0
+    )
 
 
 def build(initial_path, own_loss):
@@ -56,8 +57,9 @@ def build(initial_path, own_loss):
 
         saved = np.load(f)
         model.set_weights([saved[f"w{i}"] for i in range(len(saved.files))])
-    optimizer = create_optimizer(LEARNING_RATE, num_train_steps=EPOCHS * EXAMPLES // GLOBAL_BATCH,
-                                 num_warmup_steps=2)
+    optimizer = create_optimizer(
+        LEARNING_RATE, num_train_steps=EPOCHS * EXAMPLES // GLOBAL_BATCH, num_warmup_steps=2
+    )
     loss = None if own_loss else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(optimizer=optimizer, loss=loss)
     return model
@@ -100,8 +102,9 @@ def main(argv=None):
     parser.add_argument("mode", choices=["single", "mirrored", "multiworker", "backup"])
     parser.add_argument("out")
     parser.add_argument("--kill-after-step", type=int, default=None)
-    parser.add_argument("--own-loss", action="store_true",
-                        help="labels in the input dict, compile without a loss")
+    parser.add_argument(
+        "--own-loss", action="store_true", help="labels in the input dict, compile without a loss"
+    )
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -109,7 +112,9 @@ def main(argv=None):
 
     if args.mode == "mirrored":
         cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+        )
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     elif args.mode == "multiworker":
         strategy = tf.distribute.MultiWorkerMirroredStrategy()
@@ -132,8 +137,11 @@ def main(argv=None):
         # ids it has turned into floats, which the id-checked embeddings refuse; built here on a
         # real batch instead (dropout layers, the compiled loss), fit() skips that.
         first = {k: v[:GLOBAL_BATCH] for k, v in x.items()}
-        model.compute_loss(first, y[:GLOBAL_BATCH] if not args.own_loss else None,
-                           model({**first, "labels": y[:GLOBAL_BATCH]} if args.own_loss else first))
+        model.compute_loss(
+            first,
+            y[:GLOBAL_BATCH] if not args.own_loss else None,
+            model({**first, "labels": y[:GLOBAL_BATCH]} if args.own_loss else first),
+        )
 
     steps = []  # (epoch, batch, running mean loss, optimizer updates before the step)
 
@@ -196,9 +204,12 @@ def check_weight_decay(model, strategy, path):
         strategy.run(lambda: optimizer.apply_gradients([(tf.zeros_like(v), v) for v in variables]))
 
     step()
-    decayed = {v.path.split("/", 1)[1]: bool(np.allclose(v.numpy(), b * 0.95, rtol=1e-6)
-                                            and not np.array_equal(v.numpy(), b))
-               for v, b in zip(variables, before)}
+    decayed = {
+        v.path.split("/", 1)[1]: bool(
+            np.allclose(v.numpy(), b * 0.95, rtol=1e-6) and not np.array_equal(v.numpy(), b)
+        )
+        for v, b in zip(variables, before)
+    }
     with open(path, "w") as f:
         json.dump(decayed, f)
 

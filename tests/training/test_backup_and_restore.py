@@ -7,7 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from tests.training._processes import TIMEOUT, finish, start, step_losses, weights, write_initial_weights
+from tests.training._processes import (
+    TIMEOUT,
+    finish,
+    start,
+    step_losses,
+    weights,
+    write_initial_weights,
+)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,15 @@ import json
 import numpy as np
 import pytest
 
-from tests.training._processes import finish, free_ports, start, step_losses, weights, write_initial_weights
+from tests.training._processes import (
+    finish,
+    free_ports,
+    start,
+    step_losses,
+    weights,
+    write_initial_weights,
+)
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
@@ -21,8 +29,20 @@ def runs(tmp_path_factory):
     finish([start("single", out), start("mirrored", out)])
     ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-    finish([start("multiworker", out, env={"TF_CONFIG": json.dumps(
-        {"cluster": cluster, "task": {"type": "worker", "index": i}})}) for i in range(2)])
+    finish(
+        [
+            start(
+                "multiworker",
+                out,
+                env={
+                    "TF_CONFIG": json.dumps(
+                        {"cluster": cluster, "task": {"type": "worker", "index": i}}
+                    )
+                },
+            )
+            for i in range(2)
+        ]
+    )
     return out
 
 
@@ -60,5 +80,6 @@ def test_own_loss_under_mirrored_strategy_matches_single_device(runs):
     (out / "initial.npz").write_bytes((runs / "initial.npz").read_bytes())
     finish([start("mirrored", out, "--own-loss")])
     # labels in the input dict and compile(optimizer) only: the same loss as the Keras-style run
-    np.testing.assert_allclose(step_losses(out, "mirrored")[0], step_losses(runs, "single")[0],
-                               atol=2e-5, rtol=0)
+    np.testing.assert_allclose(
+        step_losses(out, "mirrored")[0], step_losses(runs, "single")[0], atol=2e-5, rtol=0
+    )

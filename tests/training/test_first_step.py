@@ -24,14 +24,20 @@ def _targets(name, batch):
     return {
         "BertForSequenceClassification": {"labels": np.array([2, 0])},
         "BertForTokenClassification": {"labels": np.where(mlm >= 0, mlm % 3, -100)},
-        "BertForQuestionAnswering": {"start_positions": np.array([1, 3]),
-                                     "end_positions": np.array([4, 3])},
+        "BertForQuestionAnswering": {
+            "start_positions": np.array([1, 3]),
+            "end_positions": np.array([4, 3]),
+        },
         "BertForPreTraining": {"labels": mlm, "next_sentence_label": np.array([1, 0])},
     }[name]
 
 
-CLASSES = ["BertForSequenceClassification", "BertForTokenClassification",
-           "BertForQuestionAnswering", "BertForPreTraining"]
+CLASSES = [
+    "BertForSequenceClassification",
+    "BertForTokenClassification",
+    "BertForQuestionAnswering",
+    "BertForPreTraining",
+]
 
 
 @pytest.fixture(scope="module", params=CLASSES)
@@ -50,8 +56,11 @@ def step(request, tmp_path_factory):
     pt_loss = pt_model(**{k: torch.tensor(v) for k, v in inputs.items()}).loss
     pt_loss.backward()
     # tied parameters appear under each of their names, with the one shared gradient
-    pt_grads = {n: p.grad.numpy() for n, p in pt_model.named_parameters(remove_duplicate=False)
-                if p.grad is not None}
+    pt_grads = {
+        n: p.grad.numpy()
+        for n, p in pt_model.named_parameters(remove_duplicate=False)
+        if p.grad is not None
+    }
 
     with tf.GradientTape() as tape:
         loss = model(inputs, training=True).loss
@@ -61,9 +70,16 @@ def step(request, tmp_path_factory):
         pt_name, transpose = tf_to_pt(variable_name(variable))
         grad = tf.convert_to_tensor(grad).numpy()  # word embeddings: IndexedSlices + decoder
         ours[pt_name] = grad.T if transpose else grad
-    return SimpleNamespace(name=name, model=model, inputs=inputs, pt_loss=pt_loss.item(),
-                           pt_grads=pt_grads, pt_parameters={n for n, _ in pt_model.named_parameters()},
-                           loss=float(loss), grads=ours)
+    return SimpleNamespace(
+        name=name,
+        model=model,
+        inputs=inputs,
+        pt_loss=pt_loss.item(),
+        pt_grads=pt_grads,
+        pt_parameters={n for n, _ in pt_model.named_parameters()},
+        loss=float(loss),
+        grads=ours,
+    )
 
 
 def test_loss_equals_transformers(step):
@@ -89,4 +105,6 @@ def test_fit_trains_on_the_same_first_loss(step):
     model.compile(optimizer=create_optimizer(1e-3, num_train_steps=10))
     logs = model.train_on_batch(step.inputs, return_dict=True)
     np.testing.assert_allclose(logs["loss"], step.pt_loss, atol=1e-5, rtol=0)
-    assert any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), step.model.get_weights()))
+    assert any(
+        not np.array_equal(a, b) for a, b in zip(model.get_weights(), step.model.get_weights())
+    )

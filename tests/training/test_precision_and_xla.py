@@ -11,8 +11,9 @@ from tests.reference import TINY
 from tfbert import BertConfig
 from tfbert.training import AdamWeightDecay, create_optimizer
 
-CONFIG = BertConfig(**{**TINY, "num_labels": 2}, hidden_dropout_prob=0.0,
-                    attention_probs_dropout_prob=0.0)
+CONFIG = BertConfig(
+    **{**TINY, "num_labels": 2}, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0
+)
 EPOCHS, BATCH = 12, 8
 
 
@@ -32,8 +33,10 @@ def _train(dtype=None, jit_compile=False, weights=None):
     if weights is not None:
         model.set_weights(weights)
     steps = EPOCHS * 16 // BATCH
-    model.compile(optimizer=create_optimizer(5e-3, num_train_steps=steps, num_warmup_steps=2),
-                  jit_compile=jit_compile)
+    model.compile(
+        optimizer=create_optimizer(5e-3, num_train_steps=steps, num_warmup_steps=2),
+        jit_compile=jit_compile,
+    )
     history = model.fit(_data(), batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
     return model, history.history["loss"]
 
@@ -99,4 +102,6 @@ def test_id_checks_compile_under_xla():
     hlo = gradient_step.experimental_get_compiler_ir(data)(stage="hlo")
     assert "HloModule" in hlo
     loss, grads = gradient_step(data)
-    assert np.isfinite(float(loss)) and all(np.isfinite(tf.convert_to_tensor(g)).all() for g in grads)
+    assert np.isfinite(float(loss)) and all(
+        np.isfinite(tf.convert_to_tensor(g)).all() for g in grads
+    )

@@ -7,14 +7,22 @@ import json
 import math
 import os
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 HUB_ARGS = ("revision", "cache_dir", "local_files_only", "token")
 
 
-def resolve_file(name_or_path: str | os.PathLike, filename: str, *, required: bool = True,
-                 revision: str | None = None, cache_dir: str | None = None,
-                 local_files_only: bool = False, token: str | bool | None = None) -> str | None:
+def resolve_file(
+    name_or_path: str | os.PathLike,
+    filename: str,
+    *,
+    required: bool = True,
+    revision: str | None = None,
+    cache_dir: str | None = None,
+    local_files_only: bool = False,
+    token: str | bool | None = None,
+) -> str | None:
     """Returns the local path of ``filename`` in a folder or a hub repository.
 
     A local folder is used as it is. Anything else is a hub id, resolved by huggingface_hub: from
@@ -44,19 +52,26 @@ def resolve_file(name_or_path: str | os.PathLike, filename: str, *, required: bo
     from huggingface_hub import errors
 
     try:
-        return huggingface_hub.hf_hub_download(name_or_path, filename, revision=revision,
-                                               cache_dir=cache_dir, token=token,
-                                               local_files_only=local_files_only)
+        return huggingface_hub.hf_hub_download(
+            name_or_path,
+            filename,
+            revision=revision,
+            cache_dir=cache_dir,
+            token=token,
+            local_files_only=local_files_only,
+        )
     except (errors.EntryNotFoundError, errors.LocalEntryNotFoundError) as err:
         if required:
             raise FileNotFoundError(
                 f"{filename} not found for {name_or_path!r} (not a local folder; looked it up as a "
                 f"Hugging Face hub id{' in the local cache only' if _offline(local_files_only) else ''}): "
-                f"{err}") from None
+                f"{err}"
+            ) from None
         return None
     except errors.HFValidationError:
-        raise FileNotFoundError(f"{name_or_path!r} is neither a local folder nor a valid Hugging "
-                                f"Face hub id") from None
+        raise FileNotFoundError(
+            f"{name_or_path!r} is neither a local folder nor a valid Hugging Face hub id"
+        ) from None
     except errors.RepositoryNotFoundError:
         raise FileNotFoundError(f"no Hugging Face hub repository {name_or_path!r}") from None
 
@@ -123,7 +138,9 @@ def atomic_dir(path: str | os.PathLike, merge: int = 0) -> Iterator[str]:
     """
     with _staged(path, folder=True) as (tmp, final):
         if os.path.lexists(final) and not os.path.isdir(final):
-            raise NotADirectoryError(f"{final} is a file, not a folder; cannot write a folder there")
+            raise NotADirectoryError(
+                f"{final} is a file, not a folder; cannot write a folder there"
+            )
         yield tmp
         _check_mergeable(tmp, final, merge)
         _swap_in(tmp, final, depth=merge)
@@ -165,10 +182,15 @@ def _check_mergeable(new: str, old: str, depth: int) -> None:
         source, target = os.path.join(new, entry), os.path.join(old, entry)
         if not os.path.isdir(source) and os.path.isdir(target):
             raise IsADirectoryError(f"{target} is a folder; cannot write the file {entry} there")
-        if os.path.isdir(source) and os.path.lexists(target) and not os.path.isdir(target) \
-                and depth > 1:
-            raise NotADirectoryError(f"{target} is a file, not a folder; cannot write a folder "
-                                     f"there")
+        if (
+            os.path.isdir(source)
+            and os.path.lexists(target)
+            and not os.path.isdir(target)
+            and depth > 1
+        ):
+            raise NotADirectoryError(
+                f"{target} is a file, not a folder; cannot write a folder there"
+            )
         if os.path.isdir(source):
             _check_mergeable(source, target, depth - 1)
 
@@ -181,8 +203,9 @@ def _swap_in(new: str, old: str, depth: int) -> None:
         return
     aside = None
     if os.path.isdir(old) and not os.path.islink(old):
-        aside = tempfile.mkdtemp(prefix=f".{os.path.basename(old)}.", suffix=".old",
-                                 dir=os.path.dirname(old))
+        aside = tempfile.mkdtemp(
+            prefix=f".{os.path.basename(old)}.", suffix=".old", dir=os.path.dirname(old)
+        )
         os.rmdir(aside)
         os.replace(old, aside)
     os.replace(new, old)
@@ -231,12 +254,19 @@ def json_text(data: Any, what: str, sort_keys: bool = False) -> str:
     if bad is not None:
         field, value = bad
         kind = type(value)
-        kind_name = kind.__name__ if kind.__module__ == "builtins" else \
-            f"{kind.__module__.split('.')[0]}.{kind.__name__}"
-        raise TypeError(f"{what}: field {field or '(top level)'} holds {value!r:.60} of type "
-                        f"{kind_name}, which JSON cannot hold; give a plain int, float, str, bool, "
-                        f"None, list or dict")
-    return json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False) + "\n"
+        kind_name = (
+            kind.__name__
+            if kind.__module__ == "builtins"
+            else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+        )
+        raise TypeError(
+            f"{what}: field {field or '(top level)'} holds {value!r:.60} of type "
+            f"{kind_name}, which JSON cannot hold; give a plain int, float, str, bool, "
+            f"None, list or dict"
+        )
+    return (
+        json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
 def _first_bad(value: Any, field: str) -> tuple[str, Any] | None:

@@ -9,8 +9,12 @@ import warnings
 import numpy as np
 
 from tfbert.checkpoint.files import HUB_ARGS
-from tfbert.checkpoint.name_map import (is_tied_or_buffer, normalise_checkpoint_names, tf_to_pt,
-                                        variable_name)
+from tfbert.checkpoint.name_map import (
+    is_tied_or_buffer,
+    normalise_checkpoint_names,
+    tf_to_pt,
+    variable_name,
+)
 from tfbert.checkpoint.readers import SAFETENSORS, read_checkpoint
 from tfbert.config import CONFIG_NAME, BertConfig, as_bert_config
 
@@ -28,12 +32,22 @@ def state_dict(model) -> dict[str, np.ndarray]:
     """The model's weights as PyTorch-named, PyTorch-layout float arrays (what transformers saves)."""
     if not model.built:
         model.build()
-    return {name: np.ascontiguousarray(np.asarray(v.numpy()).T if transpose else v.numpy())
-            for v, name, transpose in pt_names(model)}
+    return {
+        name: np.ascontiguousarray(np.asarray(v.numpy()).T if transpose else v.numpy())
+        for v, name, transpose in pt_names(model)
+    }
 
 
-def load_pretrained(cls, name_or_path, *, config=None, ignore_mismatched_sizes: bool = False,
-                    from_pt: bool = False, from_tf: bool = False, **kwargs):
+def load_pretrained(
+    cls,
+    name_or_path,
+    *,
+    config=None,
+    ignore_mismatched_sizes: bool = False,
+    from_pt: bool = False,
+    from_tf: bool = False,
+    **kwargs,
+):
     """Builds ``cls`` from a Hugging Face checkpoint.
 
     Args:
@@ -77,13 +91,22 @@ def load_pretrained(cls, name_or_path, *, config=None, ignore_mismatched_sizes: 
     model = cls(config, **model_args)
     model.build()
     state, filename = read_checkpoint(name_or_path, **hub_args)
-    assign_weights(model, state, ignore_mismatched_sizes=ignore_mismatched_sizes,
-                   source=f"{name_or_path} ({filename})")
+    assign_weights(
+        model,
+        state,
+        ignore_mismatched_sizes=ignore_mismatched_sizes,
+        source=f"{name_or_path} ({filename})",
+    )
     return model
 
 
-def assign_weights(model, state: dict[str, np.ndarray], *, ignore_mismatched_sizes: bool = False,
-                   source: str = "checkpoint") -> None:
+def assign_weights(
+    model,
+    state: dict[str, np.ndarray],
+    *,
+    ignore_mismatched_sizes: bool = False,
+    source: str = "checkpoint",
+) -> None:
     """Copies PyTorch-named arrays into a built model's variables.
 
     Raises:
@@ -99,7 +122,8 @@ def assign_weights(model, state: dict[str, np.ndarray], *, ignore_mismatched_siz
             f"{source} holds no BERT weights: none of its {len(found)} weights is one of "
             f"{type(model).__name__}'s (found {', '.join(found[:4]) or 'nothing'}"
             f"{', ...' if len(found) > 4 else ''}; expected names like "
-            f"{targets[0][1]}); it is not a BERT checkpoint")
+            f"{targets[0][1]}); it is not a BERT checkpoint"
+        )
     missing, mismatched = [], []
     for variable, name, transpose in targets:
         if name not in state:
@@ -109,27 +133,47 @@ def assign_weights(model, state: dict[str, np.ndarray], *, ignore_mismatched_siz
         wanted = tuple(reversed(variable.shape)) if transpose else tuple(variable.shape)
         if stored != wanted:
             if not ignore_mismatched_sizes:
-                raise ValueError(f"{name} has shape {stored} in {source} but {type(model).__name__} "
-                                 f"needs {wanted} (its {variable_name(variable)}); pass "
-                                 f"ignore_mismatched_sizes=True to initialise it instead")
+                raise ValueError(
+                    f"{name} has shape {stored} in {source} but {type(model).__name__} "
+                    f"needs {wanted} (its {variable_name(variable)}); pass "
+                    f"ignore_mismatched_sizes=True to initialise it instead"
+                )
             mismatched.append(f"{name}: {stored} -> {wanted}")
             continue
         value = state[name].T if transpose else state[name]
         variable.assign(value.astype(variable.dtype))
     used = {name for _, name, _ in targets}
-    unused = sorted(k for k in state if k not in used and not is_tied_or_buffer(k)
-                    and not (".pooler." in f".{k}" and not model.add_pooling_layer))
+    unused = sorted(
+        k
+        for k in state
+        if k not in used
+        and not is_tied_or_buffer(k)
+        and not (".pooler." in f".{k}" and not model.add_pooling_layer)
+    )
     if missing or mismatched:
-        warnings.warn(f"{type(model).__name__}: weights initialised, not loaded from {source}: "
-                      f"{', '.join(missing + mismatched)}. Train the model before using it.",
-                      stacklevel=3)
+        warnings.warn(
+            f"{type(model).__name__}: weights initialised, not loaded from {source}: "
+            f"{', '.join(missing + mismatched)}. Train the model before using it.",
+            stacklevel=3,
+        )
     if unused:
-        logger.warning("%s: checkpoint weights not used by %s: %s", source, type(model).__name__,
-                       ", ".join(unused))
+        logger.warning(
+            "%s: checkpoint weights not used by %s: %s",
+            source,
+            type(model).__name__,
+            ", ".join(unused),
+        )
 
 
-def save_pretrained(model, directory, *, safe_serialization: bool = True, saved_model: bool = False,
-                    version: int = 1, signatures=None) -> None:
+def save_pretrained(
+    model,
+    directory,
+    *,
+    safe_serialization: bool = True,
+    saved_model: bool = False,
+    version: int = 1,
+    signatures=None,
+) -> None:
     """Writes ``config.json`` and the weights, and optionally a TF SavedModel (v4's layout).
 
     The complete new set is built in a temporary folder beside ``directory`` and moved in only
@@ -167,8 +211,9 @@ def save_pretrained(model, directory, *, safe_serialization: bool = True, saved_
         if saved_model:
             from tfbert.checkpoint.saved_model import write_saved_model
 
-            write_saved_model(model, os.path.join(tmp, "saved_model", str(version)), signatures,
-                              atomic=False)
+            write_saved_model(
+                model, os.path.join(tmp, "saved_model", str(version)), signatures, atomic=False
+            )
         with open(os.path.join(tmp, CONFIG_NAME), "w", encoding="utf-8") as f:
             f.write(config_text)
 

@@ -15,8 +15,11 @@ _LEAF_NAMES = {"kernel": "weight", "gamma": "weight", "beta": "bias", "embedding
 
 # Checkpoint entries that are not variables of their own: the decoder is tied to the word
 # embeddings (its bias is ``cls.predictions.bias``), and position_ids is a buffer.
-TIED_OR_BUFFERS = ("cls.predictions.decoder.weight", "cls.predictions.decoder.bias",
-                   "embeddings.position_ids")
+TIED_OR_BUFFERS = (
+    "cls.predictions.decoder.weight",
+    "cls.predictions.decoder.bias",
+    "embeddings.position_ids",
+)
 
 
 def tf_to_pt(tf_name: str) -> tuple[str, bool]:
@@ -70,11 +73,15 @@ def normalise_checkpoint_names(state: dict, expected: set[str]) -> dict:
     has_prefix = any(name.startswith("bert.") for name in renamed)
     wants_prefix = any(name.startswith("bert.") for name in expected)
     if wants_prefix and not has_prefix:
-        renamed = {(name if name.startswith("cls.") else f"bert.{name}"): value
-                   for name, value in renamed.items()}
+        renamed = {
+            (name if name.startswith("cls.") else f"bert.{name}"): value
+            for name, value in renamed.items()
+        }
     elif has_prefix and not wants_prefix:
-        renamed = {name[len("bert."):] if name.startswith("bert.") else name: value
-                   for name, value in renamed.items()}
+        renamed = {
+            name[len("bert.") :] if name.startswith("bert.") else name: value
+            for name, value in renamed.items()
+        }
     return renamed
 
 

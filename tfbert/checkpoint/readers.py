@@ -42,13 +42,16 @@ def read_checkpoint(name_or_path, **hub_args) -> tuple[dict[str, np.ndarray], st
         path = resolve_file(name_or_path, filename, required=False, **hub_args)
         if path is None:
             continue
-        shards = _shards(name_or_path, path, hub_args) if filename.endswith(".index.json") else [path]
+        shards = (
+            _shards(name_or_path, path, hub_args) if filename.endswith(".index.json") else [path]
+        )
         state = {}
         for shard in shards:
             state.update(_read(filename.replace(".index.json", ""), shard))
         return state, filename
-    raise FileNotFoundError(f"no weights found for {name_or_path!r}: looked for "
-                            f"{', '.join(WEIGHT_FILES)}")
+    raise FileNotFoundError(
+        f"no weights found for {name_or_path!r}: looked for {', '.join(WEIGHT_FILES)}"
+    )
 
 
 def _read(kind: str, path: str) -> dict[str, np.ndarray]:
@@ -61,8 +64,16 @@ def _read(kind: str, path: str) -> dict[str, np.ndarray]:
         return _READERS[kind](path)
     except CheckpointError:
         raise
-    except (SafetensorError, ValueError, OSError, RuntimeError, KeyError, TypeError, EOFError,
-            pickle.UnpicklingError) as err:
+    except (
+        SafetensorError,
+        ValueError,
+        OSError,
+        RuntimeError,
+        KeyError,
+        TypeError,
+        EOFError,
+        pickle.UnpicklingError,
+    ) as err:
         if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
             raise
         detail = str(err).replace(str(path), os.path.basename(path)) or type(err).__name__
@@ -74,19 +85,25 @@ class CheckpointError(ValueError):
 
 
 def _shards(name_or_path, index_path, hub_args) -> list[str]:
-    expected = "a JSON object with a \"weight_map\" of {weight name: shard file}"
+    expected = 'a JSON object with a "weight_map" of {weight name: shard file}'
     try:
         with open(index_path, encoding="utf-8") as f:
             index = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"shard index {index_path} is not valid JSON ({err}); expected "
-                              f"{expected}") from None
+        raise CheckpointError(
+            f"shard index {index_path} is not valid JSON ({err}); expected {expected}"
+        ) from None
     weight_map = index.get("weight_map") if isinstance(index, dict) else None
-    if not isinstance(weight_map, dict) or not weight_map \
-            or not all(isinstance(v, str) for v in weight_map.values()):
+    if (
+        not isinstance(weight_map, dict)
+        or not weight_map
+        or not all(isinstance(v, str) for v in weight_map.values())
+    ):
         found = sorted(index)[:5] if isinstance(index, dict) else type(index).__name__
-        raise CheckpointError(f"shard index {index_path} has no usable \"weight_map\" (found "
-                              f"{found}); expected {expected}")
+        raise CheckpointError(
+            f'shard index {index_path} has no usable "weight_map" (found '
+            f"{found}); expected {expected}"
+        )
     shards = sorted(set(weight_map.values()))
     for shard in shards:
         if os.path.isabs(shard) or ".." in shard.replace("\\", "/").split("/"):
@@ -115,8 +132,14 @@ def _read_safetensors_any_dtype(path) -> dict[str, np.ndarray]:
         header_size = int.from_bytes(f.read(8), "little")
         header = json.loads(f.read(header_size))
         data = f.read()
-    dtypes = {"F32": np.float32, "F16": np.float16, "BF16": ml_dtypes.bfloat16, "F64": np.float64,
-              "I64": np.int64, "I32": np.int32}
+    dtypes = {
+        "F32": np.float32,
+        "F16": np.float16,
+        "BF16": ml_dtypes.bfloat16,
+        "F64": np.float64,
+        "I64": np.int64,
+        "I32": np.int32,
+    }
     state = {}
     for key, info in header.items():
         if key == "__metadata__":
@@ -143,9 +166,11 @@ def read_pytorch_bin(path) -> dict[str, np.ndarray]:
     try:
         import torch
     except ImportError:
-        raise ImportError(f"the only weights found are {os.path.basename(path)}, a PyTorch pickle, and "
-                          f"torch is not installed; install torch (pip install torch==2.13.0 for "
-                          f"the CPU build), or use a model.safetensors or tf_model.h5 checkpoint") from None
+        raise ImportError(
+            f"the only weights found are {os.path.basename(path)}, a PyTorch pickle, and "
+            f"torch is not installed; install torch (pip install torch==2.13.0 for "
+            f"the CPU build), or use a model.safetensors or tf_model.h5 checkpoint"
+        ) from None
     import pickle
 
     try:
@@ -157,16 +182,22 @@ def read_pytorch_bin(path) -> dict[str, np.ndarray]:
         raise CheckpointError(
             f"{path}: refused to load this PyTorch pickle: it holds {found.group(1)}, not only "
             f"tensors, and could run code (tfbert loads pickles with weights_only=True). Convert "
-            f"it to model.safetensors where you trust it") from None
-    if not isinstance(state, dict) or not all(hasattr(v, "is_floating_point")
-                                              for v in state.values()):
-        raise CheckpointError(f"{path} holds a {type(state).__name__}; expected a dict of "
-                              f"tensors by weight name (a state_dict)")
+            f"it to model.safetensors where you trust it"
+        ) from None
+    if not isinstance(state, dict) or not all(
+        hasattr(v, "is_floating_point") for v in state.values()
+    ):
+        raise CheckpointError(
+            f"{path} holds a {type(state).__name__}; expected a dict of "
+            f"tensors by weight name (a state_dict)"
+        )
     return {k: v.float().numpy() if v.is_floating_point() else v.numpy() for k, v in state.items()}
 
 
 _READERS = {SAFETENSORS: read_safetensors, TF_H5: read_tf_h5_as_pt, PYTORCH_BIN: read_pytorch_bin}
-_KINDS = {SAFETENSORS: "safetensors file (expected an 8-byte header size, a JSON header, then "
-                       "the tensor data, as safetensors writes)",
-          TF_H5: "Keras h5 weights file (tf_model.h5 as transformers v4 writes)",
-          PYTORCH_BIN: "PyTorch state_dict (pytorch_model.bin as torch.save writes)"}
+_KINDS = {
+    SAFETENSORS: "safetensors file (expected an 8-byte header size, a JSON header, then "
+    "the tensor data, as safetensors writes)",
+    TF_H5: "Keras h5 weights file (tf_model.h5 as transformers v4 writes)",
+    PYTORCH_BIN: "PyTorch state_dict (pytorch_model.bin as torch.save writes)",
+}

@@ -29,14 +29,17 @@ def serving_function(model) -> tf.types.experimental.GenericFunction:
     """
     spec = {name: tf.TensorSpec([None, None], tf.int32, name=name) for name in SERVING_INPUTS}
     if type(model).__name__ == "TFBertForMultipleChoice":
-        spec = {name: tf.TensorSpec([None, None, None], tf.int32, name=name)
-                for name in SERVING_INPUTS}
+        spec = {
+            name: tf.TensorSpec([None, None, None], tf.int32, name=name) for name in SERVING_INPUTS
+        }
 
     @tf.function(input_signature=[spec])
     def serving(inputs):
         outputs = model(inputs, return_dict=True, training=False)
-        return {key: tf.stack(value) if isinstance(value, tuple) else value
-                for key, value in outputs.items()}
+        return {
+            key: tf.stack(value) if isinstance(value, tuple) else value
+            for key, value in outputs.items()
+        }
 
     return serving
 

@@ -13,13 +13,30 @@ GENERATION_CONFIG_NAME = "generation_config.json"
 
 # What an unset field means at generate time (transformers 5's defaults).
 DEFAULTS: dict[str, Any] = {
-    "max_length": 20, "max_new_tokens": None, "min_length": 0, "min_new_tokens": None,
-    "early_stopping": False, "do_sample": False, "num_beams": 1, "temperature": 1.0, "top_k": 50,
-    "top_p": 1.0, "repetition_penalty": 1.0, "length_penalty": 1.0, "no_repeat_ngram_size": 0,
-    "bad_words_ids": None, "num_return_sequences": 1, "output_scores": False,
-    "return_dict_in_generate": False, "pad_token_id": None, "bos_token_id": None,
-    "eos_token_id": None, "decoder_start_token_id": None, "forced_bos_token_id": None,
-    "forced_eos_token_id": None, "use_cache": True,
+    "max_length": 20,
+    "max_new_tokens": None,
+    "min_length": 0,
+    "min_new_tokens": None,
+    "early_stopping": False,
+    "do_sample": False,
+    "num_beams": 1,
+    "temperature": 1.0,
+    "top_k": 50,
+    "top_p": 1.0,
+    "repetition_penalty": 1.0,
+    "length_penalty": 1.0,
+    "no_repeat_ngram_size": 0,
+    "bad_words_ids": None,
+    "num_return_sequences": 1,
+    "output_scores": False,
+    "return_dict_in_generate": False,
+    "pad_token_id": None,
+    "bos_token_id": None,
+    "eos_token_id": None,
+    "decoder_start_token_id": None,
+    "forced_bos_token_id": None,
+    "forced_eos_token_id": None,
+    "use_cache": True,
 }
 _TOKEN_FIELDS = ("pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id")
 
@@ -73,24 +90,34 @@ class GenerationConfig:
         """
         for key in ("max_length", "num_beams", "num_return_sequences"):
             _check_int(key, getattr(self, key), minimum=1)
-        for key in ("max_new_tokens", "top_k", "no_repeat_ngram_size", "min_length",
-                    "min_new_tokens"):
+        for key in (
+            "max_new_tokens",
+            "top_k",
+            "no_repeat_ngram_size",
+            "min_length",
+            "min_new_tokens",
+        ):
             _check_int(key, getattr(self, key), minimum=0)
         top_p = self.top_p
-        if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float))
-                                  or not 0.0 < top_p <= 1.0):
+        if top_p is not None and (
+            isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0.0 < top_p <= 1.0
+        ):
             raise ValueError(f"top_p must be a number in (0, 1], got {top_p!r}")
         for key in ("temperature", "repetition_penalty"):
             value = getattr(self, key)
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, (int, float)) or not value > 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
+            ):
                 raise ValueError(f"{key} must be a positive number, got {value!r}")
         if self.early_stopping not in (None, True, False, "never"):
-            raise ValueError(f"early_stopping must be True, False or 'never', got "
-                             f"{self.early_stopping!r}")
+            raise ValueError(
+                f"early_stopping must be True, False or 'never', got {self.early_stopping!r}"
+            )
         if self.get("num_return_sequences") > self.get("num_beams") and not self.get("do_sample"):
-            raise ValueError(f"num_return_sequences ({self.num_return_sequences}) must be at most "
-                             f"num_beams ({self.get('num_beams')}) without sampling")
+            raise ValueError(
+                f"num_return_sequences ({self.num_return_sequences}) must be at most "
+                f"num_beams ({self.get('num_beams')}) without sampling"
+            )
 
     @classmethod
     def from_model_config(cls, model_config) -> GenerationConfig:
@@ -108,8 +135,9 @@ class GenerationConfig:
         return cls(**values)
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike,
-                        config_file_name: str = GENERATION_CONFIG_NAME) -> GenerationConfig:
+    def from_pretrained(
+        cls, directory: str | os.PathLike, config_file_name: str = GENERATION_CONFIG_NAME
+    ) -> GenerationConfig:
         """Reads ``generation_config.json`` from a folder (or the file itself).
 
         Raises:
@@ -136,8 +164,9 @@ class GenerationConfig:
         """``to_dict()`` as indented, key-sorted JSON."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
-    def save_pretrained(self, directory: str | os.PathLike,
-                        config_file_name: str = GENERATION_CONFIG_NAME) -> None:
+    def save_pretrained(
+        self, directory: str | os.PathLike, config_file_name: str = GENERATION_CONFIG_NAME
+    ) -> None:
         """Writes ``generation_config.json`` into ``directory`` (created if missing); the file
         appears whole or not at all."""
         from tfbert.checkpoint.files import atomic_write_text
@@ -162,7 +191,8 @@ class GenerationConfig:
 
 
 def _check_int(key: str, value, minimum: int) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                              or value < minimum):
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int) or value < minimum
+    ):
         what = "a positive" if minimum == 1 else "a non-negative"
         raise ValueError(f"{key} must be {what} integer, got {value!r}")

@@ -26,16 +26,18 @@ def _eos_list(eos_token_id: int | Sequence[int] | None) -> list[int]:
 def _ban(scores, token_ids: Sequence[int], where=True):
     """``scores`` with ``token_ids`` set to ``-inf`` (in the rows where ``where`` holds)."""
     vocab = scores.shape[-1]
-    hit = tf.reduce_any(tf.one_hot(list(token_ids), vocab, on_value=True, off_value=False,
-                                   dtype=tf.bool), axis=0)
+    hit = tf.reduce_any(
+        tf.one_hot(list(token_ids), vocab, on_value=True, off_value=False, dtype=tf.bool), axis=0
+    )
     return tf.where(tf.logical_and(hit[None, :], where), tf.cast(NEG_INF, scores.dtype), scores)
 
 
 def _only(scores, token_ids: Sequence[int], where):
     """``scores`` with every token but ``token_ids`` at ``-inf`` and those at 0, where ``where``."""
     vocab = scores.shape[-1]
-    keep = tf.reduce_any(tf.one_hot(list(token_ids), vocab, on_value=True, off_value=False,
-                                    dtype=tf.bool), axis=0)
+    keep = tf.reduce_any(
+        tf.one_hot(list(token_ids), vocab, on_value=True, off_value=False, dtype=tf.bool), axis=0
+    )
     forced = tf.where(keep, tf.zeros_like(scores[:1]), tf.cast(NEG_INF, scores.dtype))
     return tf.where(where, tf.broadcast_to(forced, tf.shape(scores)), scores)
 
@@ -51,8 +53,12 @@ def _present(input_ids, cur_len, vocab: int, start=None):
     ids = tf.clip_by_value(tf.cast(input_ids, tf.int32), 0, vocab - 1)
     indices = tf.stack([rows, ids], axis=-1)
     valid = tf.broadcast_to(valid, tf.shape(input_ids))
-    return tf.tensor_scatter_nd_max(tf.zeros((batch, vocab), tf.int32), indices,
-                                    tf.cast(valid, tf.int32)) > 0
+    return (
+        tf.tensor_scatter_nd_max(
+            tf.zeros((batch, vocab), tf.int32), indices, tf.cast(valid, tf.int32)
+        )
+        > 0
+    )
 
 
 class TFLogitsProcessor:
@@ -90,8 +96,11 @@ class TFTemperatureLogitsWarper(TFLogitsProcessor):
     """
 
     def __init__(self, temperature: float):
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
-                or not temperature > 0:
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, (int, float))
+            or not temperature > 0
+        ):
             raise ValueError(f"temperature must be a positive number, got {temperature!r}")
         self.temperature = float(temperature)
 
@@ -125,8 +134,7 @@ class TFTopPLogitsWarper(TFLogitsProcessor):
     """
 
     def __init__(self, top_p: float, min_tokens_to_keep: int = 1):
-        if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) \
-                or not 0.0 < top_p <= 1.0:
+        if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0.0 < top_p <= 1.0:
             raise ValueError(f"top_p must be a number in (0, 1], got {top_p!r}")
         self.top_p = float(top_p)
         self.min_tokens_to_keep = min_tokens_to_keep
@@ -160,15 +168,17 @@ class TFMinLengthLogitsProcessor(TFLogitsProcessor):
 class TFMinNewTokensLengthLogitsProcessor(TFLogitsProcessor):
     """Forbids the end-of-sequence tokens until ``min_new_tokens`` tokens follow the prompt."""
 
-    def __init__(self, prompt_length_to_skip: int, min_new_tokens: int,
-                 eos_token_id: int | Sequence[int]):
+    def __init__(
+        self, prompt_length_to_skip: int, min_new_tokens: int, eos_token_id: int | Sequence[int]
+    ):
         self.prompt_length_to_skip = int(prompt_length_to_skip)
         self.min_new_tokens = int(min_new_tokens)
         self.eos_token_id = _eos_list(eos_token_id)
 
     def __call__(self, input_ids, scores, cur_len):
-        return _ban(scores, self.eos_token_id,
-                    cur_len - self.prompt_length_to_skip < self.min_new_tokens)
+        return _ban(
+            scores, self.eos_token_id, cur_len - self.prompt_length_to_skip < self.min_new_tokens
+        )
 
 
 class TFRepetitionPenaltyLogitsProcessor(TFLogitsProcessor):
@@ -217,13 +227,18 @@ class TFNoRepeatNGramLogitsProcessor(TFLogitsProcessor):
         match = tf.ones((tf.shape(ids)[0], starts), tf.bool)
         for k in range(n - 1):
             last = tf.gather(ids, tf.maximum(cur_len - (n - 1) + k, 0), axis=1)
-            match = tf.logical_and(match, tf.equal(ids[:, k:k + starts], last[:, None]))
+            match = tf.logical_and(match, tf.equal(ids[:, k : k + starts], last[:, None]))
         match = tf.logical_and(match, (tf.range(starts) + n - 1 < cur_len)[None, :])
         rows = tf.broadcast_to(tf.range(tf.shape(ids)[0])[:, None], tf.shape(match))
-        following = tf.clip_by_value(ids[:, n - 1:n - 1 + starts], 0, vocab - 1)
-        banned = tf.tensor_scatter_nd_max(tf.zeros((tf.shape(ids)[0], vocab), tf.int32),
-                                          tf.stack([rows, following], -1),
-                                          tf.cast(match, tf.int32)) > 0
+        following = tf.clip_by_value(ids[:, n - 1 : n - 1 + starts], 0, vocab - 1)
+        banned = (
+            tf.tensor_scatter_nd_max(
+                tf.zeros((tf.shape(ids)[0], vocab), tf.int32),
+                tf.stack([rows, following], -1),
+                tf.cast(match, tf.int32),
+            )
+            > 0
+        )
         return tf.where(banned, tf.cast(NEG_INF, scores.dtype), scores)
 
 
@@ -242,12 +257,17 @@ class TFNoBadWordsLogitsProcessor(TFLogitsProcessor):
     """
 
     def __init__(self, bad_words_ids: Iterable[Sequence[int]], eos_token_id=None):
-        words = [list(w) for w in bad_words_ids] if isinstance(bad_words_ids, (list, tuple)) \
-            else None
-        if not words or any(not w or any(isinstance(t, bool) or not isinstance(t, int) or t < 0
-                                         for t in w) for w in words):
-            raise ValueError("bad_words_ids must be a non-empty list of non-empty lists of token "
-                             f"ids, got {bad_words_ids!r}")
+        words = (
+            [list(w) for w in bad_words_ids] if isinstance(bad_words_ids, (list, tuple)) else None
+        )
+        if not words or any(
+            not w or any(isinstance(t, bool) or not isinstance(t, int) or t < 0 for t in w)
+            for w in words
+        ):
+            raise ValueError(
+                "bad_words_ids must be a non-empty list of non-empty lists of token "
+                f"ids, got {bad_words_ids!r}"
+            )
         eos = _eos_list(eos_token_id)
         self.bad_words_ids = [w for w in words if not (len(w) == 1 and w[0] in eos)]
 

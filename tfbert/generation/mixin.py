@@ -47,8 +47,9 @@ class GenerationMixin:
     @generation_config.setter
     def generation_config(self, value: GenerationConfig) -> None:
         if not isinstance(value, GenerationConfig):
-            raise TypeError(f"generation_config must be a GenerationConfig, got "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"generation_config must be a GenerationConfig, got {type(value).__name__}"
+            )
         self.__dict__["_generation_config"] = value
 
     def can_generate(self) -> bool:
@@ -62,8 +63,11 @@ class GenerationMixin:
         model = super().from_pretrained(name_or_path, *args, **kwargs)
         from tfbert.checkpoint.files import resolve_file
 
-        hub = {k: kwargs[k] for k in ("cache_dir", "revision", "token", "local_files_only")
-               if k in kwargs}
+        hub = {
+            k: kwargs[k]
+            for k in ("cache_dir", "revision", "token", "local_files_only")
+            if k in kwargs
+        }
         path = resolve_file(name_or_path, GENERATION_CONFIG_NAME, required=False, **hub)
         if path:
             model.generation_config = GenerationConfig.from_pretrained(path)
@@ -76,9 +80,14 @@ class GenerationMixin:
         if self.generation_config != GenerationConfig.from_model_config(self.config):
             self.generation_config.save_pretrained(directory)
 
-    def generate(self, inputs=None, generation_config: GenerationConfig | None = None,
-                 logits_processor: lp.TFLogitsProcessorList | None = None, seed=None,
-                 **kwargs: Any):
+    def generate(
+        self,
+        inputs=None,
+        generation_config: GenerationConfig | None = None,
+        logits_processor: lp.TFLogitsProcessorList | None = None,
+        seed=None,
+        **kwargs: Any,
+    ):
         """Generates token ids: greedy search, sampling, beam search or beam sampling.
 
         Decodes with the key/value cache over buffers of fixed size, so it runs eagerly, inside
@@ -117,34 +126,41 @@ class GenerationMixin:
             >>> tuple(ids.shape)
             (1, 7)
         """
-        config = copy.deepcopy(generation_config if generation_config is not None
-                               else self.generation_config)
+        config = copy.deepcopy(
+            generation_config if generation_config is not None else self.generation_config
+        )
         model_kwargs = config.update(**kwargs)
         eos, pad = _special_tokens(config)
         prompt, prompt_mask, context = self._generation_inputs(inputs, model_kwargs, config)
         if model_kwargs:
-            raise ValueError(f"generate() got unexpected keyword arguments "
-                             f"{sorted(model_kwargs)}")
+            raise ValueError(f"generate() got unexpected keyword arguments {sorted(model_kwargs)}")
         prompt = tf.cast(prompt, tf.int32)
         prompt_length = int(prompt.shape[1])
         max_length = self._max_length(config, prompt_length)
         beams = config.get("num_beams")
         do_sample = bool(config.get("do_sample"))
         copies = beams if beams > 1 else config.get("num_return_sequences")
-        options = Decoding(max_length=max_length, prompt_length=prompt_length, eos_token_id=eos,
-                           pad_token_id=pad, do_sample=do_sample,
-                           output_scores=bool(config.get("output_scores")), num_beams=beams,
-                           num_return_sequences=config.get("num_return_sequences"),
-                           length_penalty=float(config.get("length_penalty")),
-                           early_stopping=config.get("early_stopping"))
+        options = Decoding(
+            max_length=max_length,
+            prompt_length=prompt_length,
+            eos_token_id=eos,
+            pad_token_id=pad,
+            do_sample=do_sample,
+            output_scores=bool(config.get("output_scores")),
+            num_beams=beams,
+            num_return_sequences=config.get("num_return_sequences"),
+            length_penalty=float(config.get("length_penalty")),
+            early_stopping=config.get("early_stopping"),
+        )
         prompt = _repeat(prompt, copies)
         prompt_mask = _repeat(tf.cast(prompt_mask, tf.int32), copies)
         context = {k: _repeat(v, copies) for k, v in context.items()}
         processors = self._processors(config, options, prompt_mask, logits_processor)
         rows = tf.shape(prompt)[0]
         mask = tf.concat([prompt_mask, tf.ones((rows, max_length - prompt_length), tf.int32)], 1)
-        logits, cache = self._generation_step(prompt, mask, self._empty_cache(rows, max_length),
-                                              tf.constant(0), context)
+        logits, cache = self._generation_step(
+            prompt, mask, self._empty_cache(rows, max_length), tf.constant(0), context
+        )
 
         def step(tokens, cache, index):
             return self._generation_step(tokens, mask, cache, index, context)
@@ -154,16 +170,18 @@ class GenerationMixin:
         seed = _seed_pair(seed)
         if beams > 1:
             sequences, sequences_scores, lengths, scores, cur_len = beam_search(
-                step, logits, cache, buffer, processors, options, seed)
+                step, logits, cache, buffer, processors, options, seed
+            )
             length = prompt_length + tf.reduce_max(lengths)
         else:
-            sequences, cur_len, scores = greedy_or_sample(step, logits, cache, buffer, processors,
-                                                          options, seed)
+            sequences, cur_len, scores = greedy_or_sample(
+                step, logits, cache, buffer, processors, options, seed
+            )
             sequences_scores, length = None, cur_len
         if tf.executing_eagerly():
-            sequences = sequences[:, :int(length)]
+            sequences = sequences[:, : int(length)]
             if scores is not None:
-                scores = scores[:int(cur_len) - prompt_length]
+                scores = scores[: int(cur_len) - prompt_length]
         sequences = self._generated(sequences)
         if not config.get("return_dict_in_generate"):
             return sequences
@@ -193,19 +211,25 @@ class GenerationMixin:
             limit = self._position_limit()
             max_length = max_length if limit is None else min(max_length, limit)
         if max_length <= prompt_length:
-            raise ValueError(f"max_length ({max_length}) must be greater than the prompt length "
-                             f"({prompt_length}); increase it or set max_new_tokens")
+            raise ValueError(
+                f"max_length ({max_length}) must be greater than the prompt length "
+                f"({prompt_length}); increase it or set max_new_tokens"
+            )
         return max_length
 
-    def _processors(self, config: GenerationConfig, options: Decoding, prompt_mask,
-                    extra) -> lp.TFLogitsProcessorList:
+    def _processors(
+        self, config: GenerationConfig, options: Decoding, prompt_mask, extra
+    ) -> lp.TFLogitsProcessorList:
         """transformers 5's processors for these options, in its order."""
         eos, prompt_length = options.eos_token_id, options.prompt_length
         processors = lp.TFLogitsProcessorList()
         if config.get("repetition_penalty") != 1.0:
             ignore = tf.argmax(tf.cast(prompt_mask != 0, tf.int32), axis=1, output_type=tf.int32)
-            processors.append(lp.TFRepetitionPenaltyLogitsProcessor(
-                config.get("repetition_penalty"), prompt_ignore_length=ignore))
+            processors.append(
+                lp.TFRepetitionPenaltyLogitsProcessor(
+                    config.get("repetition_penalty"), prompt_ignore_length=ignore
+                )
+            )
         if config.get("no_repeat_ngram_size") > 0:
             processors.append(lp.TFNoRepeatNGramLogitsProcessor(config.no_repeat_ngram_size))
         if config.bad_words_ids is not None:
@@ -216,13 +240,17 @@ class GenerationMixin:
         if eos and min_length > 0:
             processors.append(lp.TFMinLengthLogitsProcessor(min_length, list(eos)))
         if eos and config.min_new_tokens:
-            processors.append(lp.TFMinNewTokensLengthLogitsProcessor(
-                prompt_length, config.min_new_tokens, list(eos)))
+            processors.append(
+                lp.TFMinNewTokensLengthLogitsProcessor(
+                    prompt_length, config.min_new_tokens, list(eos)
+                )
+            )
         if config.forced_bos_token_id is not None:
             processors.append(lp.TFForcedBOSTokenLogitsProcessor(config.forced_bos_token_id))
         if config.forced_eos_token_id is not None:
-            processors.append(lp.TFForcedEOSTokenLogitsProcessor(options.max_length,
-                                                                 config.forced_eos_token_id))
+            processors.append(
+                lp.TFForcedEOSTokenLogitsProcessor(options.max_length, config.forced_eos_token_id)
+            )
         processors.extend(extra or [])
         if options.do_sample:
             keep = (len(eos) + 1 if eos else 2) if options.num_beams > 1 else 1
@@ -241,8 +269,10 @@ def _special_tokens(config: GenerationConfig) -> tuple[tuple[int, ...], int | No
     eos = () if eos is None else ((int(eos),) if isinstance(eos, int) else tuple(map(int, eos)))
     pad = config.pad_token_id
     if pad is None and eos:
-        warnings.warn(f"pad_token_id is not set: using eos_token_id {eos[0]} to pad finished "
-                      f"sequences", stacklevel=3)
+        warnings.warn(
+            f"pad_token_id is not set: using eos_token_id {eos[0]} to pad finished sequences",
+            stacklevel=3,
+        )
         pad = eos[0]
     return eos, pad
 

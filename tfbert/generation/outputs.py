@@ -53,8 +53,9 @@ def output_class(num_beams: int, do_sample: bool, encoder_decoder: bool) -> type
     """The output class of a ``generate()`` call."""
     if num_beams > 1:
         if encoder_decoder:
-            return (TFBeamSampleEncoderDecoderOutput if do_sample
-                    else TFBeamSearchEncoderDecoderOutput)
+            return (
+                TFBeamSampleEncoderDecoderOutput if do_sample else TFBeamSearchEncoderDecoderOutput
+            )
         return TFBeamSampleDecoderOnlyOutput if do_sample else TFBeamSearchDecoderOnlyOutput
     if encoder_decoder:
         return TFSampleEncoderDecoderOutput if do_sample else TFGreedySearchEncoderDecoderOutput

@@ -51,8 +51,9 @@ def _seed(seed, cur_len):
     return tf.stack([tf.cast(seed[0], tf.int32), tf.cast(seed[1], tf.int32) + cur_len])
 
 
-def greedy_or_sample(step: Callable, logits, cache, sequences, processors, options: Decoding,
-                     seed=None):
+def greedy_or_sample(
+    step: Callable, logits, cache, sequences, processors, options: Decoding, seed=None
+):
     """Greedy search (``do_sample=False``) or multinomial sampling.
 
     Args:
@@ -80,8 +81,9 @@ def greedy_or_sample(step: Callable, logits, cache, sequences, processors, optio
         if options.output_scores:
             scores_ta = scores_ta.write(cur_len - options.prompt_length, scores)
         if options.do_sample:
-            tokens = tf.random.stateless_categorical(scores, 1, _seed(seed, cur_len),
-                                                     dtype=tf.int32)[:, 0]
+            tokens = tf.random.stateless_categorical(
+                scores, 1, _seed(seed, cur_len), dtype=tf.int32
+            )[:, 0]
         else:
             tokens = tf.argmax(scores, axis=-1, output_type=tf.int32)
         if eos:
@@ -90,24 +92,33 @@ def greedy_or_sample(step: Callable, logits, cache, sequences, processors, optio
         sequences = _write(sequences, cur_len, tokens)
         cur_len = cur_len + 1
         go_on = tf.logical_and(cur_len < options.max_length, tf.reduce_any(unfinished))
-        logits, cache = tf.cond(go_on, lambda: step(tokens[:, None], cache, cur_len - 1),
-                                lambda: (logits, cache))
+        logits, cache = tf.cond(
+            go_on, lambda: step(tokens[:, None], cache, cur_len - 1), lambda: (logits, cache)
+        )
         return cur_len, sequences, unfinished, logits, cache, scores_ta
 
     def cond(cur_len, sequences, unfinished, *_):
         return tf.logical_and(cur_len < options.max_length, tf.reduce_any(unfinished))
 
-    state = (tf.constant(options.prompt_length), sequences, tf.ones((batch,), tf.bool), logits,
-             cache, scores_ta)
-    cur_len, sequences, _, _, _, scores_ta = tf.while_loop(cond, body, state,
-                                                            maximum_iterations=steps)
+    state = (
+        tf.constant(options.prompt_length),
+        sequences,
+        tf.ones((batch,), tf.bool),
+        logits,
+        cache,
+        scores_ta,
+    )
+    cur_len, sequences, _, _, _, scores_ta = tf.while_loop(
+        cond, body, state, maximum_iterations=steps
+    )
     return sequences, cur_len, scores_ta.stack() if options.output_scores else None
 
 
 def _scores_array(steps: int, logits, options: Decoding):
     """Where each step's processed scores go (an empty array unless ``output_scores``)."""
-    return tf.TensorArray(tf.float32, size=steps if options.output_scores else 0,
-                          element_shape=logits.shape)
+    return tf.TensorArray(
+        tf.float32, size=steps if options.output_scores else 0, element_shape=logits.shape
+    )
 
 
 def _gather(tensor, indices):
@@ -116,8 +127,7 @@ def _gather(tensor, indices):
     return tf.gather(tensor, indices, batch_dims=1)
 
 
-def beam_search(step: Callable, logits, cache, sequences, processors, options: Decoding,
-                seed=None):
+def beam_search(step: Callable, logits, cache, sequences, processors, options: Decoding, seed=None):
     """Beam search (beam sampling with ``do_sample=True``), transformers 5's vectorised form.
 
     Args:
@@ -143,8 +153,20 @@ def beam_search(step: Callable, logits, cache, sequences, processors, options: D
     scores_ta = _scores_array(steps, logits, options)
     penalty, early = options.length_penalty, options.early_stopping
 
-    def body(cur_len, alive, running, running_scores, finished, finished_scores, is_finished,
-             lengths, unsatisfied, logits, cache, scores_ta):
+    def body(
+        cur_len,
+        alive,
+        running,
+        running_scores,
+        finished,
+        finished_scores,
+        is_finished,
+        lengths,
+        unsatisfied,
+        logits,
+        cache,
+        scores_ta,
+    ):
         flat = tf.reshape(running, (-1, max_length))
         log_probs = processors(flat, tf.nn.log_softmax(tf.cast(logits, tf.float32)), cur_len)
         if options.output_scores:
@@ -167,9 +189,11 @@ def beam_search(step: Callable, logits, cache, sequences, processors, options: D
         finalised = top_scores / tf.cast(cur_len + 1 - prompt, tf.float32) ** penalty
         full = tf.logical_and(tf.reduce_all(is_finished, axis=-1, keepdims=True), early is True)
         just_finished = tf.logical_and(hits, top_beams[None, :])
-        finalised -= _LARGE * (tf.cast(full, tf.float32)
-                               + tf.cast(tf.logical_not(unsatisfied), tf.float32)
-                               + tf.cast(tf.logical_not(just_finished), tf.float32))
+        finalised -= _LARGE * (
+            tf.cast(full, tf.float32)
+            + tf.cast(tf.logical_not(unsatisfied), tf.float32)
+            + tf.cast(tf.logical_not(just_finished), tf.float32)
+        )
         merged_scores = tf.concat([finished_scores, finalised], axis=1)
         best = tf.math.top_k(merged_scores, k=beams).indices
         finished = _gather(tf.concat([finished, top_sequences], axis=1), best)
@@ -179,8 +203,9 @@ def beam_search(step: Callable, logits, cache, sequences, processors, options: D
         lengths = _gather(tf.concat([lengths, new_lengths], axis=1), best)
 
         cur_len = cur_len + 1
-        unsatisfied = _check_early_stop(unsatisfied, running_scores, finished_scores, is_finished,
-                                        cur_len, options)
+        unsatisfied = _check_early_stop(
+            unsatisfied, running_scores, finished_scores, is_finished, cur_len, options
+        )
         alive = tf.reduce_any(unsatisfied)
         if early is True:
             alive = tf.logical_and(alive, tf.logical_not(tf.reduce_all(is_finished)))
@@ -191,20 +216,44 @@ def beam_search(step: Callable, logits, cache, sequences, processors, options: D
 
         def advance():
             reordered = tf.nest.map_structure(
-                lambda t: tf.ensure_shape(tf.gather(t, rows), t.shape), cache)
+                lambda t: tf.ensure_shape(tf.gather(t, rows), t.shape), cache
+            )
             last = tf.gather(tokens, cur_len - 1, axis=1)[:, None]
             return step(last, reordered, cur_len - 1)
 
         logits, cache = tf.cond(alive, advance, lambda: (logits, cache))
-        return (cur_len, alive, running, running_scores, finished, finished_scores, is_finished,
-                lengths, unsatisfied, logits, cache, scores_ta)
+        return (
+            cur_len,
+            alive,
+            running,
+            running_scores,
+            finished,
+            finished_scores,
+            is_finished,
+            lengths,
+            unsatisfied,
+            logits,
+            cache,
+            scores_ta,
+        )
 
-    initial_scores = tf.tile(tf.concat([[0.0], tf.fill([beams - 1], -_LARGE)], 0)[None, :],
-                             [batch, 1])
-    state = (tf.constant(prompt), tf.constant(True), running, initial_scores, running,
-             tf.fill((batch, beams), -_LARGE), tf.zeros((batch, beams), tf.bool),
-             tf.zeros((batch, beams), tf.int32), tf.ones((batch, 1), tf.bool), logits, cache,
-             scores_ta)
+    initial_scores = tf.tile(
+        tf.concat([[0.0], tf.fill([beams - 1], -_LARGE)], 0)[None, :], [batch, 1]
+    )
+    state = (
+        tf.constant(prompt),
+        tf.constant(True),
+        running,
+        initial_scores,
+        running,
+        tf.fill((batch, beams), -_LARGE),
+        tf.zeros((batch, beams), tf.bool),
+        tf.zeros((batch, beams), tf.int32),
+        tf.ones((batch, 1), tf.bool),
+        logits,
+        cache,
+        scores_ta,
+    )
     state = tf.while_loop(lambda cur_len, alive, *_: alive, body, state, maximum_iterations=steps)
     finished, finished_scores, lengths, scores_ta = state[4], state[5], state[7], state[11]
     returned = options.num_return_sequences
@@ -222,23 +271,24 @@ def _top_continuations(total, keep: int, do_sample: bool, seed, cur_len):
         top = tf.math.top_k(total, k=keep)
         return top.values, top.indices
     # Gumbel top-k: a draw without replacement from softmax(total)
-    uniform = tf.random.stateless_uniform(tf.shape(total), _seed(seed, cur_len),
-                                          minval=1e-20, maxval=1.0)
+    uniform = tf.random.stateless_uniform(
+        tf.shape(total), _seed(seed, cur_len), minval=1e-20, maxval=1.0
+    )
     index = tf.math.top_k(total - tf.math.log(-tf.math.log(uniform)), k=keep).indices
     values = tf.gather(total, index, batch_dims=1)
     order = tf.argsort(values, axis=-1, direction="DESCENDING", stable=True)
     return tf.gather(values, order, batch_dims=1), tf.gather(index, order, batch_dims=1)
 
 
-def _check_early_stop(unsatisfied, running_scores, finished_scores, is_finished, cur_len,
-                      options: Decoding):
+def _check_early_stop(
+    unsatisfied, running_scores, finished_scores, is_finished, cur_len, options: Decoding
+):
     """Whether each row's best running beam could still beat its worst finished beam."""
     if options.early_stopping == "never" and options.length_penalty > 0.0:
         best_length = options.max_length - options.prompt_length
     else:
         best_length = cur_len - options.prompt_length
     best_length = tf.cast(best_length, tf.float32)
-    best_possible = running_scores[:, :1] / best_length ** options.length_penalty
+    best_possible = running_scores[:, :1] / best_length**options.length_penalty
     worst = tf.where(is_finished, tf.reduce_min(finished_scores, axis=1, keepdims=True), -_LARGE)
-    return tf.logical_and(unsatisfied,
-                          tf.reduce_any(best_possible > worst, axis=-1, keepdims=True))
+    return tf.logical_and(unsatisfied, tf.reduce_any(best_possible > worst, axis=-1, keepdims=True))

@@ -22,13 +22,17 @@ class TFBertClassifier(keras.layers.Dense):
         dropout: Dropout rate before the Dense layer; ``None`` takes it from the config.
     """
 
-    def __init__(self, config, units: int, name: str = "classifier", dropout: float | None = None,
-                 **kwargs):
+    def __init__(
+        self, config, units: int, name: str = "classifier", dropout: float | None = None, **kwargs
+    ):
         super().__init__(units, kernel_initializer=initializer(config), name=name, **kwargs)
         self.config = config
         if dropout is None:
-            dropout = config.hidden_dropout_prob if config.classifier_dropout is None \
+            dropout = (
+                config.hidden_dropout_prob
+                if config.classifier_dropout is None
                 else config.classifier_dropout
+            )
         self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def call(self, inputs, training=False):
@@ -36,8 +40,14 @@ class TFBertClassifier(keras.layers.Dense):
 
     def get_config(self):
         base = super().get_config()
-        return {"name": base["name"], "dtype": base["dtype"], "trainable": base["trainable"],
-                "units": self.units, "dropout": self.dropout.rate, "config": self.config.to_dict()}
+        return {
+            "name": base["name"],
+            "dtype": base["dtype"],
+            "trainable": base["trainable"],
+            "units": self.units,
+            "dropout": self.dropout.rate,
+            "config": self.config.to_dict(),
+        }
 
     @classmethod
     def from_config(cls, config):
@@ -51,8 +61,9 @@ class TFBertClassifier(keras.layers.Dense):
 class TFBertSpanHead(TFBertClassifier):
     """Question answering: start and end logits per token from a 2-unit Dense named ``qa_outputs``."""
 
-    def __init__(self, config, units: int = 2, name: str = "qa_outputs", dropout: float = 0.0,
-                 **kwargs):
+    def __init__(
+        self, config, units: int = 2, name: str = "qa_outputs", dropout: float = 0.0, **kwargs
+    ):
         # transformers applies no dropout before qa_outputs
         super().__init__(config, units, name=name, dropout=dropout, **kwargs)
 

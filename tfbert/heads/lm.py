@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 from keras import ops
 
@@ -37,11 +36,15 @@ class TFBertLMPredictionHead(ConfiguredLayer):
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
-        self.transform = TFBertPredictionHeadTransform(config, name="transform", dtype=self.dtype_policy)
+        self.transform = TFBertPredictionHeadTransform(
+            config, name="transform", dtype=self.dtype_policy
+        )
 
     def build(self, input_shape=None):
         self.transform.build()
-        self.bias = self.add_weight(name="bias", shape=(self.config.vocab_size,), initializer="zeros")
+        self.bias = self.add_weight(
+            name="bias", shape=(self.config.vocab_size,), initializer="zeros"
+        )
         self.built = True
 
     def resize_bias(self, vocab_size: int) -> None:
@@ -66,7 +69,9 @@ class TFBertMLMHead(ConfiguredLayer):
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
-        self.predictions = TFBertLMPredictionHead(config, name="predictions", dtype=self.dtype_policy)
+        self.predictions = TFBertLMPredictionHead(
+            config, name="predictions", dtype=self.dtype_policy
+        )
 
     def build(self, input_shape=None):
         self.predictions.build()

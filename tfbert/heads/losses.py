@@ -63,7 +63,9 @@ def sequence_classification_loss(labels, logits, problem_type=None):
             return ops.mean(ops.square(ops.reshape(logits, (-1,)) - ops.reshape(labels, (-1,))))
         return ops.mean(ops.square(logits - labels))
     if problem_type == "single_label_classification":
-        return masked_cross_entropy(ops.reshape(labels, (-1,)), ops.reshape(logits, (-1, num_labels)))
+        return masked_cross_entropy(
+            ops.reshape(labels, (-1,)), ops.reshape(logits, (-1, num_labels))
+        )
     if problem_type == "multi_label_classification":
         labels = ops.cast(labels, "float32")
         return ops.mean(ops.binary_crossentropy(labels, logits, from_logits=True))

@@ -9,6 +9,17 @@ from tfbert.layers.feed_forward import TFBertIntermediate, TFBertOutput
 from tfbert.layers.main_layer import TFBertMainLayer
 from tfbert.layers.pooler import TFBertPooler
 
-__all__ = ["LookupTable", "TFBertAttention", "TFBertEmbeddings", "TFBertEncoder",
-           "TFBertIntermediate", "TFBertLayer", "TFBertMainLayer", "TFBertOutput", "TFBertPooler",
-           "TFBertSelfAttention", "attention_allowed", "get_activation"]
+__all__ = [
+    "LookupTable",
+    "TFBertAttention",
+    "TFBertEmbeddings",
+    "TFBertEncoder",
+    "TFBertIntermediate",
+    "TFBertLayer",
+    "TFBertMainLayer",
+    "TFBertOutput",
+    "TFBertPooler",
+    "TFBertSelfAttention",
+    "attention_allowed",
+    "get_activation",
+]

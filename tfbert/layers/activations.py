@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from keras import ops
 
@@ -62,4 +62,6 @@ def get_activation(name: str) -> Callable:
     try:
         return ACT2FN[name]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACT2FN)}") from None
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of {', '.join(ACT2FN)}"
+        ) from None

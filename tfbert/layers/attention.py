@@ -43,8 +43,10 @@ def attention_allowed(attention_mask, query_length, key_length, causal: bool = F
         elif len(attention_mask.shape) == 3:
             allowed = ops.expand_dims(attention_mask, 1)
         else:
-            raise ValueError(f"attention_mask must have rank 2 (batch, seq) or 3 (batch, query, key), "
-                             f"got shape {tuple(attention_mask.shape)}")
+            raise ValueError(
+                f"attention_mask must have rank 2 (batch, seq) or 3 (batch, query, key), "
+                f"got shape {tuple(attention_mask.shape)}"
+            )
     if causal:
         past = key_length - query_length if past is None else past
         rows = ops.expand_dims(ops.arange(query_length), 1) + past
@@ -92,14 +94,23 @@ class TFBertSelfAttention(ConfiguredLayer):
         self.query = dense(config, size, "query", self.dtype_policy)
         self.key = dense(config, size, "key", self.dtype_policy)
         self.value = dense(config, size, "value", self.dtype_policy)
-        self.dropout = keras.layers.Dropout(config.attention_probs_dropout_prob, dtype=self.dtype_policy)
-        self.relative = None if is_cross_attention or config.position_embedding_type == "absolute" \
+        self.dropout = keras.layers.Dropout(
+            config.attention_probs_dropout_prob, dtype=self.dtype_policy
+        )
+        self.relative = (
+            None
+            if is_cross_attention or config.position_embedding_type == "absolute"
             else config.position_embedding_type
+        )
         if self.relative:
             self.distance_embedding = LookupTable(
-                2 * config.max_position_embeddings - 1, self.head_size, what="relative distances",
-                embeddings_initializer=initializer(config), name="distance_embedding",
-                dtype=self.dtype_policy)
+                2 * config.max_position_embeddings - 1,
+                self.head_size,
+                what="relative distances",
+                embeddings_initializer=initializer(config),
+                name="distance_embedding",
+                dtype=self.dtype_policy,
+            )
 
     def build(self, input_shape=None):
         shape = (None, None, self.config.hidden_size)
@@ -114,11 +125,21 @@ class TFBertSelfAttention(ConfiguredLayer):
         x = ops.reshape(x, (batch, length, self.num_heads, self.head_size))
         return ops.transpose(x, (0, 2, 1, 3))
 
-    def call(self, hidden_states, attention_mask=None, head_mask=None, key_value_states=None,
-             past_key_value=None, cache_index=None, output_attentions=False, training=False):
+    def call(
+        self,
+        hidden_states,
+        attention_mask=None,
+        head_mask=None,
+        key_value_states=None,
+        past_key_value=None,
+        cache_index=None,
+        output_attentions=False,
+        training=False,
+    ):
         query = self._split_heads(self.query(hidden_states))
-        key, value = self._keys_and_values(hidden_states, key_value_states, past_key_value,
-                                           cache_index)
+        key, value = self._keys_and_values(
+            hidden_states, key_value_states, past_key_value, cache_index
+        )
 
         scores = ops.matmul(query, ops.transpose(key, (0, 1, 3, 2)))
         if self.relative:
@@ -150,8 +171,10 @@ class TFBertSelfAttention(ConfiguredLayer):
         if cache_index is None:
             return ops.concatenate([past_key, key], axis=2), ops.concatenate([past_value, value], 2)
         start = (0, 0, cache_index, 0)
-        return (ops.slice_update(past_key, start, ops.cast(key, past_key.dtype)),
-                ops.slice_update(past_value, start, ops.cast(value, past_value.dtype)))
+        return (
+            ops.slice_update(past_key, start, ops.cast(key, past_key.dtype)),
+            ops.slice_update(past_value, start, ops.cast(value, past_value.dtype)),
+        )
 
     def _relative_scores(self, query, key, cache_index=None):
         query_length, key_length = ops.shape(query)[2], ops.shape(key)[2]
@@ -181,8 +204,9 @@ class TFBertAttention(ConfiguredLayer):
     def __init__(self, config, is_cross_attention: bool = False, **kwargs):
         super().__init__(config, **kwargs)
         self.is_cross_attention = is_cross_attention
-        self.self_attention = TFBertSelfAttention(config, is_cross_attention, name="self",
-                                                  dtype=self.dtype_policy)
+        self.self_attention = TFBertSelfAttention(
+            config, is_cross_attention, name="self", dtype=self.dtype_policy
+        )
         self.dense_output = TFBertOutput(config, name="output", dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
@@ -190,12 +214,27 @@ class TFBertAttention(ConfiguredLayer):
         self.dense_output.build((None, None, self.config.hidden_size))
         self.built = True
 
-    def call(self, hidden_states, attention_mask=None, head_mask=None, key_value_states=None,
-             past_key_value=None, cache_index=None, output_attentions=False, training=False):
+    def call(
+        self,
+        hidden_states,
+        attention_mask=None,
+        head_mask=None,
+        key_value_states=None,
+        past_key_value=None,
+        cache_index=None,
+        output_attentions=False,
+        training=False,
+    ):
         context, probs, present = self.self_attention(
-            hidden_states, attention_mask=attention_mask, head_mask=head_mask,
-            key_value_states=key_value_states, past_key_value=past_key_value,
-            cache_index=cache_index, output_attentions=output_attentions, training=training)
+            hidden_states,
+            attention_mask=attention_mask,
+            head_mask=head_mask,
+            key_value_states=key_value_states,
+            past_key_value=past_key_value,
+            cache_index=cache_index,
+            output_attentions=output_attentions,
+            training=training,
+        )
         return self.dense_output(context, hidden_states, training=training), probs, present
 
     def get_config(self):

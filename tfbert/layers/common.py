@@ -16,7 +16,11 @@ def initializer(config) -> keras.initializers.Initializer:
 
 def float32_policy_for(dtype_policy) -> str | keras.DTypePolicy:
     """The policy for numerically sensitive layers (LayerNorm): float32 under mixed precision."""
-    policy = keras.dtype_policies.get(dtype_policy) if dtype_policy is not None else keras.config.dtype_policy()
+    policy = (
+        keras.dtype_policies.get(dtype_policy)
+        if dtype_policy is not None
+        else keras.config.dtype_policy()
+    )
     if policy.compute_dtype in ("float16", "bfloat16"):
         return "float32"
     return policy
@@ -24,14 +28,16 @@ def float32_policy_for(dtype_policy) -> str | keras.DTypePolicy:
 
 def layer_norm(config, name: str, dtype=None) -> keras.layers.LayerNormalization:
     """A LayerNorm named as transformers names it, computed in float32 under mixed precision."""
-    return keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name=name,
-                                           dtype=float32_policy_for(dtype))
+    return keras.layers.LayerNormalization(
+        epsilon=config.layer_norm_eps, name=name, dtype=float32_policy_for(dtype)
+    )
 
 
 def dense(config, units: int, name: str, dtype=None, activation=None) -> keras.layers.Dense:
     """A Dense layer with BERT's initialiser."""
-    return keras.layers.Dense(units, kernel_initializer=initializer(config), name=name, dtype=dtype,
-                              activation=activation)
+    return keras.layers.Dense(
+        units, kernel_initializer=initializer(config), name=name, dtype=dtype, activation=activation
+    )
 
 
 def replace_variable(layer: keras.layers.Layer, attribute: str, value) -> keras.Variable:
@@ -53,8 +59,12 @@ def replace_variable(layer: keras.layers.Layer, attribute: str, value) -> keras.
     with contextlib.ExitStack() as stack:
         for part in scope.split("/"):
             stack.enter_context(keras.name_scope(part))
-        new = keras.Variable(ops.convert_to_tensor(value, old.dtype), dtype=old.dtype,
-                             trainable=old.trainable, name=name)
+        new = keras.Variable(
+            ops.convert_to_tensor(value, old.dtype),
+            dtype=old.dtype,
+            trainable=old.trainable,
+            name=name,
+        )
     store = layer._trainable_variables if old.trainable else layer._non_trainable_variables
     index = next(i for i, v in enumerate(store) if v is old)
     layer._untrack_variable(old)
@@ -116,8 +126,16 @@ class LookupTable(keras.layers.Layer):
         (1, 2, 2)
     """
 
-    def __init__(self, input_dim: int, output_dim: int, *, weight_name: str = "embeddings",
-                 what: str = "ids", embeddings_initializer="uniform", **kwargs):
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        *,
+        weight_name: str = "embeddings",
+        what: str = "ids",
+        embeddings_initializer="uniform",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.input_dim = input_dim
         self.output_dim = output_dim
@@ -126,8 +144,11 @@ class LookupTable(keras.layers.Layer):
         self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
 
     def build(self, input_shape=None):
-        self.table = self.add_weight(name=self.weight_name, shape=(self.input_dim, self.output_dim),
-                                     initializer=self.embeddings_initializer)
+        self.table = self.add_weight(
+            name=self.weight_name,
+            shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+        )
         self.built = True
 
     def set_table(self, value) -> None:
@@ -138,8 +159,9 @@ class LookupTable(keras.layers.Layer):
         """
         shape = tuple(ops.shape(value))
         if len(shape) != 2 or shape[1] != self.output_dim:
-            raise ValueError(f"{self.name}: a new table must have shape (rows, {self.output_dim}), "
-                             f"got {shape}")
+            raise ValueError(
+                f"{self.name}: a new table must have shape (rows, {self.output_dim}), got {shape}"
+            )
         if not self.built:
             self.build()
         replace_variable(self, "table", value)
@@ -150,9 +172,14 @@ class LookupTable(keras.layers.Layer):
         return ops.take(self.table, ids, axis=0)
 
     def get_config(self):
-        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                "weight_name": self.weight_name, "what": self.what,
-                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer)}
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "weight_name": self.weight_name,
+            "what": self.what,
+            "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
+        }
 
 
 def check_ids(ids, size: int, what: str):
@@ -166,8 +193,11 @@ def check_ids(ids, size: int, what: str):
         ids = tf.cast(ids, tf.int32)
     checks = [
         tf.debugging.assert_non_negative(ids, message=f"{what} must be >= 0; got"),
-        tf.debugging.assert_less(ids, tf.constant(size, ids.dtype),
-                                 message=f"{what} must be < {size} (the table size); got"),
+        tf.debugging.assert_less(
+            ids,
+            tf.constant(size, ids.dtype),
+            message=f"{what} must be < {size} (the table size); got",
+        ),
     ]
     with tf.control_dependencies(checks):
         return tf.identity(tf.cast(ids, tf.int32))

@@ -37,15 +37,31 @@ class TFBertEmbeddings(ConfiguredLayer):
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
         init = initializer(config)
-        self.word_embeddings = LookupTable(config.vocab_size, config.hidden_size, weight_name="weight",
-                                           what="input_ids", embeddings_initializer=init,
-                                           name="word_embeddings", dtype=self.dtype_policy)
-        self.token_type_embeddings = LookupTable(config.type_vocab_size, config.hidden_size,
-                                                 what="token_type_ids", embeddings_initializer=init,
-                                                 name="token_type_embeddings", dtype=self.dtype_policy)
-        self.position_embeddings = LookupTable(config.max_position_embeddings, config.hidden_size,
-                                               what="position_ids", embeddings_initializer=init,
-                                               name="position_embeddings", dtype=self.dtype_policy)
+        self.word_embeddings = LookupTable(
+            config.vocab_size,
+            config.hidden_size,
+            weight_name="weight",
+            what="input_ids",
+            embeddings_initializer=init,
+            name="word_embeddings",
+            dtype=self.dtype_policy,
+        )
+        self.token_type_embeddings = LookupTable(
+            config.type_vocab_size,
+            config.hidden_size,
+            what="token_type_ids",
+            embeddings_initializer=init,
+            name="token_type_embeddings",
+            dtype=self.dtype_policy,
+        )
+        self.position_embeddings = LookupTable(
+            config.max_position_embeddings,
+            config.hidden_size,
+            what="position_ids",
+            embeddings_initializer=init,
+            name="position_embeddings",
+            dtype=self.dtype_policy,
+        )
         self.LayerNorm = layer_norm(config, "LayerNorm", self.dtype_policy)
         self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
 
@@ -82,26 +98,39 @@ class TFBertEmbeddings(ConfiguredLayer):
             self.build()
         self.word_embeddings.set_table(value)
 
-    def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None,
-             past_length=0, training=False):
+    def call(
+        self,
+        input_ids=None,
+        token_type_ids=None,
+        position_ids=None,
+        inputs_embeds=None,
+        past_length=0,
+        training=False,
+    ):
         if inputs_embeds is None:
             inputs_embeds = _lookup(self.word_embeddings, input_ids, "input_ids")
         elif inputs_embeds.shape[-1] not in (None, self.config.hidden_size):
-            raise ValueError(f"inputs_embeds has shape {tuple(inputs_embeds.shape)}; its last axis "
-                             f"must be the hidden size {self.config.hidden_size}")
+            raise ValueError(
+                f"inputs_embeds has shape {tuple(inputs_embeds.shape)}; its last axis "
+                f"must be the hidden size {self.config.hidden_size}"
+            )
         shape = ops.shape(inputs_embeds)[:2]
         if token_type_ids is None:
             token_type_ids = ops.zeros(shape, dtype="int32")
-        embeddings = inputs_embeds + _lookup(self.token_type_embeddings, token_type_ids,
-                                             "token_type_ids")
+        embeddings = inputs_embeds + _lookup(
+            self.token_type_embeddings, token_type_ids, "token_type_ids"
+        )
         if self.config.position_embedding_type == "absolute":
             hint = ""
             if position_ids is None:
                 position_ids = ops.expand_dims(ops.arange(past_length, past_length + shape[1]), 0)
-                hint = ("; the default positions run to the length of input_ids, which must not "
-                        "exceed max_position_embeddings")
-            embeddings = embeddings + _lookup(self.position_embeddings, position_ids,
-                                              "position_ids", hint)
+                hint = (
+                    "; the default positions run to the length of input_ids, which must not "
+                    "exceed max_position_embeddings"
+                )
+            embeddings = embeddings + _lookup(
+                self.position_embeddings, position_ids, "position_ids", hint
+            )
         embeddings = self.LayerNorm(embeddings)
         return self.dropout(embeddings, training=training)
 
@@ -155,15 +184,21 @@ def checked_ids(ids, size: int, what: str, hint: str = "") -> tuple[tf.Tensor, t
             raise TypeError(f"{what} must be integers, got dtype {ids.dtype.name}")
         # In graphs (fit/predict on float arrays) whole numbers are taken as ids; fractions are not.
         whole = tf.equal(ids, tf.round(ids))
-        checks.append(tf.debugging.assert_equal(
-            ids, tf.round(ids), message=f"{what} must be whole numbers (ids); got a fraction in"))
+        checks.append(
+            tf.debugging.assert_equal(
+                ids, tf.round(ids), message=f"{what} must be whole numbers (ids); got a fraction in"
+            )
+        )
         valid = whole & (ids >= 0) & (ids < size)
     else:
         valid = (ids >= 0) & (ids < tf.constant(size, ids.dtype))
     checks += [
         tf.debugging.assert_non_negative(ids, message=f"{what} must be >= 0; got"),
-        tf.debugging.assert_less(ids, tf.constant(size, ids.dtype),
-                                 message=f"{what} must be < {size} (the table size{hint}); got"),
+        tf.debugging.assert_less(
+            ids,
+            tf.constant(size, ids.dtype),
+            message=f"{what} must be < {size} (the table size{hint}); got",
+        ),
     ]
     with tf.control_dependencies(checks):
         safe = tf.cast(tf.where(valid, ids, tf.zeros_like(ids)), tf.int32)

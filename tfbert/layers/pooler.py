@@ -10,7 +10,9 @@ class TFBertPooler(ConfiguredLayer):
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
-        self.dense = dense(config, config.hidden_size, "dense", self.dtype_policy, activation="tanh")
+        self.dense = dense(
+            config, config.hidden_size, "dense", self.dtype_policy, activation="tanh"
+        )
 
     def build(self, input_shape=None):
         self.dense.build((None, self.config.hidden_size))

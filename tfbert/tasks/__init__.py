@@ -5,5 +5,13 @@ from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.pipeline import Pipeline, pipeline
 from tfbert.tasks.registry import TASKS, get_task
 
-__all__ = ["TASKS", "Pipeline", "TaskGraph", "TaskParts", "build_task_graph", "default_model_path",
-           "get_task", "pipeline"]
+__all__ = [
+    "TASKS",
+    "Pipeline",
+    "TaskGraph",
+    "TaskParts",
+    "build_task_graph",
+    "default_model_path",
+    "get_task",
+    "pipeline",
+]

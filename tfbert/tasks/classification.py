@@ -47,8 +47,12 @@ class ClassificationScores(keras.layers.Layer):
         else:
             scores = logits
         best = tf.argmax(scores, axis=-1)  # keras' argmax adds bit ops TFLite has no builtin for
-        return {"logits": logits, "probabilities": scores,
-                "label": tf.gather(tf.constant(self.labels), best), "score": ops.max(scores, axis=-1)}
+        return {
+            "logits": logits,
+            "probabilities": scores,
+            "label": tf.gather(tf.constant(self.labels), best),
+            "score": ops.max(scores, axis=-1),
+        }
 
     def get_config(self):
         return {**super().get_config(), "labels": self.labels, "function": self.function}
@@ -66,6 +70,9 @@ class ChoiceScores(keras.layers.Layer):
     def call(self, outputs, encoded):
         logits = ops.cast(outputs["logits"], "float32")
         scores = ops.softmax(logits, axis=-1)
-        return {"logits": logits, "probabilities": scores,
-                "choice": tf.argmax(scores, axis=-1, output_type=tf.int32),
-                "score": ops.max(scores, axis=-1)}
+        return {
+            "logits": logits,
+            "probabilities": scores,
+            "choice": tf.argmax(scores, axis=-1, output_type=tf.int32),
+            "score": ops.max(scores, axis=-1),
+        }

@@ -9,8 +9,11 @@ import keras
 from keras import ops
 
 POOLING_MODES = ("mean", "cls", "max")
-_POOLING_KEYS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls",
-                 "pooling_mode_max_tokens": "max"}
+_POOLING_KEYS = {
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_max_tokens": "max",
+}
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -34,7 +37,9 @@ class SentencePooling(keras.layers.Layer):
 
     def call(self, outputs, encoded):
         tokens = ops.cast(outputs["last_hidden_state"], "float32")
-        mask = ops.expand_dims(ops.cast(encoded["attention_mask"], "float32"), -1)  # TFLite-friendly
+        mask = ops.expand_dims(
+            ops.cast(encoded["attention_mask"], "float32"), -1
+        )  # TFLite-friendly
         if self.mode == "mean":
             vectors = ops.sum(tokens * mask, axis=1) / ops.maximum(ops.sum(mask, axis=1), 1e-9)
         elif self.mode == "cls":
@@ -54,8 +59,10 @@ class TokenFeatures(keras.layers.Layer):
     """Per-token hidden states (``features``) with the ``attention_mask`` that marks real tokens."""
 
     def call(self, outputs, encoded):
-        return {"features": ops.cast(outputs["last_hidden_state"], "float32"),
-                "attention_mask": encoded["attention_mask"]}
+        return {
+            "features": ops.cast(outputs["last_hidden_state"], "float32"),
+            "attention_mask": encoded["attention_mask"],
+        }
 
 
 def sentence_transformers_settings(folder: str) -> dict:
@@ -84,11 +91,16 @@ def sentence_transformers_settings(folder: str) -> dict:
             with open(os.path.join(folder, module["path"], "config.json"), encoding="utf-8") as f:
                 pooling = json.load(f)
             modes = [mode for key, mode in _POOLING_KEYS.items() if pooling.get(key)]
-            others = [k for k, v in pooling.items()
-                      if k.startswith("pooling_mode") and v and k not in _POOLING_KEYS]
+            others = [
+                k
+                for k, v in pooling.items()
+                if k.startswith("pooling_mode") and v and k not in _POOLING_KEYS
+            ]
             if len(modes) != 1 or others:
-                raise ValueError(f"sentence-transformers pooling {pooling} is not one of "
-                                 f"{', '.join(POOLING_MODES)} alone")
+                raise ValueError(
+                    f"sentence-transformers pooling {pooling} is not one of "
+                    f"{', '.join(POOLING_MODES)} alone"
+                )
             settings["mode"] = modes[0]
         elif kind.endswith("Normalize"):
             settings["normalize"] = True

@@ -24,7 +24,9 @@ class FillMaskTopK(keras.layers.Layer):
 
     needs_tokenizer = True  # a TFBertTokenizer, or TFLiteTextOps in a .tflite (``batch_decode``, ``_special_ids``)
 
-    def __init__(self, mask_token_id: int, pad_token_id: int, top_k: int = 5, targets=None, **kwargs):
+    def __init__(
+        self, mask_token_id: int, pad_token_id: int, top_k: int = 5, targets=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.mask_token_id = int(mask_token_id)
         self.pad_token_id = int(pad_token_id)
@@ -36,7 +38,9 @@ class FillMaskTopK(keras.layers.Layer):
         is_mask = tf.equal(ids, self.mask_token_id)
         positions = tf.where(is_mask)
         rows = positions[:, 0]
-        probs = tf.nn.softmax(tf.cast(tf.gather_nd(outputs["logits"], positions), tf.float32), axis=-1)
+        probs = tf.nn.softmax(
+            tf.cast(tf.gather_nd(outputs["logits"], positions), tf.float32), axis=-1
+        )
         if self.targets is not None:
             probs = tf.gather(probs, self.targets, axis=1)
         scores, candidates = tf.math.top_k(probs, k=self.top_k)
@@ -52,13 +56,26 @@ class FillMaskTopK(keras.layers.Layer):
         filled = tf.where(at_mask, tf.reshape(candidates, (-1, 1)), filled)
         # one mask: special tokens skipped (dropped here, so one decode serves both cases)
         single = tf.repeat(tf.gather(tf.reduce_sum(tf.cast(is_mask, tf.int32), 1), rows) == 1, k)
-        special = tf.reduce_any(tf.equal(tf.expand_dims(filled, -1), tokenizer._special_ids), axis=-1)
-        filled = tf.ragged.boolean_mask(filled, tf.not_equal(filled, self.pad_token_id)
-                                        & ~(special & single[:, tf.newaxis]))
+        special = tf.reduce_any(
+            tf.equal(tf.expand_dims(filled, -1), tokenizer._special_ids), axis=-1
+        )
+        filled = tf.ragged.boolean_mask(
+            filled, tf.not_equal(filled, self.pad_token_id) & ~(special & single[:, tf.newaxis])
+        )
         sequence = tokenizer.batch_decode(filled)
-        return {"row": rows, "score": scores, "token": candidates, "token_str": token_str,
-                "sequence": tf.reshape(sequence, (-1, k))}
+        return {
+            "row": rows,
+            "score": scores,
+            "token": candidates,
+            "token_str": token_str,
+            "sequence": tf.reshape(sequence, (-1, k)),
+        }
 
     def get_config(self):
-        return {**super().get_config(), "mask_token_id": self.mask_token_id,
-                "pad_token_id": self.pad_token_id, "top_k": self.top_k, "targets": self.targets}
+        return {
+            **super().get_config(),
+            "mask_token_id": self.mask_token_id,
+            "pad_token_id": self.pad_token_id,
+            "top_k": self.top_k,
+            "targets": self.targets,
+        }

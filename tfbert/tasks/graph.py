@@ -36,8 +36,17 @@ class TaskGraph(keras.Model):
             1-D string tensor or list of strings.
     """
 
-    def __init__(self, task: str, tokenizer, model, postprocess, text_inputs=("text",),
-                 tokenizer_options=None, choices_input: str | None = None, **kwargs):
+    def __init__(
+        self,
+        task: str,
+        tokenizer,
+        model,
+        postprocess,
+        text_inputs=("text",),
+        tokenizer_options=None,
+        choices_input: str | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.task = task
         self.tokenizer = tokenizer
@@ -52,7 +61,9 @@ class TaskGraph(keras.Model):
             inputs = {self.text_inputs[0]: inputs}
         missing = [name for name in self.text_inputs if name not in inputs]
         if missing:
-            raise ValueError(f"{self.task} needs inputs {list(self.text_inputs)}; missing {missing}")
+            raise ValueError(
+                f"{self.task} needs inputs {list(self.text_inputs)}; missing {missing}"
+            )
         texts = [inputs[name] for name in self.text_inputs]
         if self.choices_input is None:
             encoded = self.tokenizer(*texts, **self.tokenizer_options)
@@ -60,10 +71,14 @@ class TaskGraph(keras.Model):
         else:
             choices = tf.convert_to_tensor(inputs[self.choices_input])
             count = tf.shape(choices)[1]
-            encoded = self.tokenizer(tf.repeat(texts[0], count), tf.reshape(choices, [-1]),
-                                     **self.tokenizer_options)
-            features = {k: tf.reshape(encoded[k], [-1, count, tf.shape(encoded[k])[-1]])
-                        for k in MODEL_KEYS if k in encoded}
+            encoded = self.tokenizer(
+                tf.repeat(texts[0], count), tf.reshape(choices, [-1]), **self.tokenizer_options
+            )
+            features = {
+                k: tf.reshape(encoded[k], [-1, count, tf.shape(encoded[k])[-1]])
+                for k in MODEL_KEYS
+                if k in encoded
+            }
         return self.run_on_ids({**encoded, **features}, texts)
 
     def run_on_ids(self, encoded: dict, texts=None, text_ops=None) -> dict:
@@ -90,16 +105,25 @@ class TaskGraph(keras.Model):
 
     def serving_function(self) -> tf.types.experimental.ConcreteFunction:
         """The graph as a concrete function of 1-D string tensors named by ``text_inputs``."""
-        signature = {name: tf.TensorSpec([None, None] if name == self.choices_input else [None],
-                                         tf.string, name=name) for name in self.text_inputs}
+        signature = {
+            name: tf.TensorSpec(
+                [None, None] if name == self.choices_input else [None], tf.string, name=name
+            )
+            for name in self.text_inputs
+        }
         return tf.function(lambda **texts: self(texts)).get_concrete_function(**signature)
 
     def get_config(self):
-        return {"name": self.name, "task": self.task, "text_inputs": list(self.text_inputs),
-                "tokenizer_options": self.tokenizer_options, "choices_input": self.choices_input,
-                "tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
-                "model": keras.saving.serialize_keras_object(self.model),
-                "postprocess": keras.saving.serialize_keras_object(self.postprocess)}
+        return {
+            "name": self.name,
+            "task": self.task,
+            "text_inputs": list(self.text_inputs),
+            "tokenizer_options": self.tokenizer_options,
+            "choices_input": self.choices_input,
+            "tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
+            "model": keras.saving.serialize_keras_object(self.model),
+            "postprocess": keras.saving.serialize_keras_object(self.postprocess),
+        }
 
     @classmethod
     def from_config(cls, config):

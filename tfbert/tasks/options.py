@@ -43,8 +43,9 @@ def check_options(task, options: Iterable[str], where: str, extra: tuple[str, ..
         return
     guesses = [match for name in unknown for match in difflib.get_close_matches(name, known, n=1)]
     hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
-    raise ValueError(f"{task.name} does not take {unknown} in {where}{hint}; it takes "
-                     f"{', '.join(known)}")
+    raise ValueError(
+        f"{task.name} does not take {unknown} in {where}{hint}; it takes {', '.join(known)}"
+    )
 
 
 def graph_key(options: dict[str, Any]) -> tuple:

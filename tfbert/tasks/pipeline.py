@@ -45,8 +45,13 @@ class Pipeline:
         ValueError: An option the task does not take, or a bad option value.
     """
 
-    def __init__(self, parts: TaskParts, options: dict | None = None, batch_size: int = 8,
-                 progress: bool = False):
+    def __init__(
+        self,
+        parts: TaskParts,
+        options: dict | None = None,
+        batch_size: int = 8,
+        progress: bool = False,
+    ):
         self.parts = parts
         self.task = parts.task
         self.device = parts.device
@@ -69,7 +74,7 @@ class Pipeline:
             graph, _ = assemble_graph(self.parts, graph_options)
             self._graphs[key] = graph, _runner(graph)
             others = [k for k in self._graphs if k != self._default_key]  # oldest first
-            for old in others[:max(len(others) - MAX_GRAPHS, 0)]:
+            for old in others[: max(len(others) - MAX_GRAPHS, 0)]:
                 del self._graphs[old]
         self._graphs.move_to_end(key)
         return self._graphs[key]
@@ -91,7 +96,9 @@ class Pipeline:
             ValueError: Bad input, an option the task does not take, or a bad option value.
         """
         names = self.parts.task.text_inputs
-        if inputs is None and all(name in options for name in names):  # qa(question=..., context=...)
+        if inputs is None and all(
+            name in options for name in names
+        ):  # qa(question=..., context=...)
             inputs = _from_keywords(self.task.name, {name: options.pop(name) for name in names})
         check_options(self.task, options, "a call", extra=RUN_OPTIONS)
         batch_size = options.pop("batch_size", self.batch_size)
@@ -107,11 +114,13 @@ class Pipeline:
         if graph.choices_input:
             counts = sorted({len(row[graph.choices_input]) for row in rows})
             if len(counts) > 1:
-                raise ValueError(f"every input of one {self.task.name} call needs the same number "
-                                 f"of choices; got {counts}")
+                raise ValueError(
+                    f"every input of one {self.task.name} call needs the same number "
+                    f"of choices; got {counts}"
+                )
         order = sorted(range(len(rows)), key=lambda i: sum(map(len, _strings(rows[i]))))
         results: list[Any] = [None] * len(rows)
-        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         if self.progress:
             from tqdm.auto import tqdm
 
@@ -129,32 +138,46 @@ class Pipeline:
         names, choices = self.task.text_inputs, self.task.choices_input
         if isinstance(item, str):
             if len(names) != 1:
-                raise ValueError(f"{self.task.name} takes {list(names)} for each input, got a string "
-                                 f"at input {index}")
+                raise ValueError(
+                    f"{self.task.name} takes {list(names)} for each input, got a string "
+                    f"at input {index}"
+                )
             check_unicode(item, f"{self.task.name} input", index)
             return {names[0]: item}
         if isinstance(item, dict) and set(item) == set(names):
             for name in names:
                 value = item[name]
-                fits = (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
-                        if name == choices else isinstance(value, str))
+                fits = (
+                    isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+                    if name == choices
+                    else isinstance(value, str)
+                )
                 if not fits:
-                    raise ValueError(f"{self.task.name} input {index}'s {name!r} must be "
-                                     f"{'a list of strings' if name == choices else 'a string'}, "
-                                     f"got {type(value).__name__} {value!r:.60}")
+                    raise ValueError(
+                        f"{self.task.name} input {index}'s {name!r} must be "
+                        f"{'a list of strings' if name == choices else 'a string'}, "
+                        f"got {type(value).__name__} {value!r:.60}"
+                    )
                 if name == choices and not value:
-                    raise ValueError(f"{self.task.name} input {index}'s {name!r} is empty; "
-                                     f"expected at least one choice")
+                    raise ValueError(
+                        f"{self.task.name} input {index}'s {name!r} is empty; "
+                        f"expected at least one choice"
+                    )
             row = {name: list(item[name]) if name == choices else item[name] for name in names}
             for name, value in row.items():
                 for text in [value] if isinstance(value, str) else value:
                     check_unicode(text, f"{self.task.name} input {index}'s {name!r}")
             return row
-        got = (f"a dict with keys {sorted(map(str, item))}" if isinstance(item, dict)
-               else type(item).__name__)
-        raise ValueError(f"{self.task.name} input {index} must be "
-                         f"{'a string' if len(names) == 1 else 'a dict with ' + str(list(names))}, "
-                         f"got {got}")
+        got = (
+            f"a dict with keys {sorted(map(str, item))}"
+            if isinstance(item, dict)
+            else type(item).__name__
+        )
+        raise ValueError(
+            f"{self.task.name} input {index} must be "
+            f"{'a string' if len(names) == 1 else 'a dict with ' + str(list(names))}, "
+            f"got {got}"
+        )
 
 
 def _expected(task) -> str:
@@ -167,11 +190,15 @@ def _as_list(task, inputs) -> list:
     """The inputs of a call as a list; raises naming what came instead of strings or dicts."""
     if inputs is None or isinstance(inputs, (bytes, bytearray)) or not hasattr(inputs, "__iter__"):
         hint = " (decode bytes to str first)" if isinstance(inputs, (bytes, bytearray)) else ""
-        raise ValueError(f"{task.name} inputs must be {_expected(task)}, got "
-                         f"{type(inputs).__name__} {inputs!r:.60}{hint}")
+        raise ValueError(
+            f"{task.name} inputs must be {_expected(task)}, got "
+            f"{type(inputs).__name__} {inputs!r:.60}{hint}"
+        )
     if isinstance(inputs, np.ndarray) and inputs.ndim != 1:
-        raise ValueError(f"{task.name} inputs must be {_expected(task)}; got an array of shape "
-                         f"{inputs.shape} (a 1-D array of strings is taken as a list)")
+        raise ValueError(
+            f"{task.name} inputs must be {_expected(task)}; got an array of shape "
+            f"{inputs.shape} (a 1-D array of strings is taken as a list)"
+        )
     return [item.item() if isinstance(item, np.generic) else item for item in inputs]
 
 
@@ -182,9 +209,10 @@ def _from_keywords(task: str, values: dict) -> dict | list[dict]:
         return values
     lists = {name: v for name, v in values.items() if isinstance(v, (list, tuple))}
     if len(lists) != len(values):
-        raise ValueError(f"{task} takes {names} as keywords either all strings or all lists of the "
-                         f"same length; got " + ", ".join(f"{n}: {type(v).__name__}"
-                                                          for n, v in values.items()))
+        raise ValueError(
+            f"{task} takes {names} as keywords either all strings or all lists of the "
+            f"same length; got " + ", ".join(f"{n}: {type(v).__name__}" for n, v in values.items())
+        )
     lengths = {name: len(v) for name, v in lists.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"{task} keyword inputs differ in length: {lengths}; they must match")
@@ -197,14 +225,26 @@ def _strings(row: dict) -> list[str]:
 
 def _runner(graph: TaskGraph):
     """``graph`` as a ``tf.function`` of 1-D string tensors (2-D for multiple choice's choices)."""
-    signature = {name: tf.TensorSpec([None, None] if name == graph.choices_input else [None],
-                                     tf.string) for name in graph.text_inputs}
+    signature = {
+        name: tf.TensorSpec([None, None] if name == graph.choices_input else [None], tf.string)
+        for name in graph.text_inputs
+    }
     return tf.function(lambda texts: graph(texts), input_signature=[signature])
 
 
-def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progress: bool = False,
-             tokenizer: str | None = None, device: Any = None, device_map: Any = None,
-             dtype: Any = None, torch_dtype: Any = None, **options) -> Pipeline:
+def pipeline(
+    task: str,
+    model: str | None = None,
+    *,
+    batch_size: int = 8,
+    progress: bool = False,
+    tokenizer: str | None = None,
+    device: Any = None,
+    device_map: Any = None,
+    dtype: Any = None,
+    torch_dtype: Any = None,
+    **options,
+) -> Pipeline:
     """A callable that turns strings into a task's results, like ``transformers.pipeline``.
 
     Every task option may be given here (the default of every call) or to a call (that call
@@ -265,8 +305,9 @@ def pipeline(task: str, model: str | None = None, *, batch_size: int = 8, progre
         True
     """
     spec = get_task(task)
-    check_options(spec, options, "tfbert.pipeline(...)", extra=LOAD_OPTIONS + RUN_OPTIONS
-                  + ("progress",))
+    check_options(
+        spec, options, "tfbert.pipeline(...)", extra=LOAD_OPTIONS + RUN_OPTIONS + ("progress",)
+    )
     policy = resolve_dtype(torch_dtype if dtype in (None, "auto") else dtype)
     placement = resolve_device(device, device_map)
     parts = load_task_parts(spec.name, model, tokenizer=tokenizer, device=placement, dtype=policy)

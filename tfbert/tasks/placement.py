@@ -32,9 +32,17 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-_DTYPES = {"float32": "float32", "fp32": "float32", "float": "float32", "auto": "float32",
-           "float16": "mixed_float16", "fp16": "mixed_float16", "half": "mixed_float16",
-           "bfloat16": "mixed_bfloat16", "bf16": "mixed_bfloat16"}
+_DTYPES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "float": "float32",
+    "auto": "float32",
+    "float16": "mixed_float16",
+    "fp16": "mixed_float16",
+    "half": "mixed_float16",
+    "bfloat16": "mixed_bfloat16",
+    "bf16": "mixed_bfloat16",
+}
 _POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 _MAP_STRATEGIES = ("auto", "balanced", "balanced_low_0", "sequential")
 _GPU = re.compile(r"(?:cuda|gpu)(?::(\d+))?", re.IGNORECASE)
@@ -73,9 +81,11 @@ def resolve_dtype(dtype: Any) -> str:
     name = str(name).lower()
     policy = _DTYPES.get(name, name)
     if policy not in _POLICIES:
-        raise ValueError(f"dtype {dtype!r} is not one of auto, float32, float16, bfloat16 (or "
-                         f"fp32, fp16, half, bf16, their torch / TF / numpy dtypes, or the Keras "
-                         f"policies {', '.join(_POLICIES)})")
+        raise ValueError(
+            f"dtype {dtype!r} is not one of auto, float32, float16, bfloat16 (or "
+            f"fp32, fp16, half, bf16, their torch / TF / numpy dtypes, or the Keras "
+            f"policies {', '.join(_POLICIES)})"
+        )
     return policy
 
 
@@ -109,8 +119,11 @@ def resolve_device(device: Any = None, device_map: Any = None) -> str | None:
         ('/CPU:0', '/CPU:0', None)
     """
     if device is not None and device_map is not None:
-        warnings.warn(f"both device={device!r} and device_map={device_map!r} were given; "
-                      f"device wins, as in transformers", stacklevel=3)
+        warnings.warn(
+            f"both device={device!r} and device_map={device_map!r} were given; "
+            f"device wins, as in transformers",
+            stacklevel=3,
+        )
         device_map = None
     if device_map is not None:
         return _from_device_map(device_map)
@@ -121,8 +134,10 @@ def resolve_device(device: Any = None, device_map: Any = None) -> str | None:
 
 def _parse_device(device: Any) -> str:
     if isinstance(device, bool):
-        raise ValueError(f"device {device!r} is not a device: pass -1 / 'cpu' for the CPU, "
-                         f"n / 'cuda:n' / 'gpu:n' for GPU n")
+        raise ValueError(
+            f"device {device!r} is not a device: pass -1 / 'cpu' for the CPU, "
+            f"n / 'cuda:n' / 'gpu:n' for GPU n"
+        )
     if isinstance(device, int):
         if device < -1:
             raise ValueError(f"device {device} is not a device: -1 is the CPU, 0, 1, ... the GPUs")
@@ -136,8 +151,10 @@ def _parse_device(device: Any) -> str:
     tf_device = _TF_DEVICE.fullmatch(text)
     if tf_device:
         return f"/{tf_device.group(1).upper()}:{int(tf_device.group(2))}"
-    raise ValueError(f"device {device!r} is not a device tfbert knows: pass -1 or 'cpu', "
-                     f"n, 'cuda:n' or 'gpu:n' (GPU n), or a TensorFlow device such as '/GPU:0'")
+    raise ValueError(
+        f"device {device!r} is not a device tfbert knows: pass -1 or 'cpu', "
+        f"n, 'cuda:n' or 'gpu:n' (GPU n), or a TensorFlow device such as '/GPU:0'"
+    )
 
 
 def _from_device_map(device_map: Any) -> str | None:
@@ -146,8 +163,10 @@ def _from_device_map(device_map: Any) -> str | None:
     if isinstance(device_map, dict):
         devices = sorted({_parse_device(d) for d in device_map.values()})
         if len(devices) > 1:
-            raise ValueError(f"device_map {device_map!r} spreads the model over {devices}; tfbert "
-                             f"runs a model on one device: pass device= or device_map='auto'")
+            raise ValueError(
+                f"device_map {device_map!r} spreads the model over {devices}; tfbert "
+                f"runs a model on one device: pass device= or device_map='auto'"
+            )
         return _available(devices[0]) if devices else None
     return _available(_parse_device(device_map))
 
@@ -158,9 +177,11 @@ def _available(device: str) -> str:
         return device
     if device not in _warned:
         _warned.add(device)
-        warnings.warn(f"device {device} asked for, but this machine has "
-                      f"{len(tf.config.list_logical_devices('GPU'))} GPU(s): running on /CPU:0",
-                      stacklevel=4)
+        warnings.warn(
+            f"device {device} asked for, but this machine has "
+            f"{len(tf.config.list_logical_devices('GPU'))} GPU(s): running on /CPU:0",
+            stacklevel=4,
+        )
     return "/CPU:0"
 
 

@@ -42,12 +42,20 @@ class AnswerSpans(keras.layers.Layer):
     needs_texts = True
     takes_text_ops = True  # its string work also runs on TFLite kernels (``text_ops``)
 
-    def __init__(self, vocab, top_k: int = 1, max_answer_len: int = 15,
-                 handle_impossible_answer: bool = False, **kwargs):
+    def __init__(
+        self,
+        vocab,
+        top_k: int = 1,
+        max_answer_len: int = 15,
+        handle_impossible_answer: bool = False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         for name, value in (("max_answer_len", max_answer_len), ("top_k", top_k)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value!r} (expected a positive integer)")
+                raise ValueError(
+                    f"{name} must be >= 1, got {value!r} (expected a positive integer)"
+                )
         self.vocab = list(vocab)
         self.top_k = int(top_k)
         self.max_answer_len = int(max_answer_len)
@@ -59,16 +67,21 @@ class AnswerSpans(keras.layers.Layer):
         windows = tf.cast(encoded["overflow_to_sample_mapping"], tf.int32)
         length = tf.shape(encoded["input_ids"])[1]
         position = tf.range(length)[tf.newaxis, :]
-        context_token = (tf.equal(tf.cast(encoded["token_type_ids"], tf.int32), 1)
-                         & tf.equal(tf.cast(encoded["special_tokens_mask"], tf.int32), 0)
-                         & tf.equal(tf.cast(encoded["attention_mask"], tf.int32), 1))
+        context_token = (
+            tf.equal(tf.cast(encoded["token_type_ids"], tf.int32), 1)
+            & tf.equal(tf.cast(encoded["special_tokens_mask"], tf.int32), 0)
+            & tf.equal(tf.cast(encoded["attention_mask"], tf.int32), 1)
+        )
         allowed = context_token | tf.equal(position, 0)  # [CLS] stands for "no answer"
 
         def probabilities(logits):
             logits = tf.where(allowed, tf.cast(logits, tf.float32), _MASKED_LOGIT)
             return tf.nn.softmax(logits, axis=-1)
 
-        start_p, end_p = probabilities(outputs["start_logits"]), probabilities(outputs["end_logits"])
+        start_p, end_p = (
+            probabilities(outputs["start_logits"]),
+            probabilities(outputs["end_logits"]),
+        )
         null_score = start_p[:, 0] * end_p[:, 0]
         not_cls = tf.cast(tf.not_equal(position, 0), tf.float32)
         start_p, end_p = start_p * not_cls, end_p * not_cls
@@ -77,11 +90,13 @@ class AnswerSpans(keras.layers.Layer):
         span = tf.range(length)
         gap = span[tf.newaxis, :] - span[:, tf.newaxis]  # end - start
         band = (gap >= 0) & (gap < self.max_answer_len)
-        spans = tf.expand_dims(start_p, 2) * tf.expand_dims(end_p, 1) * tf.cast(band, tf.float32)  # (TFLite: no 3-D newaxis)
+        spans = (
+            tf.expand_dims(start_p, 2) * tf.expand_dims(end_p, 1) * tf.cast(band, tf.float32)
+        )  # (TFLite: no 3-D newaxis)
         candidates = tf.minimum(self.top_k * 2 + 10, length * length)  # transformers' pre-top-k
         scores, flat = tf.math.top_k(tf.reshape(spans, (tf.shape(spans)[0], -1)), k=candidates)
         starts, ends = flat // length, flat % length
-        desired = (tf.gather(allowed, starts, batch_dims=1) & tf.gather(allowed, ends, batch_dims=1))
+        desired = tf.gather(allowed, starts, batch_dims=1) & tf.gather(allowed, ends, batch_dims=1)
 
         word_start, word_end = _word_spans(encoded, self._continues, context_token)
         char_start = tf.gather(word_start, starts, batch_dims=1)
@@ -89,12 +104,21 @@ class AnswerSpans(keras.layers.Layer):
 
         sample = tf.repeat(windows[:, tf.newaxis], candidates, axis=1)
         pick = lambda x: tf.boolean_mask(x, desired)  # noqa: E731  (window-major, best first)
-        sample, scores, char_start, char_end = pick(sample), pick(scores), pick(char_start), pick(char_end)
+        sample, scores, char_start, char_end = (
+            pick(sample),
+            pick(scores),
+            pick(char_start),
+            pick(char_end),
+        )
 
         # one entry per (question, case-insensitive answer), scores summed, first position kept
         first, group, groups = _same_answers(contexts, sample, char_start, char_end, text_ops)
         total = tf.math.unsorted_segment_sum(scores, group, groups)
-        sample, char_start, char_end = tf.gather(sample, first), tf.gather(char_start, first), tf.gather(char_end, first)
+        sample, char_start, char_end = (
+            tf.gather(sample, first),
+            tf.gather(char_start, first),
+            tf.gather(char_end, first),
+        )
 
         questions = tf.shape(contexts)[0]
         if self.handle_impossible_answer:  # the empty answer: context[0:0]
@@ -110,20 +134,31 @@ class AnswerSpans(keras.layers.Layer):
         board = tf.pad(board, [[0, 0], [0, self.top_k]], constant_values=float("-inf"))
         best_score, best = tf.math.top_k(board, k=self.top_k)
         take = lambda x: tf.gather(  # noqa: E731  (missing answers: context[0:0] of question 0)
-            tf.concat([x, tf.zeros([self.top_k], x.dtype)], 0), best)
+            tf.concat([x, tf.zeros([self.top_k], x.dtype)], 0), best
+        )
         char_start, char_end = take(char_start), take(char_end)
         cut = [tf.reshape(x, [-1]) for x in (take(sample), char_start, char_end)]
         if text_ops is None:
-            answers = tf.strings.substr(tf.gather(contexts, cut[0]), cut[1], cut[2] - cut[1], unit="UTF8_CHAR")
+            answers = tf.strings.substr(
+                tf.gather(contexts, cut[0]), cut[1], cut[2] - cut[1], unit="UTF8_CHAR"
+            )
         else:
             answers = text_ops.substrings(tf.gather(contexts, cut[0]), cut[1], cut[2])
-        return {"answer": tf.reshape(answers, tf.shape(best)), "score": best_score, "start": char_start,
-                "end": char_end}
+        return {
+            "answer": tf.reshape(answers, tf.shape(best)),
+            "score": best_score,
+            "start": char_start,
+            "end": char_end,
+        }
 
     def get_config(self):
-        return {**super().get_config(), "vocab": self.vocab, "top_k": self.top_k,
-                "max_answer_len": self.max_answer_len,
-                "handle_impossible_answer": self.handle_impossible_answer}
+        return {
+            **super().get_config(),
+            "vocab": self.vocab,
+            "top_k": self.top_k,
+            "max_answer_len": self.max_answer_len,
+            "handle_impossible_answer": self.handle_impossible_answer,
+        }
 
 
 def _same_answers(contexts, sample, char_start, char_end, text_ops):
@@ -134,10 +169,13 @@ def _same_answers(contexts, sample, char_start, char_end, text_ops):
         number of groups.
     """
     if text_ops is None:
-        answers = tf.strings.substr(tf.gather(contexts, sample), char_start, char_end - char_start,
-                                    unit="UTF8_CHAR")
-        keys = tf.strings.join([tf.strings.as_string(sample), tf.strings.lower(answers, encoding="utf-8")],
-                               separator="\x00")
+        answers = tf.strings.substr(
+            tf.gather(contexts, sample), char_start, char_end - char_start, unit="UTF8_CHAR"
+        )
+        keys = tf.strings.join(
+            [tf.strings.as_string(sample), tf.strings.lower(answers, encoding="utf-8")],
+            separator="\x00",
+        )
         unique_keys, group = tf.unique(keys)
         groups = tf.shape(unique_keys)[0]
         first = tf.math.unsorted_segment_min(tf.range(tf.shape(keys)[0]), group, groups)

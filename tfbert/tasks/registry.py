@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -51,8 +52,11 @@ class Task:
 
 
 def _sentence_embedding(folder, config, tokenizer, options):
-    settings = sentence_transformers_settings(folder) if os.path.isdir(folder) else \
-        {"mode": "mean", "normalize": False, "max_length": None}
+    settings = (
+        sentence_transformers_settings(folder)
+        if os.path.isdir(folder)
+        else {"mode": "mean", "normalize": False, "max_length": None}
+    )
     normalize = _flag("normalize", options.pop("normalize", settings["normalize"]))
     max_length = options.pop("max_length", None)
     if max_length is None:
@@ -80,17 +84,24 @@ def _fill_mask(folder, config, tokenizer, options):
     if targets is not None:
         targets = [targets] if isinstance(targets, str) else targets
         if not isinstance(targets, (list, tuple)) or not targets:
-            raise ValueError(f"fill-mask targets {targets!r} must be a token or a non-empty list "
-                             f"of tokens of the vocabulary")
+            raise ValueError(
+                f"fill-mask targets {targets!r} must be a token or a non-empty list "
+                f"of tokens of the vocabulary"
+            )
         target_ids = []
         for target in targets:
             if not isinstance(target, str) or target not in vocab:
-                raise ValueError(f"fill-mask target {target!r} is not a single token of the vocabulary")
+                raise ValueError(
+                    f"fill-mask target {target!r} is not a single token of the vocabulary"
+                )
             target_ids.append(vocab[target])
     top_k = _positive("top_k", options.pop("top_k", 5))
-    layer = FillMaskTopK(_special_id(tokenizer, vocab, "mask_token", folder),
-                         _special_id(tokenizer, vocab, "pad_token", folder), top_k=top_k,
-                         targets=target_ids)
+    layer = FillMaskTopK(
+        _special_id(tokenizer, vocab, "mask_token", folder),
+        _special_id(tokenizer, vocab, "pad_token", folder),
+        top_k=top_k,
+        targets=target_ids,
+    )
     return layer, _length_option(options)
 
 
@@ -98,58 +109,93 @@ def _special_id(tokenizer, vocab: dict[str, int], name: str, folder) -> int:
     """The id of the tokenizer's ``name`` token; raises naming it and the files when absent."""
     token = tokenizer.special_tokens.get(name)
     if token is None or token not in vocab:
-        files = [f for f in ("vocab.txt", "tokenizer.json")
-                 if os.path.isfile(os.path.join(str(folder), f))]
+        files = [
+            f
+            for f in ("vocab.txt", "tokenizer.json")
+            if os.path.isfile(os.path.join(str(folder), f))
+        ]
         where = " / ".join(os.path.join(str(folder), f) for f in files) or str(folder)
-        raise ValueError(f"fill-mask needs the {name} {token!r} in the vocabulary, but {where} "
-                         f"has no such token ({len(vocab)} tokens); set {name} in "
-                         f"tokenizer_config.json to a token of the vocabulary")
+        raise ValueError(
+            f"fill-mask needs the {name} {token!r} in the vocabulary, but {where} "
+            f"has no such token ({len(vocab)} tokens); set {name} in "
+            f"tokenizer_config.json to a token of the vocabulary"
+        )
     return vocab[token]
 
 
 def _token_classification(folder, config, tokenizer, options):
     labels = [config.id2label[i] for i in range(config.num_labels)]
     ignore_labels = options.pop("ignore_labels", None)  # [] keeps every label, as in transformers
-    ignore_labels = ("O",) if ignore_labels is None else \
-        [ignore_labels] if isinstance(ignore_labels, str) else ignore_labels
+    ignore_labels = (
+        ("O",)
+        if ignore_labels is None
+        else [ignore_labels]
+        if isinstance(ignore_labels, str)
+        else ignore_labels
+    )
     if not isinstance(ignore_labels, (list, tuple)) or not all(
-            isinstance(label, str) for label in ignore_labels):
-        raise ValueError(f"ignore_labels {ignore_labels!r} must be a label or a list of labels "
-                         f"(strings)")
-    layer = TokenEntities(labels, tokenizer.vocab, strategy=options.pop("aggregation_strategy", "none"),
-                          ignore_labels=ignore_labels,
-                          unk_token=tokenizer.special_tokens["unk_token"])
-    return layer, {**_length_option(options), "return_offsets_mapping": True,
-                   "return_special_tokens_mask": True}
+        isinstance(label, str) for label in ignore_labels
+    ):
+        raise ValueError(
+            f"ignore_labels {ignore_labels!r} must be a label or a list of labels (strings)"
+        )
+    layer = TokenEntities(
+        labels,
+        tokenizer.vocab,
+        strategy=options.pop("aggregation_strategy", "none"),
+        ignore_labels=ignore_labels,
+        unk_token=tokenizer.special_tokens["unk_token"],
+    )
+    return layer, {
+        **_length_option(options),
+        "return_offsets_mapping": True,
+        "return_special_tokens_mask": True,
+    }
 
 
 def _question_answering(folder, config, tokenizer, options):
     max_length = options.pop("max_length", None)  # tfbert's name for max_seq_len
     max_seq_len = options.pop("max_seq_len", None)
     max_seq_len = max_length if max_seq_len is None else max_seq_len
-    max_seq_len = (min(tokenizer.options["model_max_length"] or 384, 384) if max_seq_len is None
-                   else _positive("max_seq_len", max_seq_len))
+    max_seq_len = (
+        min(tokenizer.options["model_max_length"] or 384, 384)
+        if max_seq_len is None
+        else _positive("max_seq_len", max_seq_len)
+    )
     doc_stride = options.pop("doc_stride", None)
-    doc_stride = (min(max_seq_len // 2, 128) if doc_stride is None
-                  else _count("doc_stride", doc_stride))
+    doc_stride = (
+        min(max_seq_len // 2, 128) if doc_stride is None else _count("doc_stride", doc_stride)
+    )
     if doc_stride > max_seq_len:
-        raise ValueError(f"question-answering doc_stride ({doc_stride}) is larger than "
-                         f"max_seq_len ({max_seq_len})")
+        raise ValueError(
+            f"question-answering doc_stride ({doc_stride}) is larger than "
+            f"max_seq_len ({max_seq_len})"
+        )
     if doc_stride >= max_seq_len - QA_SPECIAL_TOKENS:
-        raise ValueError(f"question-answering doc_stride ({doc_stride}) must be smaller than "
-                         f"max_seq_len ({max_seq_len}) minus the {QA_SPECIAL_TOKENS} special "
-                         f"tokens; lower doc_stride or raise max_seq_len")
+        raise ValueError(
+            f"question-answering doc_stride ({doc_stride}) must be smaller than "
+            f"max_seq_len ({max_seq_len}) minus the {QA_SPECIAL_TOKENS} special "
+            f"tokens; lower doc_stride or raise max_seq_len"
+        )
     # transformers reads max_question_len only with slow (Python) tokenizers; with fast ones, as
     # here, the question is never cut and the option changes nothing
     _positive("max_question_len", options.pop("max_question_len", 64))
     layer = AnswerSpans(
-        tokenizer.vocab, top_k=options.pop("top_k", 1),
+        tokenizer.vocab,
+        top_k=options.pop("top_k", 1),
         max_answer_len=options.pop("max_answer_len", 15),
-        handle_impossible_answer=_flag("handle_impossible_answer",
-                                       options.pop("handle_impossible_answer", False)))
-    return layer, {"truncation": "only_second", "max_length": max_seq_len, "stride": doc_stride,
-                   "return_overflowing_tokens": True, "return_offsets_mapping": True,
-                   "return_special_tokens_mask": True}
+        handle_impossible_answer=_flag(
+            "handle_impossible_answer", options.pop("handle_impossible_answer", False)
+        ),
+    )
+    return layer, {
+        "truncation": "only_second",
+        "max_length": max_seq_len,
+        "stride": doc_stride,
+        "return_overflowing_tokens": True,
+        "return_offsets_mapping": True,
+        "return_special_tokens_mask": True,
+    }
 
 
 QA_SPECIAL_TOKENS = 3  # [CLS] question [SEP] context [SEP]
@@ -173,7 +219,8 @@ def _check_questions(rows, graph, options):
                 f"question-answering question {index} is {length} tokens long, too long for "
                 f"max_seq_len={settings['max_length']} with doc_stride={settings['stride']} (a "
                 f"question may take at most {room - 1} tokens there, leaving room for the "
-                f"context); shorten the question or raise max_seq_len")
+                f"context); shorten the question or raise max_seq_len"
+            )
 
 
 def _format_answers(result, options):
@@ -182,10 +229,18 @@ def _format_answers(result, options):
         raise ValueError("question-answering got an empty question")
     if not options["text"]["context"].strip():
         raise ValueError(f"question-answering got an empty context for question {question!r}")
-    answers = [{"score": float(score), "start": int(start), "end": int(end),
-                "answer": answer.decode("utf-8")}
-               for score, start, end, answer in zip(result["score"], result["start"], result["end"],
-                                                    result["answer"]) if score > float("-inf")]
+    answers = [
+        {
+            "score": float(score),
+            "start": int(start),
+            "end": int(end),
+            "answer": answer.decode("utf-8"),
+        }
+        for score, start, end, answer in zip(
+            result["score"], result["start"], result["end"], result["answer"]
+        )
+        if score > float("-inf")
+    ]
     return answers[0] if len(answers) == 1 else answers
 
 
@@ -201,8 +256,11 @@ def _multiple_choice(folder, config, tokenizer, options):
 
 
 def _format_choice(result, options):
-    return {"choice": int(result["choice"]), "score": float(result["score"]),
-            "scores": [float(p) for p in result["probabilities"]]}
+    return {
+        "choice": int(result["choice"]),
+        "score": float(result["score"]),
+        "scores": [float(p) for p in result["probabilities"]],
+    }
 
 
 def _length_option(options):
@@ -222,8 +280,9 @@ def _tokenizer_kwargs(options):
         truncation = options.pop("truncation")
         known = (truncation is v if isinstance(v, bool) else truncation == v for v in TRUNCATIONS)
         if not any(known):
-            raise ValueError(f"truncation {truncation!r} is not one of "
-                             f"{', '.join(map(repr, TRUNCATIONS))}")
+            raise ValueError(
+                f"truncation {truncation!r} is not one of {', '.join(map(repr, TRUNCATIONS))}"
+            )
         kwargs["truncation"] = truncation
     padding = options.pop("padding", True)
     if padding not in PADDINGS:
@@ -271,8 +330,11 @@ def _format_classification(result, options):
     if top_k == "legacy":
         best = int(np.argmax(scores))
         return {"label": labels[best], "score": float(scores[best])}
-    ranked = sorted(({"label": labels[i], "score": float(s)} for i, s in enumerate(scores)),
-                    key=lambda item: item["score"], reverse=True)
+    ranked = sorted(
+        ({"label": labels[i], "score": float(s)} for i, s in enumerate(scores)),
+        key=lambda item: item["score"],
+        reverse=True,
+    )
     return ranked if top_k is None else ranked[:top_k]
 
 
@@ -280,23 +342,38 @@ def _format_entities(result, options):
     grouped = result["index"][:1].tolist() == [-1]
     entities = []
     for i in range(int(result["count"])):
-        entity = {"entity_group" if grouped else "entity": result["entity"][i].decode("utf-8"),
-                  "score": float(result["score"][i])}
+        entity = {
+            "entity_group" if grouped else "entity": result["entity"][i].decode("utf-8"),
+            "score": float(result["score"][i]),
+        }
         if not grouped:
             entity["index"] = int(result["index"][i])
-        entity.update(word=result["word"][i].decode("utf-8"), start=int(result["start"][i]),
-                      end=int(result["end"][i]))
+        entity.update(
+            word=result["word"][i].decode("utf-8"),
+            start=int(result["start"][i]),
+            end=int(result["end"][i]),
+        )
         entities.append(entity)
     return entities
 
 
 def _format_fill_mask(result, options):
-    masks = [[{"score": float(score), "token": int(token), "token_str": token_str.decode("utf-8"),
-               "sequence": sequence.decode("utf-8")}
-              for score, token, token_str, sequence in zip(*row)]
-             for row in zip(result["score"], result["token"], result["token_str"], result["sequence"])]
+    masks = [
+        [
+            {
+                "score": float(score),
+                "token": int(token),
+                "token_str": token_str.decode("utf-8"),
+                "sequence": sequence.decode("utf-8"),
+            }
+            for score, token, token_str, sequence in zip(*row)
+        ]
+        for row in zip(result["score"], result["token"], result["token_str"], result["sequence"])
+    ]
     if not masks:
-        raise ValueError(f"fill-mask input {options['text']!r} has no {options['mask_token']} token")
+        raise ValueError(
+            f"fill-mask input {options['text']!r} has no {options['mask_token']} token"
+        )
     return masks[0] if len(masks) == 1 else masks
 
 
@@ -311,34 +388,98 @@ def _collect_classification(results, options, single):
 
 
 _ENCODERS = None  # any checkpoint with the encoder fits
-TASKS: dict[str, Task] = {task.name: task for task in (
-    Task("sentence-embedding", "TFBertModel", _ENCODERS, ("text",), _sentence_embedding,
-         _format_embedding, _collect_embeddings,
-         graph_options=("normalize", "pooling", "max_length")),
-    Task("feature-extraction", "TFBertModel", _ENCODERS, ("text",), _feature_extraction,
-         _format_features, graph_options=("max_length", "truncation")),
-    Task("text-classification", "TFBertForSequenceClassification",
-         ("BertForSequenceClassification",), ("text",), _text_classification, _format_classification,
-         _collect_classification,
-         graph_options=("function_to_apply", "max_length", "truncation", "padding"),
-         format_options=("top_k",), check=_check_top_k),
-    Task("token-classification", "TFBertForTokenClassification",
-         ("BertForTokenClassification",), ("text",), _token_classification, _format_entities,
-         graph_options=("aggregation_strategy", "ignore_labels", "max_length")),
-    Task("question-answering", "TFBertForQuestionAnswering", ("BertForQuestionAnswering",),
-         ("question", "context"), _question_answering, _format_answers,
-         graph_options=("top_k", "max_answer_len", "handle_impossible_answer", "doc_stride",
-                        "max_seq_len", "max_question_len", "max_length"),
-         check=_check_questions),
-    Task("next-sentence-prediction", "TFBertForNextSentencePrediction",
-         ("BertForNextSentencePrediction", "BertForPreTraining"), ("text", "text_pair"),
-         _next_sentence, lambda result, options: {"label": result["label"].decode("utf-8"),
-                                                  "score": float(result["score"])}),
-    Task("multiple-choice", "TFBertForMultipleChoice", ("BertForMultipleChoice",),
-         ("text", "choices"), _multiple_choice, _format_choice, choices_input="choices"),
-    Task("fill-mask", "TFBertForMaskedLM", ("BertForMaskedLM", "BertForPreTraining"), ("text",),
-         _fill_mask, _format_fill_mask, graph_options=("top_k", "targets", "max_length")),
-)}
+TASKS: dict[str, Task] = {
+    task.name: task
+    for task in (
+        Task(
+            "sentence-embedding",
+            "TFBertModel",
+            _ENCODERS,
+            ("text",),
+            _sentence_embedding,
+            _format_embedding,
+            _collect_embeddings,
+            graph_options=("normalize", "pooling", "max_length"),
+        ),
+        Task(
+            "feature-extraction",
+            "TFBertModel",
+            _ENCODERS,
+            ("text",),
+            _feature_extraction,
+            _format_features,
+            graph_options=("max_length", "truncation"),
+        ),
+        Task(
+            "text-classification",
+            "TFBertForSequenceClassification",
+            ("BertForSequenceClassification",),
+            ("text",),
+            _text_classification,
+            _format_classification,
+            _collect_classification,
+            graph_options=("function_to_apply", "max_length", "truncation", "padding"),
+            format_options=("top_k",),
+            check=_check_top_k,
+        ),
+        Task(
+            "token-classification",
+            "TFBertForTokenClassification",
+            ("BertForTokenClassification",),
+            ("text",),
+            _token_classification,
+            _format_entities,
+            graph_options=("aggregation_strategy", "ignore_labels", "max_length"),
+        ),
+        Task(
+            "question-answering",
+            "TFBertForQuestionAnswering",
+            ("BertForQuestionAnswering",),
+            ("question", "context"),
+            _question_answering,
+            _format_answers,
+            graph_options=(
+                "top_k",
+                "max_answer_len",
+                "handle_impossible_answer",
+                "doc_stride",
+                "max_seq_len",
+                "max_question_len",
+                "max_length",
+            ),
+            check=_check_questions,
+        ),
+        Task(
+            "next-sentence-prediction",
+            "TFBertForNextSentencePrediction",
+            ("BertForNextSentencePrediction", "BertForPreTraining"),
+            ("text", "text_pair"),
+            _next_sentence,
+            lambda result, options: {
+                "label": result["label"].decode("utf-8"),
+                "score": float(result["score"]),
+            },
+        ),
+        Task(
+            "multiple-choice",
+            "TFBertForMultipleChoice",
+            ("BertForMultipleChoice",),
+            ("text", "choices"),
+            _multiple_choice,
+            _format_choice,
+            choices_input="choices",
+        ),
+        Task(
+            "fill-mask",
+            "TFBertForMaskedLM",
+            ("BertForMaskedLM", "BertForPreTraining"),
+            ("text",),
+            _fill_mask,
+            _format_fill_mask,
+            graph_options=("top_k", "targets", "max_length"),
+        ),
+    )
+}
 TASK_ALIASES = {"sentiment-analysis": "text-classification", "ner": "token-classification"}
 
 

@@ -40,12 +40,21 @@ class TokenEntities(keras.layers.Layer):
 
     needs_texts = True
 
-    def __init__(self, labels, vocab, strategy: str = "none", ignore_labels=("O",),
-                 unk_token: str = "[UNK]", **kwargs):
+    def __init__(
+        self,
+        labels,
+        vocab,
+        strategy: str = "none",
+        ignore_labels=("O",),
+        unk_token: str = "[UNK]",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         strategy = str(strategy).lower()
         if strategy not in STRATEGIES:
-            raise ValueError(f"aggregation_strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+            raise ValueError(
+                f"aggregation_strategy {strategy!r} is not one of {', '.join(STRATEGIES)}"
+            )
         self.labels = list(labels)
         self.vocab = list(vocab)
         self.strategy = strategy
@@ -59,19 +68,31 @@ class TokenEntities(keras.layers.Layer):
         tokens = tf.gather(tf.constant(self.vocab), ids)
         is_unk = tf.equal(tokens, self.unk_token)
         rows = tf.shape(ids)[0]
-        spans = tf.strings.substr(tf.repeat(texts[0][:, tf.newaxis], tf.shape(ids)[1], axis=1),
-                                  offsets[..., 0], offsets[..., 1] - offsets[..., 0], unit="UTF8_CHAR")
+        spans = tf.strings.substr(
+            tf.repeat(texts[0][:, tf.newaxis], tf.shape(ids)[1], axis=1),
+            offsets[..., 0],
+            offsets[..., 1] - offsets[..., 0],
+            unit="UTF8_CHAR",
+        )
         words = tf.where(is_unk, spans, tokens)
         # a piece continues a word when its token text is not as long as the text it covers
-        is_subword = (tf.not_equal(tf.strings.length(tokens, unit="UTF8_CHAR"),
-                                   offsets[..., 1] - offsets[..., 0]) & ~is_unk)
+        is_subword = (
+            tf.not_equal(
+                tf.strings.length(tokens, unit="UTF8_CHAR"), offsets[..., 1] - offsets[..., 0]
+            )
+            & ~is_unk
+        )
 
         keep = tf.equal(tf.cast(encoded["special_tokens_mask"], tf.int32), 0)
         where = tf.where(keep)
-        units = {"row": tf.cast(where[:, 0], tf.int32), "index": tf.cast(where[:, 1], tf.int32),
-                 "scores": tf.boolean_mask(scores, keep), "word": tf.boolean_mask(words, keep),
-                 "start": tf.boolean_mask(offsets[..., 0], keep),
-                 "end": tf.boolean_mask(offsets[..., 1], keep)}
+        units = {
+            "row": tf.cast(where[:, 0], tf.int32),
+            "index": tf.cast(where[:, 1], tf.int32),
+            "scores": tf.boolean_mask(scores, keep),
+            "word": tf.boolean_mask(words, keep),
+            "start": tf.boolean_mask(offsets[..., 0], keep),
+            "end": tf.boolean_mask(offsets[..., 1], keep),
+        }
         if self.strategy in ("first", "average", "max"):
             units = self._merge_words(units, tf.boolean_mask(is_subword, keep))
         label = tf.argmax(units["scores"], axis=-1, output_type=tf.int32)
@@ -79,15 +100,22 @@ class TokenEntities(keras.layers.Layer):
         units["entity"] = tf.gather(tf.constant(self.labels), label)
         if self.strategy != "none":
             units = self._group(units, label)
-        wanted = tf.reduce_all(tf.not_equal(units["entity"][:, tf.newaxis],
-                                            tf.constant(self.ignore_labels or [""])[tf.newaxis]), 1)
+        wanted = tf.reduce_all(
+            tf.not_equal(
+                units["entity"][:, tf.newaxis], tf.constant(self.ignore_labels or [""])[tf.newaxis]
+            ),
+            1,
+        )
         units = {k: tf.boolean_mask(v, wanted) for k, v in units.items() if k != "scores"}
         return _pad_rows(units, rows, tf.shape(ids)[1])
 
     def _merge_words(self, units, is_subword):
         """One unit per word: its pieces' text joined, the strategy's scores."""
         first_piece = _starts(units["row"]) | ~is_subword
-        word, count = tf.cumsum(tf.cast(first_piece, tf.int32)) - 1, tf.reduce_sum(tf.cast(first_piece, tf.int32))
+        word, count = (
+            tf.cumsum(tf.cast(first_piece, tf.int32)) - 1,
+            tf.reduce_sum(tf.cast(first_piece, tf.int32)),
+        )
         position = tf.range(tf.shape(word)[0])
         first = tf.math.unsorted_segment_min(position, word, count)
         last = tf.math.unsorted_segment_max(position, word, count)
@@ -98,11 +126,20 @@ class TokenEntities(keras.layers.Layer):
         else:  # the piece with the highest score, the first of equals
             best = tf.reduce_max(units["scores"], axis=-1)
             top = tf.gather(tf.math.unsorted_segment_max(best, word, count), word)
-            scores = tf.gather(units["scores"], tf.math.unsorted_segment_min(
-                tf.where(tf.equal(best, top), position, tf.int32.max), word, count))
-        return {"row": tf.gather(units["row"], first), "index": tf.fill([count], -1),
-                "scores": scores, "word": _join_tokens(units["word"], word, first, count),
-                "start": tf.gather(units["start"], first), "end": tf.gather(units["end"], last)}
+            scores = tf.gather(
+                units["scores"],
+                tf.math.unsorted_segment_min(
+                    tf.where(tf.equal(best, top), position, tf.int32.max), word, count
+                ),
+            )
+        return {
+            "row": tf.gather(units["row"], first),
+            "index": tf.fill([count], -1),
+            "scores": scores,
+            "word": _join_tokens(units["word"], word, first, count),
+            "start": tf.gather(units["start"], first),
+            "end": tf.gather(units["end"], last),
+        }
 
     def _group(self, units, label):
         """Adjacent units of one entity type (``B-X`` starts a new one) become one entity group."""
@@ -115,16 +152,25 @@ class TokenEntities(keras.layers.Layer):
         first = tf.math.unsorted_segment_min(position, group, count)
         last = tf.math.unsorted_segment_max(position, group, count)
         group_names = tf.constant([name.split("-", 1)[-1] for name in self.labels])
-        return {"row": tf.gather(units["row"], first), "index": tf.fill([count], -1),
-                "score": tf.math.unsorted_segment_mean(units["score"], group, count),
-                "entity": tf.gather(group_names, tf.gather(label, first)),
-                "word": _join_tokens(units["word"], group, first, count),
-                "start": tf.gather(units["start"], first), "end": tf.gather(units["end"], last)}
+        return {
+            "row": tf.gather(units["row"], first),
+            "index": tf.fill([count], -1),
+            "score": tf.math.unsorted_segment_mean(units["score"], group, count),
+            "entity": tf.gather(group_names, tf.gather(label, first)),
+            "word": _join_tokens(units["word"], group, first, count),
+            "start": tf.gather(units["start"], first),
+            "end": tf.gather(units["end"], last),
+        }
 
     def get_config(self):
-        return {**super().get_config(), "labels": self.labels, "vocab": self.vocab,
-                "strategy": self.strategy, "ignore_labels": self.ignore_labels,
-                "unk_token": self.unk_token}
+        return {
+            **super().get_config(),
+            "labels": self.labels,
+            "vocab": self.vocab,
+            "strategy": self.strategy,
+            "ignore_labels": self.ignore_labels,
+            "unk_token": self.unk_token,
+        }
 
 
 def _starts(rows):
@@ -137,8 +183,11 @@ def _join_tokens(tokens, segment, first, count):
     clean-up (``##`` pieces glued on, others after a space, `` .`` -> ``.`` ...)."""
     later = tf.range(tf.shape(segment)[0]) > tf.gather(first, segment)
     continues = later & tf.strings.regex_full_match(tokens, "(?s)##.*")
-    pieces = tf.where(continues, tf.strings.regex_replace(tokens, "^##", "", replace_global=False),
-                      tf.where(later, tf.strings.join([" ", tokens]), tokens))
+    pieces = tf.where(
+        continues,
+        tf.strings.regex_replace(tokens, "^##", "", replace_global=False),
+        tf.where(later, tf.strings.join([" ", tokens]), tokens),
+    )
     for old, new in TOKEN_CLEANUP:
         pieces = tf.strings.regex_replace(pieces, re.escape(old), new)
     return tf.strings.unsorted_segment_join(pieces, segment, count)
@@ -147,14 +196,17 @@ def _join_tokens(tokens, segment, first, count):
 def _pad_rows(units, rows, width):
     """Scatters each row's entities into ``(rows, width)`` tensors, plus ``count`` per row."""
     position = tf.range(tf.shape(units["row"])[0])
-    rank = position - tf.gather(tf.math.unsorted_segment_min(position, units["row"], rows), units["row"])
+    rank = position - tf.gather(
+        tf.math.unsorted_segment_min(position, units["row"], rows), units["row"]
+    )
     at = tf.stack([units["row"], rank], axis=1)
     padded = {}
     for key, value in units.items():
         if key == "row":
             continue
         fill = {tf.string: "", tf.int32: -1}.get(value.dtype, 0.0)
-        padded[key] = tf.tensor_scatter_nd_update(tf.fill([rows, width], tf.cast(fill, value.dtype)),
-                                                  at, value)
+        padded[key] = tf.tensor_scatter_nd_update(
+            tf.fill([rows, width], tf.cast(fill, value.dtype)), at, value
+        )
     padded["count"] = tf.math.unsorted_segment_sum(tf.ones_like(units["row"]), units["row"], rows)
     return padded

@@ -107,7 +107,7 @@ def main():
         f"TOKENIZERS_VERSION = {tokenizers.__version__!r}",
         "BLOB = (",
     ]
-    lines += [f"    {blob[i:i + 96]!r}" for i in range(0, len(blob), 96)]
+    lines += [f"    {blob[i : i + 96]!r}" for i in range(0, len(blob), 96)]
     lines += [")", ""]
     path = os.path.join(os.path.dirname(__file__), "_unicode_data.py")
     with open(path, "w", encoding="ascii") as f:

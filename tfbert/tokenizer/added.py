@@ -18,7 +18,8 @@ whitespace from the text beside them.
 """
 
 import functools
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import tensorflow as tf
 import tensorflow_text as tf_text
@@ -45,16 +46,20 @@ def literal(text: str) -> str:
 
 
 def _char_class(ranges) -> str:
-    return "[" + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b > a else "") for a, b in ranges) + "]"
+    return (
+        "["
+        + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b > a else "") for a, b in ranges)
+        + "]"
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def word_class() -> str:
     """RE2 class of ``tokenizers``' word characters (measured; see ``_match_gen.py``)."""
     return _char_class(_match_data.WORD)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def space_class() -> str:
     """RE2 class of ``tokenizers``' whitespace for ``lstrip``/``rstrip``."""
     return _char_class(_match_data.SPACE)
@@ -114,7 +119,11 @@ class AddedMatcher:
     """
 
     def __init__(
-        self, contents: Sequence[str], ids: Sequence[int], tokens: Sequence[AddedToken], split_special: bool = False
+        self,
+        contents: Sequence[str],
+        ids: Sequence[int],
+        tokens: Sequence[AddedToken],
+        split_special: bool = False,
     ):
         order = sorted(range(len(contents)), key=lambda i: (-len(contents[i]), contents[i]))
         self._contents = [contents[i] for i in order]
@@ -137,7 +146,11 @@ class AddedMatcher:
         owner = row_ids(pieces)
         pieces, begin = pieces.flat_values, tf.cast(begin.flat_values, tf.int32)
         matches = tf.equal(pieces[:, tf.newaxis], tf.constant(self._contents)[tf.newaxis])
-        which = tf.where(tf.reduce_any(matches, 1), tf.cast(tf.argmax(tf.cast(matches, tf.int32), 1), tf.int32), -1)
+        which = tf.where(
+            tf.reduce_any(matches, 1),
+            tf.cast(tf.argmax(tf.cast(matches, tf.int32), 1), tf.int32),
+            -1,
+        )
         if self._dropping:
             which = self._drop(pieces, owner, which)
         if self._dropping or self._stripping:
@@ -145,7 +158,9 @@ class AddedMatcher:
             kept = which >= 0
             starts = (owner != _before(owner, -1)) | kept | _before(kept, False)
             group = tf.cumsum(tf.cast(starts, tf.int32)) - 1
-            pieces = tf.strings.unsorted_segment_join(pieces, group, tf.reduce_sum(tf.cast(starts, tf.int32)))
+            pieces = tf.strings.unsorted_segment_join(
+                pieces, group, tf.reduce_sum(tf.cast(starts, tf.int32))
+            )
             at = tf.cast(tf.where(starts)[:, 0], tf.int32)
             begin, owner, which = tf.gather(begin, at), tf.gather(owner, at), tf.gather(which, at)
         overhang = tf.zeros_like(which)
@@ -191,8 +206,12 @@ class AddedMatcher:
         # Bytes of each text piece going to the match before it, and to the match after it.
         head = tf.where(takes_before, _space_length(pieces, "^"), 0)
         tail = tf.where(takes_after, tf.minimum(_space_length(pieces, "$"), size - head), 0)
-        prefix = tf.where(same_before, _before(tf.strings.substr(pieces, size - tail, tail), ""), "")
-        suffix = tf.where(same_after, _after(tf.strings.substr(pieces, tf.zeros_like(head), head), ""), "")
+        prefix = tf.where(
+            same_before, _before(tf.strings.substr(pieces, size - tail, tail), ""), ""
+        )
+        suffix = tf.where(
+            same_after, _after(tf.strings.substr(pieces, tf.zeros_like(head), head), ""), ""
+        )
         middle = tf.strings.substr(pieces, head, size - head - tail)
         pieces = tf.where(is_text, middle, tf.strings.join([prefix, pieces, suffix]))
         begin = tf.where(is_text, begin + head, begin - tf.strings.length(prefix))

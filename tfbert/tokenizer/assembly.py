@@ -7,7 +7,7 @@ them: the first windows of both, then every later window of ``text`` with every 
 ``text_pair``, then the first window of ``text`` with every later window of ``text_pair``.
 """
 
-from typing import Dict, NamedTuple, Optional
+from typing import NamedTuple
 
 import tensorflow as tf
 
@@ -18,13 +18,13 @@ from tfbert.tokenizer.normalization import expand_rows
 class Layout(NamedTuple):
     """How to lay sequences out; Python values, fixed when the graph is built."""
 
-    truncation: Optional[str]  # None, "longest_first", "only_first" or "only_second"
-    limit: Optional[int]  # max_length minus the special tokens, when truncating
+    truncation: str | None  # None, "longest_first", "only_first" or "only_second"
+    limit: int | None  # max_length minus the special tokens, when truncating
     stride: int
     overflow: bool
-    padding: Optional[str]  # None, "longest" or "max_length"
-    max_length: Optional[int]
-    pad_to_multiple_of: Optional[int]
+    padding: str | None  # None, "longest" or "max_length"
+    max_length: int | None
+    pad_to_multiple_of: int | None
     truncate_left: bool = False  # truncation_side="left": keep the end, windows from the end
     pad_left: bool = False  # padding_side="left"
     add_special: bool = True  # [CLS] A [SEP] (B [SEP]); False: A (B)
@@ -39,7 +39,7 @@ def _targets(la, lb, layout: Layout, pair: bool):
     if layout.truncation == "longest_first":
         if not pair:
             return tf.minimum(la, limit), lb
-        short, long_ = tf.minimum(la, lb), tf.maximum(la, lb)
+        short = tf.minimum(la, lb)
         n2 = tf.where(short > limit, short, tf.maximum(short, limit - short))
         halve = short + n2 > limit
         n1 = tf.where(halve, limit // 2, short)
@@ -52,11 +52,13 @@ def _targets(la, lb, layout: Layout, pair: bool):
         check = tf.debugging.assert_less(
             tf.where(over > 0, over, -1),
             target,
-            message=(f"truncation={layout.truncation!r}: the sequence to truncate is too short "
-                     f"to fit max_length={layout.max_length} (the other sequence and the special "
-                     f"tokens leave it no room; for question answering, the question is too "
-                     f"long). Tokens over the limit (x) and the length of the sequence to "
-                     f"truncate (y):"),
+            message=(
+                f"truncation={layout.truncation!r}: the sequence to truncate is too short "
+                f"to fit max_length={layout.max_length} (the other sequence and the special "
+                f"tokens leave it no room; for question answering, the question is too "
+                f"long). Tokens over the limit (x) and the length of the sequence to "
+                f"truncate (y):"
+            ),
         )
         with tf.control_dependencies([check]):
             cut = tf.where(over > 0, target - over, target)
@@ -65,7 +67,7 @@ def _targets(la, lb, layout: Layout, pair: bool):
     ta, tb = tf.where(keep, la, ta), tf.where(keep, lb, tb)
     if layout.stride:
         # tokenizers panics here; say why instead.
-        bad = lambda t, l: (t < l) & (t > 0) & (layout.stride >= t)
+        bad = lambda t, length: (t < length) & (t > 0) & (layout.stride >= t)
         check = tf.debugging.assert_equal(
             tf.reduce_any(bad(ta, la) | bad(tb, lb)),
             False,
@@ -103,8 +105,8 @@ def _window_values(encoded: Encoded, sample, start, row, index, inside):
 
 
 def assemble(
-    a: Encoded, b: Optional[Encoded], cls_id: int, sep_id: int, pad_id: int, layout: Layout
-) -> Dict[str, tf.Tensor]:
+    a: Encoded, b: Encoded | None, cls_id: int, sep_id: int, pad_id: int, layout: Layout
+) -> dict[str, tf.Tensor]:
     """Builds model inputs from encoded texts (and pairs).
 
     Args:
@@ -153,7 +155,9 @@ def assemble(
     pick = lambda key, special_value: tf.where(
         in_a, from_a[key], tf.where(in_b, from_b[key], special_value) if pair else special_value
     )
-    ragged = lambda v: tf.RaggedTensor.from_row_lengths(v, tf.cast(length, tf.int64), validate=False)
+    ragged = lambda v: tf.RaggedTensor.from_row_lengths(
+        v, tf.cast(length, tf.int64), validate=False
+    )
     special = ~(in_a | in_b)
     out = {
         "input_ids": ragged(pick("ids", tf.where(pos == 0, cls_id, sep_id))),
@@ -178,7 +182,9 @@ def assemble(
             flipped = tf.gather(tf.cumsum(length, exclusive=True) + length - 1, row) - pos
             out = {k: v.with_values(tf.gather(v.values, flipped)) for k, v in out.items()}
         out = {
-            k: v.to_tensor(fill.get(k, 0), shape=tf.concat([shape, [2]], 0) if k == "offset_mapping" else shape)
+            k: v.to_tensor(
+                fill.get(k, 0), shape=tf.concat([shape, [2]], 0) if k == "offset_mapping" else shape
+            )
             for k, v in out.items()
         }
         if layout.pad_left:

@@ -53,7 +53,9 @@ def decode_ids(
     """
     ids = tf.cast(ids, tf.int32)
     if skip_special_tokens:
-        special = tf.reduce_any(ids.values[:, tf.newaxis] == tf.cast(special_ids, tf.int32)[tf.newaxis], 1)
+        special = tf.reduce_any(
+            ids.values[:, tf.newaxis] == tf.cast(special_ids, tf.int32)[tf.newaxis], 1
+        )
         ids = tf.RaggedTensor.from_row_splits(ids.values, ids.row_splits)
         ids = tf.ragged.boolean_mask(ids, ids.with_values(~special))
     tokens = tf.gather(vocab, ids.values)

@@ -15,7 +15,8 @@ piece then takes one of two roads:
   ``FastWordpieceTokenizer`` that does no splitting of its own; offsets are carried through as
   code point indices."""
 
-from typing import NamedTuple, Optional, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -45,7 +46,7 @@ class Encoded(NamedTuple):
     ids: tf.RaggedTensor
     starts: tf.RaggedTensor
     ends: tf.RaggedTensor
-    words: Optional[tf.RaggedTensor] = None
+    words: tf.RaggedTensor | None = None
 
 
 class PieceEncoder(tf.Module):
@@ -77,7 +78,7 @@ class PieceEncoder(tf.Module):
         chinese: bool,
         max_chars: int = 100,
         suffix: str = "##",
-        model_vocab_size: Optional[int] = None,
+        model_vocab_size: int | None = None,
         split_special: bool = False,
     ):
         super().__init__(name="piece_encoder")
@@ -103,21 +104,32 @@ class PieceEncoder(tf.Module):
         # Only continuing pieces are spelled "##...": no word starts with "#" (punctuation).
         self._suffix_piece = tf.constant([t.startswith(suffix) for t in pieces])
         self._tail_chars = tf.constant(
-            np.where([t.startswith(suffix) for t in vocab], lengths - len(suffix), lengths).astype(np.int32)
+            np.where([t.startswith(suffix) for t in vocab], lengths - len(suffix), lengths).astype(
+                np.int32
+            )
         )
         # tokenizers finds the raw-text tokens first, then the normalised ones in what is left.
         raw = [t for t in added if not t.normalized and t.content]
         self._raw = None
         if raw:
-            self._raw = AddedMatcher([t.content for t in raw], [index[t.content] for t in raw], raw, split_special)
-        normal = [(normalize_text(t.content, lowercase, strip_accents, chinese), t) for t in added if t.normalized]
+            self._raw = AddedMatcher(
+                [t.content for t in raw], [index[t.content] for t in raw], raw, split_special
+            )
+        normal = [
+            (normalize_text(t.content, lowercase, strip_accents, chinese), t)
+            for t in added
+            if t.normalized
+        ]
         normal = [(c, t) for c, t in normal if c]
         self._normal = self._chinese = None
         if normal and chinese:
             self._chinese = tf.constant(chinese_bounds())
         if normal:
             self._normal = AddedMatcher(
-                [c for c, _ in normal], [index[t.content] for _, t in normal], [t for _, t in normal], split_special
+                [c for c, _ in normal],
+                [index[t.content] for _, t in normal],
+                [t for _, t in normal],
+                split_special,
             )
 
     def __call__(self, texts: tf.Tensor, words: bool = False) -> Encoded:
@@ -136,7 +148,9 @@ class PieceEncoder(tf.Module):
             self._encode_ascii(tf.gather(units, groups[0])),
             self._encode_other(tf.gather(units, groups[1])),
             self._encode_special(
-                tf.gather(units, groups[2]), tf.gather(special, groups[2]), tf.gather(overhang, groups[2])
+                tf.gather(units, groups[2]),
+                tf.gather(special, groups[2]),
+                tf.gather(overhang, groups[2]),
             ),
         ]
         # Each part is (ids, starts, ends, tokens per unit, characters per unit, word starts),
@@ -151,12 +165,18 @@ class PieceEncoder(tf.Module):
         # bytes into its text; what lies between units is ASCII, so the characters before it
         # are `begin` less the surplus bytes of the units before it in the same text.
         surplus = tf.cumsum(tf.strings.length(units) - chars, exclusive=True)
-        units_per_text = tf.math.unsorted_segment_sum(tf.ones_like(text_of), text_of, tf.size(texts))
-        first_of_text = tf.cumsum(units_per_text, exclusive=True)  # == size(units) for trailing empty texts
+        units_per_text = tf.math.unsorted_segment_sum(
+            tf.ones_like(text_of), text_of, tf.size(texts)
+        )
+        first_of_text = tf.cumsum(
+            units_per_text, exclusive=True
+        )  # == size(units) for trailing empty texts
         text_surplus = tf.gather(tf.concat([surplus, [0]], 0), first_of_text)
         shift = tf.gather(begin - surplus + tf.gather(text_surplus, text_of), unit)
         per_text = tf.math.unsorted_segment_sum(counts, text_of, tf.size(texts))
-        rows = lambda v: tf.RaggedTensor.from_row_lengths(v, tf.cast(per_text, tf.int64), validate=False)
+        rows = lambda v: tf.RaggedTensor.from_row_lengths(
+            v, tf.cast(per_text, tf.int64), validate=False
+        )
         word = None
         if words:  # word index = word starts so far in the text, less one
             running = tf.cumsum(tf.gather(word_start, source))
@@ -191,7 +211,9 @@ class PieceEncoder(tf.Module):
             return flat, text_of, piece_begin, special, overhang
         mixed = (special < 0) & ~tf.strings.regex_full_match(flat, PRINTABLE_ASCII)
         whole, cut = tf.where(~mixed)[:, 0], tf.where(mixed)[:, 0]
-        chunks, chunk_begin, _ = tf_text.regex_split_with_offsets(tf.gather(flat, cut), "[ \t\n\r]+")
+        chunks, chunk_begin, _ = tf_text.regex_split_with_offsets(
+            tf.gather(flat, cut), "[ \t\n\r]+"
+        )
         sizes = tf.tensor_scatter_nd_update(
             tf.ones_like(text_of), cut[:, tf.newaxis], tf.cast(chunks.row_lengths(), tf.int32)
         )
@@ -200,7 +222,9 @@ class PieceEncoder(tf.Module):
         chunk_piece = tf.gather(cut, chunk_row)
         chunk_unit = tf.gather(first_unit, chunk_piece) + chunk_position
         order = invert(tf.concat([tf.gather(first_unit, whole), chunk_unit], 0))
-        stitch = lambda whole_values, chunk_values: tf.gather(tf.concat([whole_values, chunk_values], 0), order)
+        stitch = lambda whole_values, chunk_values: tf.gather(
+            tf.concat([whole_values, chunk_values], 0), order
+        )
         return (
             stitch(tf.gather(flat, whole), chunks.values),
             stitch(tf.gather(text_of, whole), tf.gather(text_of, chunk_piece)),
@@ -235,7 +259,11 @@ class PieceEncoder(tf.Module):
         padded = tf.math.floormod(tf.searchsorted(self._chinese, original, side="right"), 2) == 1
         at, position = expand_rows(tf.where(padded, 3, 1))
         space = tf.gather(padded, at) & (position != 1)
-        return tf.where(space, SPACE, tf.gather(normalized, at)), tf.gather(isolated, at) & ~space, tf.gather(source, at)
+        return (
+            tf.where(space, SPACE, tf.gather(normalized, at)),
+            tf.gather(isolated, at) & ~space,
+            tf.gather(source, at),
+        )
 
     def _find_normalized(self, normalized, unit, units):
         """The normalised added tokens in each unit's normalised text.
@@ -250,7 +278,8 @@ class PieceEncoder(tf.Module):
             which match that is (-1 if none) and the match's ``Found.overhang`` (0 if none).
         """
         text = tf.strings.unicode_encode(
-            tf.RaggedTensor.from_value_rowids(normalized, unit, nrows=units, validate=False), "UTF-8"
+            tf.RaggedTensor.from_value_rowids(normalized, unit, nrows=units, validate=False),
+            "UTF-8",
         )
         found = self._normal.find(text)
         at = tf.where(found.token >= 0)[:, 0]
@@ -276,7 +305,9 @@ class PieceEncoder(tf.Module):
         char_piece = row_ids(chars)
         normalized, isolated, source = normalize_code_points(chars.values, self._table)
         if self._chinese is not None:
-            normalized, isolated, source = self._pad_chinese(normalized, isolated, source, chars.values)
+            normalized, isolated, source = self._pad_chinese(
+                normalized, isolated, source, chars.values
+            )
         # Words: maximal runs of non-spaces inside one piece, isolated characters on their own;
         # an added token found in the normalised text is one word, spaces and all.
         keep = normalized != SPACE
@@ -293,8 +324,12 @@ class PieceEncoder(tf.Module):
         kept = tf.where(keep)[:, 0]
         word_starts = tf.cast(tf.gather(breaks, kept), tf.int32)
         word_of = tf.cumsum(word_starts) - 1
-        word_lengths = tf.math.unsorted_segment_sum(tf.ones_like(word_of), word_of, tf.reduce_sum(word_starts))
-        words = tf.RaggedTensor.from_row_lengths(tf.gather(normalized, kept), word_lengths, validate=False)
+        word_lengths = tf.math.unsorted_segment_sum(
+            tf.ones_like(word_of), word_of, tf.reduce_sum(word_starts)
+        )
+        words = tf.RaggedTensor.from_row_lengths(
+            tf.gather(normalized, kept), word_lengths, validate=False
+        )
         word_first = tf.cast(words.row_starts(), tf.int32)
         word_chars = tf.cast(words.row_lengths(), tf.int32)
         word_text = tf.strings.unicode_encode(words, "UTF-8")
@@ -308,20 +343,32 @@ class PieceEncoder(tf.Module):
         word, position = expand_rows(counts)
         at = tf.gather(tf.cast(pieces.row_starts(), tf.int32), word) + position
         whole_token = tf.gather(whole, word)
-        ids = tf.where(whole_token, tf.gather(whole_id, word), tf.gather(pieces.values, tf.where(whole_token, 0, at)))
+        ids = tf.where(
+            whole_token,
+            tf.gather(whole_id, word),
+            tf.gather(pieces.values, tf.where(whole_token, 0, at)),
+        )
         # Character spans inside the word from the vocabulary's token lengths.
-        width = tf.where(position == 0, tf.gather(self._head_chars, ids), tf.gather(self._tail_chars, ids))
+        width = tf.where(
+            position == 0, tf.gather(self._head_chars, ids), tf.gather(self._tail_chars, ids)
+        )
         width = tf.where(whole_token | (ids == self._unk), tf.gather(word_chars, word), width)
         before = tf.cumsum(width, exclusive=True)
         first_token = tf.cumsum(counts, exclusive=True)
         offset_in_word = before - tf.gather(tf.gather(before, first_token), word)
         first = tf.gather(word_first, word) + offset_in_word
         original = tf.gather(source, kept)  # kept position -> index in chars.values
-        local = original - tf.gather(tf.cast(chars.row_starts(), tf.int32), tf.gather(char_piece, original))
+        local = original - tf.gather(
+            tf.cast(chars.row_starts(), tf.int32), tf.gather(char_piece, original)
+        )
         starts = tf.gather(local, first)
-        reach = tf.where(whole_token, tf.gather(whole_overhang, word), 0)  # an rstrip overlapping the next token
+        reach = tf.where(
+            whole_token, tf.gather(whole_overhang, word), 0
+        )  # an rstrip overlapping the next token
         ends = tf.gather(local, first + width - 1 + reach) + 1
         token_piece = tf.gather(tf.gather(piece, kept), tf.gather(word_first, word))
-        counts = tf.math.unsorted_segment_sum(tf.ones_like(token_piece), token_piece, tf.size(texts))
+        counts = tf.math.unsorted_segment_sum(
+            tf.ones_like(token_piece), token_piece, tf.size(texts)
+        )
         chars = tf.cast(chars.row_lengths(), tf.int32)
         return ids, starts, ends, counts, chars, tf.cast(position == 0, tf.int32)

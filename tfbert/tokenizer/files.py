@@ -6,7 +6,7 @@ with ``hf_hub_download`` (which honours ``HF_HUB_OFFLINE`` and ``local_files_onl
 
 import json
 import os
-from typing import Any, Dict, List, Optional, Union
+from typing import Any
 
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 OPTION_NAMES = (
@@ -26,13 +26,15 @@ def _token_text(value) -> str:
     return value["content"] if isinstance(value, dict) else str(value)
 
 
-def _fetch(name_or_path: str, filename: str, **hub_kwargs) -> Optional[str]:
+def _fetch(name_or_path: str, filename: str, **hub_kwargs) -> str | None:
     if os.path.isdir(name_or_path):
         path = os.path.join(name_or_path, filename)
         return path if os.path.isfile(path) else None
     if os.path.exists(name_or_path) or name_or_path.startswith(("/", "./", "../", "~", "\\")):
-        raise FileNotFoundError(f"tokenizer path {name_or_path!r} is not a folder; expected a "
-                                f"folder holding vocab.txt or tokenizer.json, or a hub id")
+        raise FileNotFoundError(
+            f"tokenizer path {name_or_path!r} is not a folder; expected a "
+            f"folder holding vocab.txt or tokenizer.json, or a hub id"
+        )
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
@@ -42,7 +44,7 @@ def _fetch(name_or_path: str, filename: str, **hub_kwargs) -> Optional[str]:
         return None
 
 
-def _read_json(path: Optional[str]) -> Dict[str, Any]:
+def _read_json(path: str | None) -> dict[str, Any]:
     """A tokenizer JSON file as a dict (``{}`` when ``path`` is ``None``).
 
     Raises:
@@ -55,17 +57,20 @@ def _read_json(path: Optional[str]) -> Dict[str, Any]:
         with open(path, encoding="utf-8") as f:
             value = json.load(f)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: {error.msg} at line {error.lineno} column "
-                         f"{error.colno}; expected a JSON object") from None
+        raise ValueError(
+            f"{path} is not valid JSON: {error.msg} at line {error.lineno} column "
+            f"{error.colno}; expected a JSON object"
+        ) from None
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text (byte {error.start}); expected a JSON "
-                         f"object") from None
+        raise ValueError(
+            f"{path} is not UTF-8 text (byte {error.start}); expected a JSON object"
+        ) from None
     if isinstance(value, dict):
         return value
     raise ValueError(f"{path} holds a JSON {type(value).__name__}; expected a JSON object")
 
 
-def read_vocab_txt(path: str) -> List[str]:
+def read_vocab_txt(path: str) -> list[str]:
     """Reads ``vocab.txt``: one token a line, the line number is the id.
 
     Raises:
@@ -75,30 +80,33 @@ def read_vocab_txt(path: str) -> List[str]:
         with open(path, encoding="utf-8") as f:
             tokens = [line.rstrip("\n") for line in f]
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text (byte {error.start}); expected one token "
-                         f"a line") from None
+        raise ValueError(
+            f"{path} is not UTF-8 text (byte {error.start}); expected one token a line"
+        ) from None
     if not tokens:
         raise ValueError(f"{path} is empty; expected one token a line")
     return tokens
 
 
-def write_vocab_txt(path: str, tokens: List[str]) -> None:
+def write_vocab_txt(path: str, tokens: list[str]) -> None:
     """Writes ``vocab.txt``: one token a line, in id order."""
     with open(path, "w", encoding="utf-8") as f:
         f.writelines(token + "\n" for token in tokens)
 
 
-def _vocab_from_tokenizer_json(spec: Dict[str, Any]) -> List[str]:
+def _vocab_from_tokenizer_json(spec: dict[str, Any]) -> list[str]:
     model = spec.get("model") or {}
     if model.get("type") not in (None, "WordPiece") or "vocab" not in model:
-        raise ValueError(f"tokenizer.json holds a {model.get('type')!r} model; expected 'WordPiece'")
+        raise ValueError(
+            f"tokenizer.json holds a {model.get('type')!r} model; expected 'WordPiece'"
+        )
     vocab = [""] * len(model["vocab"])
     for token, i in model["vocab"].items():
         vocab[i] = token
     return vocab
 
 
-def added_token_item(token: Dict[str, Any], special: bool) -> Union[str, Dict[str, Any]]:
+def added_token_item(token: dict[str, Any], special: bool) -> str | dict[str, Any]:
     """An ``added_tokens`` entry as a ``TFBertTokenizer`` list item: its text when its fields
     are the defaults for a (non-)special token, else a dict of the fields that differ."""
     defaults = dict(normalized=not special, lstrip=False, rstrip=False, single_word=False)
@@ -106,14 +114,18 @@ def added_token_item(token: Dict[str, Any], special: bool) -> Union[str, Dict[st
     return {"content": token["content"], **differ} if differ else token["content"]
 
 
-def token_fields(item: Union[str, Dict[str, Any]], special: bool) -> Dict[str, Any]:
+def token_fields(item: str | dict[str, Any], special: bool) -> dict[str, Any]:
     """A ``TFBertTokenizer`` list item as ``tokenizers``' full ``AddedToken`` fields."""
     item = {"content": item} if isinstance(item, str) else item
     defaults = dict(single_word=False, lstrip=False, rstrip=False, normalized=not special)
-    return {"content": item["content"], **{k: bool(item.get(k, v)) for k, v in defaults.items()}, "special": special}
+    return {
+        "content": item["content"],
+        **{k: bool(item.get(k, v)) for k, v in defaults.items()},
+        "special": special,
+    }
 
 
-def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
+def load_settings(name_or_path: str, **hub_kwargs) -> dict[str, Any]:
     """Reads a tokenizer folder or hub repository into :class:`TFBertTokenizer` arguments.
 
     Added tokens come from ``added_tokens.json``, ``tokenizer_config.json``'s
@@ -148,7 +160,7 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     vocab = read_vocab_txt(vocab_path) if vocab_path else _vocab_from_tokenizer_json(spec)
     model_vocab_size = len(vocab)  # the WordPiece vocabulary; added tokens may come after it
 
-    settings: Dict[str, Any] = {}
+    settings: dict[str, Any] = {}
     normalizer = spec.get("normalizer") or {}
     if normalizer.get("type") == "BertNormalizer":
         settings.update(
@@ -203,7 +215,7 @@ def load_settings(name_or_path: str, **hub_kwargs) -> Dict[str, Any]:
     return settings
 
 
-def _tokenizer_json(config: Dict[str, Any], added: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+def _tokenizer_json(config: dict[str, Any], added: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The ``tokenizers`` serialisation of the same tokenizer (BertTokenizerFast's pipeline)."""
     vocab = {}
     for i, token in enumerate(config["vocab"][: config["model_vocab_size"]]):
@@ -215,7 +227,9 @@ def _tokenizer_json(config: Dict[str, Any], added: Dict[str, Dict[str, Any]]) ->
         "version": "1.0",
         "truncation": None,
         "padding": None,
-        "added_tokens": [{"id": int(i), **token} for i, token in sorted(added.items(), key=lambda kv: int(kv[0]))],
+        "added_tokens": [
+            {"id": int(i), **token} for i, token in sorted(added.items(), key=lambda kv: int(kv[0]))
+        ],
         "normalizer": {
             "type": "BertNormalizer",
             "clean_text": True,
@@ -226,7 +240,11 @@ def _tokenizer_json(config: Dict[str, Any], added: Dict[str, Dict[str, Any]]) ->
         "pre_tokenizer": {"type": "BertPreTokenizer"},
         "post_processor": {
             "type": "TemplateProcessing",
-            "single": [piece("SpecialToken", cls, 0), piece("Sequence", "A", 0), piece("SpecialToken", sep, 0)],
+            "single": [
+                piece("SpecialToken", cls, 0),
+                piece("Sequence", "A", 0),
+                piece("SpecialToken", sep, 0),
+            ],
             "pair": [
                 piece("SpecialToken", cls, 0),
                 piece("Sequence", "A", 0),
@@ -247,7 +265,7 @@ def _tokenizer_json(config: Dict[str, Any], added: Dict[str, Dict[str, Any]]) ->
     }
 
 
-def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
+def save_settings(directory: str, config: dict[str, Any]) -> list[str]:
     """Writes ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json`` and
     ``special_tokens_map.json``.
 
@@ -273,7 +291,10 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
     extra = list(config.get("extra_special_tokens") or [])
     index = {token: i for i, token in enumerate(config["vocab"])}
     decoder = {}
-    for special, items in ((True, list(specials.values()) + extra), (False, config.get("added_tokens") or [])):
+    for special, items in (
+        (True, list(specials.values()) + extra),
+        (False, config.get("added_tokens") or []),
+    ):
         for item in items:
             fields = token_fields(item, special)
             if fields["content"] in index:
@@ -293,9 +314,11 @@ def save_settings(directory: str, config: Dict[str, Any]) -> List[str]:
         "added_tokens_decoder": decoder,
         **specials,
     }
-    texts = [json_text(tokenizer_config, names[1]),
-             json_text({**specials, "additional_special_tokens": extra}, names[2]),
-             json_text(_tokenizer_json(config, decoder), names[3])]
+    texts = [
+        json_text(tokenizer_config, names[1]),
+        json_text({**specials, "additional_special_tokens": extra}, names[2]),
+        json_text(_tokenizer_json(config, decoder), names[3]),
+    ]
     with atomic_dir(directory, merge=1) as tmp:
         write_vocab_txt(os.path.join(tmp, names[0]), config["vocab"][: config["model_vocab_size"]])
         for name, text in zip(names[1:], texts):

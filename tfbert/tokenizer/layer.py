@@ -1,7 +1,8 @@
 """``TFBertTokenizer``: the Keras layer users call."""
 
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -14,10 +15,23 @@ from tfbert.tokenizer.encoding import Encoded, PieceEncoder
 from tfbert.tokenizer.inputs import check_unicode
 from tfbert.tokenizer.normalization import normalize_text
 
-_TRUNCATIONS = {True: "longest_first", "longest_first": "longest_first", "only_first": "only_first",
-                "only_second": "only_second", False: None, None: None, "do_not_truncate": None}
-_PADDINGS = {True: "longest", "longest": "longest", "max_length": "max_length", False: None, None: None,
-             "do_not_pad": None}
+_TRUNCATIONS = {
+    True: "longest_first",
+    "longest_first": "longest_first",
+    "only_first": "only_first",
+    "only_second": "only_second",
+    False: None,
+    None: None,
+    "do_not_truncate": None,
+}
+_PADDINGS = {
+    True: "longest",
+    "longest": "longest",
+    "max_length": "max_length",
+    False: None,
+    None: None,
+    "do_not_pad": None,
+}
 _RAGGED_INT = tf.RaggedTensorSpec([None, None], tf.int32, ragged_rank=1, row_splits_dtype=tf.int64)
 _CALL_DEFAULTS = dict(
     padding="longest",
@@ -40,10 +54,10 @@ class _GraphCache:
     """Traced assembly graphs by layout; a plain object, so that saving does not track them."""
 
     def __init__(self):
-        self.by_key: Dict[tuple, tf.types.experimental.GenericFunction] = {}
+        self.by_key: dict[tuple, tf.types.experimental.GenericFunction] = {}
 
 
-def _added_token(item: Union[str, Dict[str, Any]], special: bool, name: str) -> AddedToken:
+def _added_token(item: str | dict[str, Any], special: bool, name: str) -> AddedToken:
     """An ``extra_special_tokens`` / ``added_tokens`` item as an :class:`AddedToken`."""
     defaults = AddedToken(content="", special=special, normalized=not special)
     if isinstance(item, str):
@@ -53,14 +67,20 @@ def _added_token(item: Union[str, Dict[str, Any]], special: bool, name: str) -> 
     allowed = ("content", "normalized", "lstrip", "rstrip", "single_word")
     unknown = sorted(set(item) - set(allowed) - {"special"})
     if unknown:
-        raise ValueError(f"{name} item {item!r} has unknown fields {unknown}; expected some of {list(allowed)}")
-    return defaults._replace(**{k: (item[k] if k == "content" else bool(item[k])) for k in allowed if k in item})
+        raise ValueError(
+            f"{name} item {item!r} has unknown fields {unknown}; expected some of {list(allowed)}"
+        )
+    return defaults._replace(
+        **{k: (item[k] if k == "content" else bool(item[k])) for k in allowed if k in item}
+    )
 
 
 def _check_known(kwargs):
     unknown = set(kwargs) - set(_CALL_DEFAULTS)
     if unknown:
-        raise TypeError(f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}")
+        raise TypeError(
+            f"unexpected arguments {sorted(unknown)}; expected some of {sorted(_CALL_DEFAULTS)}"
+        )
 
 
 def _choice(table, name, value):
@@ -127,21 +147,21 @@ class TFBertTokenizer(keras.layers.Layer):
 
     def __init__(
         self,
-        vocab: Union[Sequence[str], str],
+        vocab: Sequence[str] | str,
         do_lower_case: bool = True,
-        strip_accents: Optional[bool] = None,
+        strip_accents: bool | None = None,
         tokenize_chinese_chars: bool = True,
         unk_token: str = "[UNK]",
         sep_token: str = "[SEP]",
         pad_token: str = "[PAD]",
         cls_token: str = "[CLS]",
         mask_token: str = "[MASK]",
-        extra_special_tokens: Sequence[Union[str, Dict[str, Any]]] = (),
-        added_tokens: Sequence[Union[str, Dict[str, Any]]] = (),
-        never_split: Optional[Sequence[str]] = None,
+        extra_special_tokens: Sequence[str | dict[str, Any]] = (),
+        added_tokens: Sequence[str | dict[str, Any]] = (),
+        never_split: Sequence[str] | None = None,
         max_input_chars_per_word: int = 100,
-        model_vocab_size: Optional[int] = None,
-        model_max_length: Optional[int] = 512,
+        model_vocab_size: int | None = None,
+        model_max_length: int | None = 512,
         clean_up_tokenization_spaces: bool = False,
         split_special_tokens: bool = False,
         **kwargs,
@@ -150,7 +170,7 @@ class TFBertTokenizer(keras.layers.Layer):
         super().__init__(**kwargs)
         if isinstance(vocab, str):
             vocab = files.read_vocab_txt(vocab)
-        self.vocab: List[str] = list(vocab)
+        self.vocab: list[str] = list(vocab)
         if never_split:
             warnings.warn(
                 "never_split has no effect, as in transformers' BertTokenizerFast; "
@@ -158,30 +178,48 @@ class TFBertTokenizer(keras.layers.Layer):
                 stacklevel=2,
             )
         self.special_tokens = dict(
-            unk_token=unk_token, sep_token=sep_token, pad_token=pad_token, cls_token=cls_token, mask_token=mask_token
+            unk_token=unk_token,
+            sep_token=sep_token,
+            pad_token=pad_token,
+            cls_token=cls_token,
+            mask_token=mask_token,
         )
         named = set(self.special_tokens.values())
-        self.extra_special_tokens = [t for t in extra_special_tokens if not (isinstance(t, str) and t in named)]
+        self.extra_special_tokens = [
+            t for t in extra_special_tokens if not (isinstance(t, str) and t in named)
+        ]
         index = {t: i for i, t in enumerate(self.vocab)}
         required = [("unk_token", unk_token), ("sep_token", sep_token), ("cls_token", cls_token)]
         self.added_tokens = list(added_tokens)
         for name, token in required:
             if token not in index:
-                raise ValueError(f"{name} {token!r} is not in the vocabulary ({len(self.vocab)} tokens)")
+                raise ValueError(
+                    f"{name} {token!r} is not in the vocabulary ({len(self.vocab)} tokens)"
+                )
         # Every token matched in the text, as tokenizers' AddedVocabulary holds them.
         listed = [(True, t) for t in self.special_tokens.values() if t in index]
-        listed += [(True, t) for t in self.extra_special_tokens] + [(False, t) for t in self.added_tokens]
-        found: Dict[str, AddedToken] = {}
+        listed += [(True, t) for t in self.extra_special_tokens] + [
+            (False, t) for t in self.added_tokens
+        ]
+        found: dict[str, AddedToken] = {}
         for special, item in listed:
-            token = _added_token(item, special, "extra_special_tokens" if special else "added_tokens")
+            token = _added_token(
+                item, special, "extra_special_tokens" if special else "added_tokens"
+            )
             if token.content not in index:
                 name = "extra_special_tokens" if special else "added_tokens"
-                raise ValueError(f"{name} {token.content!r} is not in the vocabulary ({len(self.vocab)} tokens)")
-            found[token.content] = token._replace(special=found.get(token.content, token).special or special)
+                raise ValueError(
+                    f"{name} {token.content!r} is not in the vocabulary ({len(self.vocab)} tokens)"
+                )
+            found[token.content] = token._replace(
+                special=found.get(token.content, token).special or special
+            )
         self._added = list(found.values())
         size = len(self.vocab) if model_vocab_size is None else int(model_vocab_size)
         if not 0 < size <= len(self.vocab):
-            raise ValueError(f"model_vocab_size={model_vocab_size!r}; expected 1 to the vocabulary's {len(self.vocab)}")
+            raise ValueError(
+                f"model_vocab_size={model_vocab_size!r}; expected 1 to the vocabulary's {len(self.vocab)}"
+            )
         self.model_vocab_size = size
         self.options = dict(
             do_lower_case=bool(do_lower_case),
@@ -198,13 +236,21 @@ class TFBertTokenizer(keras.layers.Layer):
         self._index = index
         # tokenizers decodes a token matched on normalised text to its normalised content.
         effective_strip = do_lower_case if strip_accents is None else bool(strip_accents)
-        normal = (self.options["do_lower_case"], effective_strip, self.options["tokenize_chinese_chars"])
+        normal = (
+            self.options["do_lower_case"],
+            effective_strip,
+            self.options["tokenize_chinese_chars"],
+        )
         shown = list(self.vocab)
         for token in self._added:
             if token.normalized:
                 shown[index[token.content]] = normalize_text(token.content, *normal)
         # ... and skips a special token only where that is its content.
-        skipped = {index[t.content] for t in self._added if t.special and shown[index[t.content]] == t.content}
+        skipped = {
+            index[t.content]
+            for t in self._added
+            if t.special and shown[index[t.content]] == t.content
+        }
         self._special_ids = tf.constant(sorted(skipped), tf.int32)
         self._shown = shown
         self._vocab_tensor = tf.constant(shown)
@@ -220,7 +266,9 @@ class TFBertTokenizer(keras.layers.Layer):
             max_chars=self.options["max_input_chars_per_word"],
         )
         self._encode = tf.function(
-            self._encoder.__call__, input_signature=[tf.TensorSpec([None], tf.string)], autograph=False
+            self._encoder.__call__,
+            input_signature=[tf.TensorSpec([None], tf.string)],
+            autograph=False,
         )
         self._graphs = _GraphCache()
         # No weights: built from the start, so a Keras model holding the tokenizer is never
@@ -262,7 +310,9 @@ class TFBertTokenizer(keras.layers.Layer):
     sep_token_id = property(lambda self: self._special_id("sep_token"), doc="The id of ``[SEP]``.")
     pad_token_id = property(lambda self: self._special_id("pad_token"), doc="[PAD]'s id or None.")
     unk_token_id = property(lambda self: self._special_id("unk_token"), doc="The id of ``[UNK]``.")
-    mask_token_id = property(lambda self: self._special_id("mask_token"), doc="[MASK]'s id or None.")
+    mask_token_id = property(
+        lambda self: self._special_id("mask_token"), doc="[MASK]'s id or None."
+    )
     cls_token = property(lambda self: self.special_tokens["cls_token"], doc="The first token.")
     sep_token = property(lambda self: self.special_tokens["sep_token"], doc="The separator token.")
     pad_token = property(lambda self: self.special_tokens["pad_token"], doc="The padding token.")
@@ -357,10 +407,12 @@ class TFBertTokenizer(keras.layers.Layer):
         _choice(_TRUNCATIONS, "truncation", args["truncation"])
         for name in ("max_length", "pad_to_multiple_of"):
             value = args[name]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or not 0 <= value < 2**31):
-                raise ValueError(f"{name}={value!r}; expected a non-negative int (below 2**31) "
-                                 f"or None")
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31
+            ):
+                raise ValueError(
+                    f"{name}={value!r}; expected a non-negative int (below 2**31) or None"
+                )
         stride = args["stride"]
         if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < 2**31:
             raise ValueError(f"stride={args['stride']!r}; expected a non-negative int")
@@ -416,28 +468,39 @@ class TFBertTokenizer(keras.layers.Layer):
     @staticmethod
     def _as_strings(value, name):
         if value is None:
-            raise TypeError(f"{name} is None; expected a string, a list of strings or a 1-D "
-                            f"tf.string tensor")
+            raise TypeError(
+                f"{name} is None; expected a string, a list of strings or a 1-D tf.string tensor"
+            )
         single = isinstance(value, (str, bytes))
         if not single and isinstance(value, (dict, set, int, float)):
-            raise TypeError(f"{name} is a {type(value).__name__}; expected a string, a list of "
-                            f"strings or a 1-D tf.string tensor")
+            raise TypeError(
+                f"{name} is a {type(value).__name__}; expected a string, a list of "
+                f"strings or a 1-D tf.string tensor"
+            )
         if single:
             value = [value]
         if isinstance(value, (list, tuple)):
             for index, item in enumerate(value):
                 if not isinstance(item, (str, bytes)):
-                    raise TypeError(f"{name} must hold strings; got an item of type "
-                                    f"{type(item).__name__} at {name}[{index}]")
+                    raise TypeError(
+                        f"{name} must hold strings; got an item of type "
+                        f"{type(item).__name__} at {name}[{index}]"
+                    )
                 if isinstance(item, str):
                     check_unicode(item, name, None if single else index)
         if isinstance(value, (list, tuple)) and not value:
             value = tf.constant([], tf.string)
-        tensor = value if isinstance(value, (tf.Tensor, tf.RaggedTensor)) else tf.convert_to_tensor(value)
+        tensor = (
+            value
+            if isinstance(value, (tf.Tensor, tf.RaggedTensor))
+            else tf.convert_to_tensor(value)
+        )
         if tensor.dtype != tf.string:
             raise TypeError(f"{name} must be a string tensor; got dtype {tensor.dtype.name}")
         if tensor.shape.rank not in (None, 0, 1):
-            raise ValueError(f"{name} must be a string or a 1-D batch of strings; got shape {tensor.shape}")
+            raise ValueError(
+                f"{name} must be a string or a 1-D batch of strings; got shape {tensor.shape}"
+            )
         return tf.reshape(tensor, [-1])
 
     def __call__(self, text, text_pair=None, **kwargs):
@@ -490,7 +553,9 @@ class TFBertTokenizer(keras.layers.Layer):
             n, m = texts.shape[0], pairs.shape[0]
             if n is not None and m is not None and n != m:
                 raise ValueError(f"text has {n} items but text_pair has {m}; they must match")
-            tf.debugging.assert_equal(tf.size(texts), tf.size(pairs), message="text and text_pair lengths differ")
+            tf.debugging.assert_equal(
+                tf.size(texts), tf.size(pairs), message="text and text_pair lengths differ"
+            )
         inputs = [texts] if pairs is None else [texts, pairs]
         # The encoder's graph is traced once per layer and called from every graph that needs it.
         encoded = [self._encode(t) for t in inputs]
@@ -513,7 +578,7 @@ class TFBertTokenizer(keras.layers.Layer):
         flat = [tf.cast(r, tf.int32) for e in encoded for r in e if r is not None]
         return self._graphs.by_key[key](*flat)
 
-    def _assemble(self, layout: Layout, a: Encoded, b: Optional[Encoded] = None):
+    def _assemble(self, layout: Layout, a: Encoded, b: Encoded | None = None):
         ids = self._ids
         return assemble(a, b, ids["cls_token"], ids["sep_token"], max(ids["pad_token"], 0), layout)
 
@@ -534,10 +599,15 @@ class TFBertTokenizer(keras.layers.Layer):
         args = {**self.call_defaults, **kwargs}
         ragged = _choice(_PADDINGS, "padding", args["padding"]) is None
         if ragged:
-            raise ValueError("padding=False gives ragged tensors, which Keras functional models cannot carry")
+            raise ValueError(
+                "padding=False gives ragged tensors, which Keras functional models cannot carry"
+            )
         batch = None
         spec = lambda shape: keras.KerasTensor(shape, dtype="int32")
-        out = {k: spec((batch, None)) for k in ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask")}
+        out = {
+            k: spec((batch, None))
+            for k in ("input_ids", "token_type_ids", "attention_mask", "special_tokens_mask")
+        }
         out["offset_mapping"] = spec((batch, None, 2))
         out["overflow_to_sample_mapping"] = spec((batch,))
         return self._select(out, args)
@@ -548,7 +618,7 @@ class TFBertTokenizer(keras.layers.Layer):
         self,
         ids,
         skip_special_tokens: bool = False,
-        clean_up_tokenization_spaces: Optional[bool] = None,
+        clean_up_tokenization_spaces: bool | None = None,
     ) -> tf.Tensor:
         """Turns rows of ids back into text, in graph.
 
@@ -567,12 +637,22 @@ class TFBertTokenizer(keras.layers.Layer):
             TypeError: ids that are not integers.
         """
         if not isinstance(ids, tf.RaggedTensor):
-            ids = tf.ragged.constant(ids) if isinstance(ids, (list, tuple)) else tf.RaggedTensor.from_tensor(ids)
+            ids = (
+                tf.ragged.constant(ids)
+                if isinstance(ids, (list, tuple))
+                else tf.RaggedTensor.from_tensor(ids)
+            )
         if tf.executing_eagerly():  # in a graph, tf.gather refuses them (on CPU)
             self._check_ids(ids)
         if clean_up_tokenization_spaces is None:
             clean_up_tokenization_spaces = self.options["clean_up_tokenization_spaces"]
-        return decode_ids(ids, self._vocab_tensor, self._special_ids, skip_special_tokens, clean_up_tokenization_spaces)
+        return decode_ids(
+            ids,
+            self._vocab_tensor,
+            self._special_ids,
+            skip_special_tokens,
+            clean_up_tokenization_spaces,
+        )
 
     def _check_ids(self, ids: tf.RaggedTensor) -> None:
         if not ids.dtype.is_integer and ids.flat_values.shape[0]:  # [[]] comes as float32
@@ -584,17 +664,24 @@ class TFBertTokenizer(keras.layers.Layer):
             row = int(ids.value_rowids()[position]) if ids.ragged_rank == 1 else None
             self.refuse_id(int(values[position]), row)
 
-    def refuse_id(self, value: Any, row: Optional[int] = None) -> None:
+    def refuse_id(self, value: Any, row: int | None = None) -> None:
         """Raises for an id ``value`` outside the vocabulary (found in row ``row``).
 
         Raises:
             ValueError: Always; names the id, its row and the valid range.
         """
         where = "" if row is None else f" (row {row})"
-        raise ValueError(f"id {value!r}{where} is out of range; expected ids 0 to "
-                         f"{len(self.vocab) - 1} (the vocabulary's size is {len(self.vocab)})")
+        raise ValueError(
+            f"id {value!r}{where} is out of range; expected ids 0 to "
+            f"{len(self.vocab) - 1} (the vocabulary's size is {len(self.vocab)})"
+        )
 
-    def decode(self, ids, skip_special_tokens: bool = False, clean_up_tokenization_spaces: Optional[bool] = None):
+    def decode(
+        self,
+        ids,
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool | None = None,
+    ):
         """Decodes one row of ids; see :meth:`batch_decode`. Returns a 0-D string tensor."""
         if isinstance(ids, (list, tuple)):
             ids = [ids]
@@ -638,7 +725,11 @@ class TFBertTokenizer(keras.layers.Layer):
             FileNotFoundError: no vocabulary found.
             ValueError: unsupported or inconsistent files.
         """
-        hub = {k: kwargs.pop(k) for k in ("revision", "cache_dir", "local_files_only", "token") if k in kwargs}
+        hub = {
+            k: kwargs.pop(k)
+            for k in ("revision", "cache_dir", "local_files_only", "token")
+            if k in kwargs
+        }
         settings = files.load_settings(name_or_path, **hub)
         settings.update(kwargs)
         return cls(**settings)
@@ -684,7 +775,7 @@ class TFBertTokenizer(keras.layers.Layer):
             tokenizer.save_pretrained(directory)
             return cls.from_pretrained(directory, **kwargs)
 
-    def save_pretrained(self, directory: str) -> List[str]:
+    def save_pretrained(self, directory: str) -> list[str]:
         """Writes ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json`` and
         ``special_tokens_map.json``.
 

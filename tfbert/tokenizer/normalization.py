@@ -62,7 +62,10 @@ def char_table(lowercase: bool, strip_accents: bool, chinese: bool) -> CharTable
     packed = np.full(NUM_CODE_POINTS, -1, np.int32)
     values = []
     for c in sorted(set(changed) | punctuation | padded):
-        out = [ord(ch) | (ISOLATED if ord(ch) in punctuation or c in padded else 0) for ch in changed.get(c, chr(c))]
+        out = [
+            ord(ch) | (ISOLATED if ord(ch) in punctuation or c in padded else 0)
+            for ch in changed.get(c, chr(c))
+        ]
         if out != [c]:
             assert len(out) <= 3, (c, out)
             packed[c] = len(values) << 2 | len(out)
@@ -76,7 +79,8 @@ def normalize_text(text: str, lowercase: bool, strip_accents: bool, chinese: boo
     changed = measured["normalized"][f"{int(lowercase)},{int(strip_accents)}"]
     padded = frozenset(measured["chinese"]) if chinese else frozenset()
     return "".join(
-        (" " + changed.get(ord(ch), ch) + " ") if ord(ch) in padded else changed.get(ord(ch), ch) for ch in text
+        (" " + changed.get(ord(ch), ch) + " ") if ord(ch) in padded else changed.get(ord(ch), ch)
+        for ch in text
     )
 
 

@@ -44,13 +44,20 @@ def _legacy_strategies(kwargs: dict, padding: Any, truncation: Any, max_length: 
     pad_to_max_length = kwargs.pop("pad_to_max_length", None)
     strategy = kwargs.pop("truncation_strategy", None)
     if pad_to_max_length is not None:
-        warnings.warn("pad_to_max_length is deprecated (as in transformers v4); use "
-                      "padding='max_length' or padding=True", FutureWarning, stacklevel=3)
+        warnings.warn(
+            "pad_to_max_length is deprecated (as in transformers v4); use "
+            "padding='max_length' or padding=True",
+            FutureWarning,
+            stacklevel=3,
+        )
         if padding is False and pad_to_max_length:
             padding = "longest" if max_length is None else "max_length"
     if strategy is not None:
-        warnings.warn("truncation_strategy is deprecated (as in transformers v4); use truncation=",
-                      FutureWarning, stacklevel=3)
+        warnings.warn(
+            "truncation_strategy is deprecated (as in transformers v4); use truncation=",
+            FutureWarning,
+            stacklevel=3,
+        )
         if truncation is None and strategy != "do_not_truncate":
             truncation = strategy
     return padding, truncation
@@ -87,8 +94,10 @@ def _ids_list(ids: Any) -> list:
     if isinstance(ids, (np.integer, int)) and not isinstance(ids, bool):
         return int(ids)
     if not isinstance(ids, (list, tuple)):
-        raise TypeError(f"token ids must be an int, a list, a NumPy array or a tensor of ints; "
-                        f"got {type(ids).__name__} {ids!r:.40}")
+        raise TypeError(
+            f"token ids must be an int, a list, a NumPy array or a tensor of ints; "
+            f"got {type(ids).__name__} {ids!r:.40}"
+        )
     return [_ids_list(i) for i in ids]
 
 
@@ -421,8 +430,10 @@ class BertTokenizerFast:
         if isinstance(new_tokens, (str, Mapping)) or hasattr(new_tokens, "content"):
             new_tokens = [new_tokens]
         if not isinstance(new_tokens, (list, tuple)):
-            raise TypeError(f"new_tokens {new_tokens!r:.60} must be a token or a list of tokens "
-                            f"(strings or AddedToken)")
+            raise TypeError(
+                f"new_tokens {new_tokens!r:.60} must be a token or a list of tokens "
+                f"(strings or AddedToken)"
+            )
         added = {t.content for t in self.engine._added}
         settings = dict(self._settings)
         settings["vocab"] = list(settings["vocab"])
@@ -570,10 +581,16 @@ class BertTokenizerFast:
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         kind = check_tensor_type(return_tensors)
-        self.engine._check_call_args(**{  # before any default is filled in: the user's values
-            **self.engine.call_defaults, "padding": padding, "truncation": truncation,
-            "max_length": max_length, "stride": stride, "pad_to_multiple_of": pad_to_multiple_of,
-        })
+        self.engine._check_call_args(
+            **{  # before any default is filled in: the user's values
+                **self.engine.call_defaults,
+                "padding": padding,
+                "truncation": truncation,
+                "max_length": max_length,
+                "stride": stride,
+                "pad_to_multiple_of": pad_to_multiple_of,
+            }
+        )
         texts, pairs, batched = split_inputs(text, text_pair, is_split_into_words)
         layout = resolve_layout(
             padding,

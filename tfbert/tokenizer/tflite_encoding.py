@@ -30,7 +30,6 @@ tokens, which start with punctuation).
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_text as tf_text
 from tensorflow_text.python.ops.ngrams_op import gen_ngrams_op
@@ -38,7 +37,7 @@ from tensorflow_text.python.ops.ngrams_op import gen_ngrams_op
 from tfbert.tokenizer.assembly import assemble
 from tfbert.tokenizer.decoding import TOKEN_CLEANUP
 from tfbert.tokenizer.encoding import Encoded
-from tfbert.tokenizer.normalization import expand_rows, row_ids
+from tfbert.tokenizer.normalization import row_ids
 
 SUFFIX = "##"
 
@@ -81,29 +80,46 @@ class TFLiteTextOps(tf.Module):
         lower = options["do_lower_case"]
         strip = lower if options["strip_accents"] is None else bool(options["strip_accents"])
         if lower != strip:
-            raise ValueError(f"do_lower_case={lower} with strip_accents={options['strip_accents']}: "
-                             f"tf-text's FastBertNormalizer lower-cases and strips accents together or not at all")
+            raise ValueError(
+                f"do_lower_case={lower} with strip_accents={options['strip_accents']}: "
+                f"tf-text's FastBertNormalizer lower-cases and strips accents together or not at all"
+            )
         if not options["tokenize_chinese_chars"]:
-            raise ValueError("tokenize_chinese_chars=False: tf-text's FastWordpieceTokenizer always "
-                             "splits CJK ideographs")
-        added = [t for t in tokenizer._added if t.content in tokenizer.vocab]  # every token matched whole
-        unusual = [t.content for t in added if not t.special or t.normalized or t.lstrip or t.rstrip or t.single_word]
+            raise ValueError(
+                "tokenize_chinese_chars=False: tf-text's FastWordpieceTokenizer always "
+                "splits CJK ideographs"
+            )
+        added = [
+            t for t in tokenizer._added if t.content in tokenizer.vocab
+        ]  # every token matched whole
+        unusual = [
+            t.content
+            for t in added
+            if not t.special or t.normalized or t.lstrip or t.rstrip or t.single_word
+        ]
         if unusual:
-            raise ValueError(f"added tokens {unusual}: the TFLite encoder keeps only special tokens "
-                             f"matched on the raw text (no normalized, lstrip, rstrip or single_word) whole")
+            raise ValueError(
+                f"added tokens {unusual}: the TFLite encoder keeps only special tokens "
+                f"matched on the raw text (no normalized, lstrip, rstrip or single_word) whole"
+            )
         self.tokenizer = tokenizer
         vocab = list(tokenizer.vocab)
         index = {token: i for i, token in enumerate(vocab)}
         self.max_length = int(max_length or options["model_max_length"] or 512)
         self._normalizer = tf_text.FastBertNormalizer(lower_case_nfd_strip_accents=lower)
         self._wordpiece = tf_text.FastWordpieceTokenizer(  # (ids past model_vocab_size: added tokens only)
-            vocab=vocab[:tokenizer.model_vocab_size], suffix_indicator=SUFFIX, token_out_type=tf.int32,
+            vocab=vocab[: tokenizer.model_vocab_size],
+            suffix_indicator=SUFFIX,
+            token_out_type=tf.int32,
             unknown_token=tokenizer.special_tokens["unk_token"],
-            max_bytes_per_word=options["max_input_chars_per_word"])
+            max_bytes_per_word=options["max_input_chars_per_word"],
+        )
         self._bytes = tf_text.ByteSplitter()
         whole = [] if options["split_special_tokens"] else [t.content for t in added]
         # Longest first: at one start, the longest special token wins (leftmost-longest).
-        self._special = sorted(((t.encode("utf-8"), index[t]) for t in set(whole)), key=lambda s: -len(s[0]))
+        self._special = sorted(
+            ((t.encode("utf-8"), index[t]) for t in set(whole)), key=lambda s: -len(s[0])
+        )
 
         # Decoding tables, one entry per id plus a last one ("") for padding.
         def cleaned(piece):
@@ -112,13 +128,15 @@ class TFLiteTextOps(tf.Module):
             return piece
 
         first = [cleaned(t) for t in vocab]
-        later = [cleaned(t[len(SUFFIX):] if t.startswith(SUFFIX) else " " + t) for t in vocab]
+        later = [cleaned(t[len(SUFFIX) :] if t.startswith(SUFFIX) else " " + t) for t in vocab]
         # One string table, first-piece forms then later-piece forms (strings have no select).
         self._pieces = tf.constant(first + [""] + later + [""])
         self._special_ids = tokenizer._special_ids  # what ``skip_special_tokens`` drops
         skipped = set(tokenizer._special_ids.numpy().tolist())
         self._is_special = tf.constant([i in skipped for i in range(len(vocab))] + [True])
-        self._continues = tf.constant([t.startswith(SUFFIX) and len(t) > len(SUFFIX) for t in vocab])
+        self._continues = tf.constant(
+            [t.startswith(SUFFIX) and len(t) > len(SUFFIX) for t in vocab]
+        )
         self._padding_id = len(vocab)
 
     # ------------------------------------------------------------------------------ encoding
@@ -149,7 +167,9 @@ class TFLiteTextOps(tf.Module):
         found_end = end
         for token, token_id in self._special:
             reach = start[:, tf.newaxis] + tf.range(len(token))[tf.newaxis]
-            at = tf.where(reach < text_bytes[:, tf.newaxis], text_start[:, tf.newaxis] + reach, past)
+            at = tf.where(
+                reach < text_bytes[:, tf.newaxis], text_start[:, tf.newaxis] + reach, past
+            )
             spelled = tf.gather(padded, at) == tf.constant(list(token), tf.int32)[tf.newaxis]
             hit = (tf.reduce_min(tf.cast(spelled, tf.int32), axis=1) > 0) & (found < 0)
             found = tf.where(hit, token_id, found)
@@ -159,8 +179,12 @@ class TFLiteTextOps(tf.Module):
         hits = tf.cast(tf.where(hit)[:, 0], tf.int32)
         last_hit = tf.cumsum(tf.cast(hit, tf.int32)) - 1
         owner = tf.gather(tf.concat([hits, [0]], 0), tf.maximum(last_hit, 0))
-        inside = ((last_hit >= 0) & ~hit & (tf.gather(row, owner) == row)
-                  & (start < tf.gather(found_end, owner)))
+        inside = (
+            (last_hit >= 0)
+            & ~hit
+            & (tf.gather(row, owner) == row)
+            & (start < tf.gather(found_end, owner))
+        )
         keep = tf.cast(tf.where(~inside)[:, 0], tf.int32)
         ids = tf.gather(tf.where(hit, found, ids), keep)
         start, end = tf.gather(start, keep), tf.gather(tf.where(hit, found_end, end), keep)
@@ -170,9 +194,13 @@ class TFLiteTextOps(tf.Module):
         lead = tf.cast((raw_bytes < 0x80) | (raw_bytes >= 0xC0), tf.int32)
         chars_before = tf.concat([tf.cumsum(lead, exclusive=True), [tf.reduce_sum(lead)]], 0)
         first_byte = tf.gather(_flat_index(raw), row)
-        chars = lambda offset: tf.gather(chars_before, first_byte + offset) - tf.gather(chars_before, first_byte)  # noqa: E731
+        chars = lambda offset: (
+            tf.gather(chars_before, first_byte + offset) - tf.gather(chars_before, first_byte)
+        )  # noqa: E731
         counts = tf.math.unsorted_segment_sum(tf.ones_like(row), row, tf.size(texts))
-        rows = lambda v: tf.RaggedTensor.from_row_lengths(v, tf.cast(counts, tf.int64), validate=False)  # noqa: E731
+        rows = lambda v: tf.RaggedTensor.from_row_lengths(
+            v, tf.cast(counts, tf.int64), validate=False
+        )  # noqa: E731
         return Encoded(rows(ids), rows(chars(start)), rows(chars(end)))
 
     def encode(self, text, text_pair=None, **options) -> dict:
@@ -203,8 +231,11 @@ class TFLiteTextOps(tf.Module):
         if isinstance(ids, tf.RaggedTensor):
             ids = ids.to_tensor(self._padding_id, shape=[None, self.max_length])
         else:
-            ids = tf.pad(ids, [[0, 0], [0, self.max_length - tf.shape(ids)[1]]],
-                         constant_values=self._padding_id)
+            ids = tf.pad(
+                ids,
+                [[0, 0], [0, self.max_length - tf.shape(ids)[1]]],
+                constant_values=self._padding_id,
+            )
         ids = tf.cast(ids, tf.int32)
         shown = ids < self._padding_id
         if skip_special_tokens:
@@ -214,7 +245,12 @@ class TFLiteTextOps(tf.Module):
         pieces = tf.gather(self._pieces, tf.where(first, ids, ids + self._padding_id + 1))
         # The op itself: tf_text.ngrams also builds a sliding window of `max_length` slices.
         joined, _ = gen_ngrams_op.tf_text_ngrams_string_join(
-            input_values=pieces, input_row_splits=[], width=self.max_length, axis=-1, string_separator="")
+            input_values=pieces,
+            input_row_splits=[],
+            width=self.max_length,
+            axis=-1,
+            string_separator="",
+        )
         return tf.reshape(joined, [-1])
 
     def continues_word(self, ids: tf.Tensor) -> tf.Tensor:
@@ -241,13 +277,18 @@ class TFLiteTextOps(tf.Module):
         def to_byte(offset):
             at = first_char + offset
             inside = offset < chars
-            flat = tf.gather(tf.concat([byte_of_char, [0]], 0), tf.where(inside, at, tf.size(byte_of_char)))
+            flat = tf.gather(
+                tf.concat([byte_of_char, [0]], 0), tf.where(inside, at, tf.size(byte_of_char))
+            )
             return tf.where(inside, flat - first_byte, text_bytes)
 
         begin, stop = to_byte(tf.cast(start, tf.int32)), to_byte(tf.cast(end, tf.int32))
         one_each = tf.range(tf.size(texts, out_type=tf.int64) + 1)  # (uniform rows need FloorDiv)
-        cut = self._bytes.split_by_offsets(texts, tf.RaggedTensor.from_row_splits(begin, one_each, validate=False),
-                                           tf.RaggedTensor.from_row_splits(stop, one_each, validate=False))
+        cut = self._bytes.split_by_offsets(
+            texts,
+            tf.RaggedTensor.from_row_splits(begin, one_each, validate=False),
+            tf.RaggedTensor.from_row_splits(stop, one_each, validate=False),
+        )
         return tf.reshape(cut.flat_values, [-1])
 
     def same_text(self, texts: tf.Tensor, start: tf.Tensor, end: tf.Tensor) -> tf.Tensor:
@@ -269,6 +310,10 @@ class TFLiteTextOps(tf.Module):
         length = stop - begin
         width = tf.reduce_max(tf.concat([length, [0]], 0))
         reach = begin[:, tf.newaxis] + tf.range(width)[tf.newaxis]
-        spelled = tf.gather(folded, tf.where(reach < stop[:, tf.newaxis], reach, tf.size(raw_bytes)))
-        same_bytes = tf.reduce_min(tf.cast(tf.equal(spelled[:, tf.newaxis], spelled[tf.newaxis]), tf.int32), 2)
+        spelled = tf.gather(
+            folded, tf.where(reach < stop[:, tf.newaxis], reach, tf.size(raw_bytes))
+        )
+        same_bytes = tf.reduce_min(
+            tf.cast(tf.equal(spelled[:, tf.newaxis], spelled[tf.newaxis]), tf.int32), 2
+        )
         return (same_bytes > 0) & tf.equal(length[:, tf.newaxis], length[tf.newaxis])

@@ -6,8 +6,16 @@ for ``model.compile(optimizer)``; it also works under mixed precision (``mixed_f
 in a ``LossScaleOptimizer``), ``jit_compile=True`` and ``tf.distribute`` strategies.
 """
 
-from tfbert.training.optimization import (DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY, AdamWeightDecay,
-                                          LinearWarmupLinearDecay, create_optimizer)
+from tfbert.training.optimization import (
+    DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY,
+    AdamWeightDecay,
+    LinearWarmupLinearDecay,
+    create_optimizer,
+)
 
-__all__ = ["DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY", "AdamWeightDecay", "LinearWarmupLinearDecay",
-           "create_optimizer"]
+__all__ = [
+    "DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY",
+    "AdamWeightDecay",
+    "LinearWarmupLinearDecay",
+    "create_optimizer",
+]

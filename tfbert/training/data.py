@@ -47,8 +47,9 @@ def classification_features(tokenizer, text, labels, text_pair=None, max_length=
     return {**_model_inputs(encoded), "labels": labels}
 
 
-def token_classification_features(tokenizer, words, word_labels, label_all_pieces: bool = False,
-                                  max_length=None) -> dict:
+def token_classification_features(
+    tokenizer, words, word_labels, label_all_pieces: bool = False, max_length=None
+) -> dict:
     """Token classification from words and a label per word (CoNLL style).
 
     The words of each example are joined with spaces and tokenized; each word piece is matched to
@@ -70,32 +71,56 @@ def token_classification_features(tokenizer, words, word_labels, label_all_piece
         tf.errors.InvalidArgumentError: An example has not one label per word.
     """
     words = tf.RaggedTensor.from_tensor(words) if isinstance(words, tf.Tensor) else words
-    word_labels = (tf.RaggedTensor.from_tensor(word_labels) if isinstance(word_labels, tf.Tensor)
-                   else word_labels)
-    check = tf.debugging.assert_equal(words.row_lengths(), word_labels.row_lengths(),
-                                      message="token classification needs one label per word")
+    word_labels = (
+        tf.RaggedTensor.from_tensor(word_labels)
+        if isinstance(word_labels, tf.Tensor)
+        else word_labels
+    )
+    check = tf.debugging.assert_equal(
+        words.row_lengths(),
+        word_labels.row_lengths(),
+        message="token classification needs one label per word",
+    )
     with tf.control_dependencies([check]):
         text = tf.strings.reduce_join(words, axis=1, separator=" ")
-    encoded = tokenizer(text, max_length=max_length, truncation=True, return_offsets_mapping=True,
-                        return_special_tokens_mask=True)
+    encoded = tokenizer(
+        text,
+        max_length=max_length,
+        truncation=True,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
     # the character where each word starts, in the joined text
     lengths = tf.strings.length(words, unit="UTF8_CHAR") + 1
     starts = tf.concat([tf.zeros_like(lengths[:, :1]), tf.cumsum(lengths, axis=1)[:, :-1]], axis=1)
     piece_start = tf.cast(encoded["offset_mapping"][..., 0], tf.int64)
     special = tf.cast(encoded["special_tokens_mask"], tf.bool)
-    word = tf.searchsorted(tf.cast(starts, tf.int64).to_tensor(tf.int64.max), piece_start,
-                           side="right") - 1
+    word = (
+        tf.searchsorted(
+            tf.cast(starts, tf.int64).to_tensor(tf.int64.max), piece_start, side="right"
+        )
+        - 1
+    )
     word = tf.where(special, tf.constant(-1, word.dtype), word)
-    previous = tf.concat([tf.fill([tf.shape(word)[0], 1], tf.constant(-1, word.dtype)), word[:, :-1]],
-                         axis=1)
+    previous = tf.concat(
+        [tf.fill([tf.shape(word)[0], 1], tf.constant(-1, word.dtype)), word[:, :-1]], axis=1
+    )
     labelled = ~special & (tf.not_equal(word, previous) if not label_all_pieces else True)
-    label = tf.gather(tf.cast(word_labels, tf.int32).to_tensor(IGNORE_INDEX),
-                      tf.maximum(word, 0), batch_dims=1)
+    label = tf.gather(
+        tf.cast(word_labels, tf.int32).to_tensor(IGNORE_INDEX), tf.maximum(word, 0), batch_dims=1
+    )
     return {**_model_inputs(encoded), "labels": tf.where(labelled, label, IGNORE_INDEX)}
 
 
-def question_answering_features(tokenizer, question, context, answer_start, answer_text,
-                                max_length: int = 384, stride: int = 128) -> dict:
+def question_answering_features(
+    tokenizer,
+    question,
+    context,
+    answer_start,
+    answer_text,
+    max_length: int = 384,
+    stride: int = 128,
+) -> dict:
     """Extractive QA: windows over long contexts with the answer's token positions.
 
     Like transformers' ``run_qa`` preprocessing: the context is cut into windows of
@@ -113,28 +138,50 @@ def question_answering_features(tokenizer, question, context, answer_start, answ
         Model inputs, ``start_positions``, ``end_positions`` (one row per window) and
         ``overflow_to_sample_mapping``.
     """
-    encoded = tokenizer(question, context, truncation="only_second", max_length=max_length,
-                        stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True,
-                        return_special_tokens_mask=True)
+    encoded = tokenizer(
+        question,
+        context,
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
     sample = tf.cast(encoded["overflow_to_sample_mapping"], tf.int32)
     start_char = tf.gather(tf.cast(answer_start, tf.int32), sample)
     end_char = start_char + tf.gather(tf.strings.length(answer_text, unit="UTF8_CHAR"), sample)
     offsets = tf.cast(encoded["offset_mapping"], tf.int32)
-    in_context = (tf.equal(tf.cast(encoded["token_type_ids"], tf.int32), 1)
-                  & tf.equal(tf.cast(encoded["special_tokens_mask"], tf.int32), 0))
+    in_context = tf.equal(tf.cast(encoded["token_type_ids"], tf.int32), 1) & tf.equal(
+        tf.cast(encoded["special_tokens_mask"], tf.int32), 0
+    )
     big = tf.int32.max
     first = tf.reduce_min(tf.where(in_context, tf.range(tf.shape(offsets)[1]), big), axis=1)
     last = tf.reduce_max(tf.where(in_context, tf.range(tf.shape(offsets)[1]), -1), axis=1)
-    inside = ((tf.gather(offsets[..., 0], first, batch_dims=1) <= start_char)
-              & (tf.gather(offsets[..., 1], last, batch_dims=1) >= end_char))
+    inside = (tf.gather(offsets[..., 0], first, batch_dims=1) <= start_char) & (
+        tf.gather(offsets[..., 1], last, batch_dims=1) >= end_char
+    )
     # first token ending after the answer starts, last token starting before it ends
-    start_token = tf.reduce_min(tf.where(in_context & (offsets[..., 1] > start_char[:, None]),
-                                         tf.range(tf.shape(offsets)[1]), big), axis=1)
-    end_token = tf.reduce_max(tf.where(in_context & (offsets[..., 0] < end_char[:, None]),
-                                       tf.range(tf.shape(offsets)[1]), -1), axis=1)
-    return {**_model_inputs(encoded), "overflow_to_sample_mapping": sample,
-            "start_positions": tf.where(inside, start_token, 0),
-            "end_positions": tf.where(inside, end_token, 0)}
+    start_token = tf.reduce_min(
+        tf.where(
+            in_context & (offsets[..., 1] > start_char[:, None]),
+            tf.range(tf.shape(offsets)[1]),
+            big,
+        ),
+        axis=1,
+    )
+    end_token = tf.reduce_max(
+        tf.where(
+            in_context & (offsets[..., 0] < end_char[:, None]), tf.range(tf.shape(offsets)[1]), -1
+        ),
+        axis=1,
+    )
+    return {
+        **_model_inputs(encoded),
+        "overflow_to_sample_mapping": sample,
+        "start_positions": tf.where(inside, start_token, 0),
+        "end_positions": tf.where(inside, end_token, 0),
+    }
 
 
 def multiple_choice_features(tokenizer, text, choices, labels, max_length=None) -> dict:
@@ -149,9 +196,12 @@ def multiple_choice_features(tokenizer, text, choices, labels, max_length=None) 
     """
     choices = tf.convert_to_tensor(choices)
     count = tf.shape(choices)[1]
-    encoded = tokenizer(tf.repeat(text, count), tf.reshape(choices, [-1]), max_length=max_length,
-                        truncation=True)
-    inputs = {k: tf.reshape(v, [-1, count, tf.shape(v)[-1]]) for k, v in _model_inputs(encoded).items()}
+    encoded = tokenizer(
+        tf.repeat(text, count), tf.reshape(choices, [-1]), max_length=max_length, truncation=True
+    )
+    inputs = {
+        k: tf.reshape(v, [-1, count, tf.shape(v)[-1]]) for k, v in _model_inputs(encoded).items()
+    }
     return {**inputs, "labels": labels}
 
 

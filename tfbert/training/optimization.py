@@ -19,8 +19,11 @@ from tfbert import _backend  # noqa: F401  (TensorFlow backend before Keras is u
 # What transformers' Trainer does not decay: LayerNorm weights (``.../output/LayerNorm/gamma``,
 # ``beta``; Keras' own ``layer_normalization`` layers too) and every bias (``.../dense/bias``).
 # Searched in variable paths, anchored at the end, so a model's own name cannot match.
-DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY = (r"LayerNorm/(gamma|beta)$", r"layer_norm[^/]*/(gamma|beta)$",
-                                     r"bias$")
+DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY = (
+    r"LayerNorm/(gamma|beta)$",
+    r"layer_norm[^/]*/(gamma|beta)$",
+    r"bias$",
+)
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -54,9 +57,14 @@ class LinearWarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
             raise ValueError(f"learning_rate must be a finite number >= 0, got {learning_rate}")
         if int(num_train_steps) != num_train_steps or num_train_steps < 1:
             raise ValueError(f"num_train_steps must be an integer >= 1, got {num_train_steps!r}")
-        if int(num_warmup_steps) != num_warmup_steps or not 0 <= num_warmup_steps <= num_train_steps:
-            raise ValueError(f"num_warmup_steps must be an integer in [0, num_train_steps="
-                             f"{int(num_train_steps)}], got {num_warmup_steps!r}")
+        if (
+            int(num_warmup_steps) != num_warmup_steps
+            or not 0 <= num_warmup_steps <= num_train_steps
+        ):
+            raise ValueError(
+                f"num_warmup_steps must be an integer in [0, num_train_steps="
+                f"{int(num_train_steps)}], got {num_warmup_steps!r}"
+            )
         self.learning_rate = learning_rate
         self.num_train_steps = int(num_train_steps)
         self.num_warmup_steps = int(num_warmup_steps)
@@ -66,12 +74,16 @@ class LinearWarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         warmup = float(self.num_warmup_steps)
         warming = self.learning_rate * step / max(1.0, warmup)
         decaying = self.learning_rate * ops.maximum(
-            0.0, (self.num_train_steps - step) / max(1.0, float(self.num_train_steps) - warmup))
+            0.0, (self.num_train_steps - step) / max(1.0, float(self.num_train_steps) - warmup)
+        )
         return ops.where(step < warmup, warming, decaying)
 
     def get_config(self):
-        return {"learning_rate": self.learning_rate, "num_train_steps": self.num_train_steps,
-                "num_warmup_steps": self.num_warmup_steps}
+        return {
+            "learning_rate": self.learning_rate,
+            "num_train_steps": self.num_train_steps,
+            "num_warmup_steps": self.num_warmup_steps,
+        }
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -110,19 +122,26 @@ class AdamWeightDecay(keras.optimizers.AdamW):
         [True, False]
     """
 
-    def __init__(self, exclude_from_weight_decay: Sequence[str] | None = DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY,
-                 **kwargs):
+    def __init__(
+        self,
+        exclude_from_weight_decay: Sequence[str] | None = DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         patterns = tuple(exclude_from_weight_decay or ())
         if isinstance(exclude_from_weight_decay, str):
-            raise ValueError(f"exclude_from_weight_decay must be a list of patterns, got the string "
-                             f"{exclude_from_weight_decay!r}")
+            raise ValueError(
+                f"exclude_from_weight_decay must be a list of patterns, got the string "
+                f"{exclude_from_weight_decay!r}"
+            )
         for pattern in patterns:
             try:
                 re.compile(pattern)
             except re.error as error:
-                raise ValueError(f"exclude_from_weight_decay pattern {pattern!r} is not a valid "
-                                 f"regular expression: {error}") from None
+                raise ValueError(
+                    f"exclude_from_weight_decay pattern {pattern!r} is not a valid "
+                    f"regular expression: {error}"
+                ) from None
         self.excluded_patterns = patterns
         self._excluded_regex = re.compile("|".join(patterns)) if patterns else None
 
@@ -141,7 +160,9 @@ class AdamWeightDecay(keras.optimizers.AdamW):
         # no path, so the patterns are resolved here, on the Keras variables, into Keras' own
         # set of excluded variable keys.
         excluded = {self._var_key(v) for v in variables if self._excluded(v)}
-        self._exclude_from_weight_decay = set(getattr(self, "_exclude_from_weight_decay", ())) | excluded
+        self._exclude_from_weight_decay = (
+            set(getattr(self, "_exclude_from_weight_decay", ())) | excluded
+        )
         self._exclude_from_weight_decay_cache = {}
         super().build(variables)
 
@@ -179,12 +200,20 @@ class AdamWeightDecay(keras.optimizers.AdamW):
         return {**super().get_config(), "exclude_from_weight_decay": list(self.excluded_patterns)}
 
 
-def create_optimizer(learning_rate: float, num_train_steps: int, num_warmup_steps: int = 0, *,
-                     weight_decay: float = 0.01, global_clipnorm: float | None = 1.0,
-                     gradient_accumulation_steps: int | None = None, beta_1: float = 0.9,
-                     beta_2: float = 0.999, epsilon: float = 1e-8,
-                     exclude_from_weight_decay: Sequence[str] | None = DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY,
-                     **kwargs) -> AdamWeightDecay:
+def create_optimizer(
+    learning_rate: float,
+    num_train_steps: int,
+    num_warmup_steps: int = 0,
+    *,
+    weight_decay: float = 0.01,
+    global_clipnorm: float | None = 1.0,
+    gradient_accumulation_steps: int | None = None,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    epsilon: float = 1e-8,
+    exclude_from_weight_decay: Sequence[str] | None = DEFAULT_EXCLUDE_FROM_WEIGHT_DECAY,
+    **kwargs,
+) -> AdamWeightDecay:
     """BERT's fine-tuning and pretraining optimiser, with transformers ``Trainer``'s defaults.
 
     AdamW (decoupled weight decay, as ``torch.optim.AdamW``) on a
@@ -232,13 +261,24 @@ def create_optimizer(learning_rate: float, num_train_steps: int, num_warmup_step
     if global_clipnorm is not None and not global_clipnorm > 0:
         raise ValueError(f"global_clipnorm must be > 0 or None, got {global_clipnorm!r}")
     if gradient_accumulation_steps is not None and (
-            int(gradient_accumulation_steps) != gradient_accumulation_steps
-            or gradient_accumulation_steps < 2):
-        raise ValueError(f"gradient_accumulation_steps must be an integer >= 2 or None, got "
-                         f"{gradient_accumulation_steps!r}")
+        int(gradient_accumulation_steps) != gradient_accumulation_steps
+        or gradient_accumulation_steps < 2
+    ):
+        raise ValueError(
+            f"gradient_accumulation_steps must be an integer >= 2 or None, got "
+            f"{gradient_accumulation_steps!r}"
+        )
     schedule = LinearWarmupLinearDecay(learning_rate, num_train_steps, num_warmup_steps)
     return AdamWeightDecay(
-        learning_rate=schedule, weight_decay=weight_decay, beta_1=beta_1, beta_2=beta_2,
-        epsilon=epsilon, global_clipnorm=global_clipnorm,
-        gradient_accumulation_steps=int(gradient_accumulation_steps) if gradient_accumulation_steps else None,
-        exclude_from_weight_decay=exclude_from_weight_decay, **kwargs)
+        learning_rate=schedule,
+        weight_decay=weight_decay,
+        beta_1=beta_1,
+        beta_2=beta_2,
+        epsilon=epsilon,
+        global_clipnorm=global_clipnorm,
+        gradient_accumulation_steps=int(gradient_accumulation_steps)
+        if gradient_accumulation_steps
+        else None,
+        exclude_from_weight_decay=exclude_from_weight_decay,
+        **kwargs,
+    )

@@ -56,17 +56,27 @@ def next_sentence_pairs(sentences: tf.RaggedTensor, seed=None):
     first = tf.gather(sentences, position, batch_dims=1)
     following = tf.gather(sentences, position + 1, batch_dims=1)
     # another document (needs two or more in the batch), and a random sentence of it
-    other = (tf.range(count) + 1 + tf.cast(uniform([count], 1) * tf.cast(tf.maximum(count - 1, 1), tf.float32),
-                                             tf.int32)) % tf.maximum(count, 1)
-    other_sentence = tf.cast(uniform([count], 2) * tf.cast(tf.gather(lengths, other), tf.float32), tf.int32)
+    other = (
+        tf.range(count)
+        + 1
+        + tf.cast(uniform([count], 1) * tf.cast(tf.maximum(count - 1, 1), tf.float32), tf.int32)
+    ) % tf.maximum(count, 1)
+    other_sentence = tf.cast(
+        uniform([count], 2) * tf.cast(tf.gather(lengths, other), tf.float32), tf.int32
+    )
     random_sentence = tf.gather(tf.gather(sentences, other), other_sentence, batch_dims=1)
     is_random = (uniform([count], 3) < 0.5) & (count > 1)
     second = tf.where(is_random, random_sentence, following)
     return first, second, tf.cast(is_random, tf.int32)
 
 
-def mask_tokens(tokenizer, input_ids: tf.RaggedTensor, mlm_probability: float = 0.15,
-                max_predictions: int = 20, whole_word_masking: bool = False):
+def mask_tokens(
+    tokenizer,
+    input_ids: tf.RaggedTensor,
+    mlm_probability: float = 0.15,
+    max_predictions: int = 20,
+    whole_word_masking: bool = False,
+):
     """BERT's masked-LM corruption of ragged ids (special tokens are never chosen).
 
     Args:
@@ -88,18 +98,26 @@ def mask_tokens(tokenizer, input_ids: tf.RaggedTensor, mlm_probability: float = 
     items = ids
     if whole_word_masking:
         continues = tf.gather(tf.constant([t.startswith("##") for t in vocab]), ids.values)
-        row_start = tf.equal(tf.range(tf.size(ids.values, out_type=tf.int64)),
-                             tf.gather(ids.row_splits, ids.value_rowids()))
+        row_start = tf.equal(
+            tf.range(tf.size(ids.values, out_type=tf.int64)),
+            tf.gather(ids.row_splits, ids.value_rowids()),
+        )
         starts = ~continues | row_start
         word_of_piece = tf.cumsum(tf.cast(starts, tf.int64)) - 1
         words = tf.RaggedTensor.from_value_rowids(ids.values, word_of_piece)
         word_rows = tf.gather(ids.value_rowids(), tf.where(starts)[:, 0])
         items = tf.RaggedTensor.from_value_rowids(words, word_rows, nrows=ids.nrows())
     selector = tf_text.RandomItemSelector(
-        max_selections_per_batch=max_predictions * 1024, selection_rate=mlm_probability,
-        unselectable_ids=special)
-    chooser = tf_text.MaskValuesChooser(len(vocab), index[tokenizer.special_tokens["mask_token"]],
-                                        mask_token_rate=0.8, random_token_rate=0.1)
+        max_selections_per_batch=max_predictions * 1024,
+        selection_rate=mlm_probability,
+        unselectable_ids=special,
+    )
+    chooser = tf_text.MaskValuesChooser(
+        len(vocab),
+        index[tokenizer.special_tokens["mask_token"]],
+        mask_token_rate=0.8,
+        random_token_rate=0.1,
+    )
     masked, positions, originals = tf_text.mask_language_model(items, selector, chooser, axis=1)
     if masked.ragged_rank > 1:  # whole words: back to one row of pieces
         masked = masked.merge_dims(1, 2)
@@ -110,8 +128,11 @@ def mask_tokens(tokenizer, input_ids: tf.RaggedTensor, mlm_probability: float = 
     masked = _undo_beyond_cap(ids, masked, positions)
     rows = positions.value_rowids()
     flat_index = tf.gather(ids.row_splits, rows) + positions.values
-    labels = tf.tensor_scatter_nd_update(tf.fill(tf.shape(ids.values), tf.constant(IGNORE_INDEX, tf.int64)),
-                                         flat_index[:, None], originals.values)
+    labels = tf.tensor_scatter_nd_update(
+        tf.fill(tf.shape(ids.values), tf.constant(IGNORE_INDEX, tf.int64)),
+        flat_index[:, None],
+        originals.values,
+    )
     return masked, ids.with_values(labels)
 
 
@@ -119,13 +140,21 @@ def _undo_beyond_cap(ids, masked, kept_positions):
     """Restores the original id wherever a position was corrupted but not kept as a prediction."""
     rows = kept_positions.value_rowids()
     flat_index = tf.gather(ids.row_splits, rows) + kept_positions.values
-    chosen = tf.scatter_nd(flat_index[:, None], tf.ones_like(flat_index, tf.bool), tf.shape(ids.values, tf.int64))
+    chosen = tf.scatter_nd(
+        flat_index[:, None], tf.ones_like(flat_index, tf.bool), tf.shape(ids.values, tf.int64)
+    )
     return ids.with_values(tf.where(chosen, masked.values, ids.values))
 
 
-def pretraining_features(tokenizer, documents, max_length: int = 128, mlm_probability: float = 0.15,
-                         max_predictions: int = 20, whole_word_masking: bool = False,
-                         seed=None) -> dict:
+def pretraining_features(
+    tokenizer,
+    documents,
+    max_length: int = 128,
+    mlm_probability: float = 0.15,
+    max_predictions: int = 20,
+    whole_word_masking: bool = False,
+    seed=None,
+) -> dict:
     """``TFBertForPreTraining`` inputs and targets from a batch of raw documents.
 
     Args:
@@ -140,12 +169,17 @@ def pretraining_features(tokenizer, documents, max_length: int = 128, mlm_probab
         predicted) and ``next_sentence_label``, padded to the longest pair.
     """
     first, second, next_label = next_sentence_pairs(split_sentences(documents), seed=seed)
-    encoded = tokenizer(first, second, padding=False, truncation="longest_first", max_length=max_length)
-    masked, labels = mask_tokens(tokenizer, encoded["input_ids"], mlm_probability, max_predictions,
-                                 whole_word_masking)
+    encoded = tokenizer(
+        first, second, padding=False, truncation="longest_first", max_length=max_length
+    )
+    masked, labels = mask_tokens(
+        tokenizer, encoded["input_ids"], mlm_probability, max_predictions, whole_word_masking
+    )
     pad = {t: i for i, t in enumerate(tokenizer.vocab)}[tokenizer.special_tokens["pad_token"]]
-    return {"input_ids": tf.cast(masked.to_tensor(pad), tf.int32),
-            "attention_mask": tf.cast(tf.ones_like(masked).to_tensor(0), tf.int32),
-            "token_type_ids": tf.cast(encoded["token_type_ids"], tf.int32).to_tensor(0),
-            "labels": tf.cast(labels.to_tensor(IGNORE_INDEX), tf.int32),
-            "next_sentence_label": next_label}
+    return {
+        "input_ids": tf.cast(masked.to_tensor(pad), tf.int32),
+        "attention_mask": tf.cast(tf.ones_like(masked).to_tensor(0), tf.int32),
+        "token_type_ids": tf.cast(encoded["token_type_ids"], tf.int32).to_tensor(0),
+        "labels": tf.cast(labels.to_tensor(IGNORE_INDEX), tf.int32),
+        "next_sentence_label": next_label,
+    }

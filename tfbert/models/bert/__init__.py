@@ -7,8 +7,13 @@ Names resolve lazily, from the modules that define them::
 
 import importlib
 
-_SUBMODULES = ("configuration_bert", "modeling_tf_bert", "tokenization_bert",
-               "tokenization_bert_fast", "tokenization_bert_tf")
+_SUBMODULES = (
+    "configuration_bert",
+    "modeling_tf_bert",
+    "tokenization_bert",
+    "tokenization_bert_fast",
+    "tokenization_bert_tf",
+)
 
 
 def __getattr__(name):
