@@ -11,6 +11,7 @@ could not be read or that the task refused. The same inputs give the same files,
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import io
 import json
@@ -23,9 +24,9 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
-from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
+from apache_beam.ml.inference.base import ModelHandler, RunInference
 
-from tfbert.beam.handler import InferenceFailure, TaskModelHandler
+from tfbert.beam.handler import DEFAULT_BUCKETS, InferenceFailure, TaskModelHandler, input_length
 
 FORMATS = ("jsonl", "parquet", "tfrecord")
 DEAD_LETTER = "dead-letter-00000-of-00001.jsonl"
@@ -190,6 +191,51 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+def batch_group(key: tuple, example, boundaries: tuple[int, ...], groups: int) -> tuple[int, int]:
+    """The batch group of an input: its length bucket, and its id's hash among ``groups``."""
+    return bisect.bisect_right(boundaries, input_length(example)), shard_of(key[0], groups)
+
+
+def form_batches(group, batch_size: int):
+    """A group's inputs, ordered by (length, id, file, line), in batches of ``batch_size``.
+
+    Batches made from the inputs alone, not from how a runner bundles them: a rerun runs the same
+    inputs together, so its floats come out the same to the last bit.
+    """
+    _, items = group
+    items = sorted(items, key=lambda kv: (input_length(kv[1]), kv[0]))
+    for start in range(0, len(items), batch_size):
+        yield items[start : start + batch_size]
+
+
+class PreBatchedHandler(ModelHandler):
+    """Runs a :class:`TaskModelHandler` on batches formed before ``RunInference`` (lists of
+    ``(key, input)``), one batch per call, as they are: ``(key, PredictionResult)`` out.
+
+    Args:
+        handler: The task's handler.
+    """
+
+    def __init__(self, handler: TaskModelHandler):
+        super().__init__(min_batch_size=1, max_batch_size=1)
+        self.handler = handler
+
+    def load_model(self):
+        """The task's model (:meth:`TaskModelHandler.load_model`)."""
+        return self.handler.load_model()
+
+    def run_inference(self, batch, model, inference_args=None):
+        """Each pre-formed batch through the task; results keyed as their inputs."""
+        for items in batch:
+            keys = [key for key, _ in items]
+            predictions = self.handler.run_inference([x for _, x in items], model, inference_args)
+            yield from zip(keys, predictions)
+
+    def get_metrics_namespace(self) -> str:
+        """The task handler's namespace."""
+        return self.handler.get_metrics_namespace()
+
+
 def shard_of(record_id: str, num_shards: int) -> int:
     """The shard an id goes to: stable across runs, processes and machines (CRC-32)."""
     return zlib.crc32(record_id.encode("utf-8")) % num_shards
@@ -309,12 +355,17 @@ def _example(record: dict):
 ENCODERS = {"jsonl": encode_jsonl, "parquet": encode_parquet, "tfrecord": encode_tfrecord}
 
 
-def check_job_arguments(format: str, num_shards: int) -> None:
-    """Raises ``ValueError`` naming a bad ``format`` or ``num_shards``."""
+def check_job_arguments(format: str, num_shards: int, length_buckets=None) -> None:
+    """Raises ``ValueError`` naming a bad ``format``, ``num_shards`` or ``length_buckets``."""
     if format not in FORMATS:
         raise ValueError(f"format {format!r} is not one of {', '.join(FORMATS)}")
     if isinstance(num_shards, bool) or not isinstance(num_shards, int) or num_shards < 1:
         raise ValueError(f"num_shards {num_shards!r} must be a positive integer")
+    if length_buckets is not None and (
+        not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in length_buckets)
+        or list(length_buckets) != sorted(length_buckets)
+    ):
+        raise ValueError(f"length_buckets {length_buckets!r} must be increasing positive integers")
 
 
 def add_batch_job(
@@ -324,8 +375,13 @@ def add_batch_job(
     output: str,
     format: str = "jsonl",
     num_shards: int = 8,
+    length_buckets: list[int] | None = None,
 ):
     """Adds the job's transforms to ``pipeline``: ``files`` through ``handler`` to ``output``.
+
+    Inputs are grouped by length bucket and id hash (``num_shards`` groups per bucket) and
+    batched in (length, id) order within a group, so batches, and so results, do not depend on the
+    runner (see :func:`form_batches`).
 
     Args:
         pipeline: A Beam pipeline (any runner).
@@ -334,6 +390,8 @@ def add_batch_job(
         output: The output folder.
         format: ``"jsonl"``, ``"parquet"`` or ``"tfrecord"``.
         num_shards: Result files to write.
+        length_buckets: Character-length boundaries of the batch groups (default
+            ``DEFAULT_BUCKETS``).
 
     Returns:
         The PCollection of paths written.
@@ -341,9 +399,11 @@ def add_batch_job(
     Raises:
         ValueError: A bad ``format`` or ``num_shards``.
     """
-    check_job_arguments(format, num_shards)
+    check_job_arguments(format, num_shards, length_buckets)
     handler.isolate_failures = True
     task = handler.task
+    boundaries = tuple(length_buckets or DEFAULT_BUCKETS)
+    batch_size = handler.batch_elements_kwargs()["max_batch_size"]
     read = (
         pipeline
         | "Files" >> beam.Create(files)
@@ -355,8 +415,11 @@ def add_batch_job(
     )
     inferred = (
         read.inputs
-        | "SpreadInputs" >> beam.Reshuffle()
-        | "Infer" >> RunInference(KeyedModelHandler(handler))
+        | "Group" >> beam.Map(lambda kv: (batch_group(*kv, boundaries, num_shards), kv))
+        | "GroupByLength" >> beam.GroupByKey()
+        | "Batch" >> beam.FlatMap(form_batches, batch_size)
+        | "SpreadBatches" >> beam.Reshuffle()
+        | "Infer" >> RunInference(PreBatchedHandler(handler))
         | "Split" >> beam.ParDo(SplitResults()).with_outputs("dead", main="results")
     )
     placeholders = pipeline | "Shards" >> beam.Create([(i, None) for i in range(num_shards)])
@@ -411,9 +474,9 @@ def run_batch_job(
         num_shards: Result files to write (fixed, so a rerun writes the same files).
         options: The task's options (:func:`tfbert.pipeline`'s).
         labels: Label names (text-classification ``top_k`` on a SavedModel).
-        batch_size: Most inputs per model call.
-        length_buckets: Character-length boundaries for length-aware batching (``[]``: Beam's
-            defaults; ``None``: off).
+        batch_size: Inputs per model call (fewer in a length group's last batch).
+        length_buckets: Character-length boundaries of the batch groups (inputs of similar length
+            run together; default ``DEFAULT_BUCKETS``).
         pipeline_args: Beam pipeline options as command-line arguments (``--runner``,
             ``--direct_num_workers``, ``--project``, ...).
 
@@ -441,21 +504,28 @@ def run_batch_job(
     """
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    check_job_arguments(format, num_shards)
+    check_job_arguments(format, num_shards, length_buckets)
     handler = TaskModelHandler(
         task,
         model,
         options=options,
         labels=labels,
         max_batch_size=batch_size,
-        length_buckets=length_buckets,
         isolate_failures=True,
     )
     files = match_inputs(input)
     if not FileSystems.exists(output):
         FileSystems.mkdirs(output)
     pipeline = beam.Pipeline(options=PipelineOptions(pipeline_args or []))
-    add_batch_job(pipeline, handler, files, output, format=format, num_shards=num_shards)
+    add_batch_job(
+        pipeline,
+        handler,
+        files,
+        output,
+        format=format,
+        num_shards=num_shards,
+        length_buckets=length_buckets,
+    )
     result = pipeline.run()
     result.wait_until_finish()
     names = [f"results-{i:05d}-of-{num_shards:05d}.{format}" for i in range(num_shards)]
