@@ -199,9 +199,6 @@ def _batch(args) -> int:
         )
         if value is not None
     }
-    buckets = args.length_buckets
-    if buckets is not None:
-        buckets = [] if buckets == "default" else [_positive(b) for b in buckets.split(",")]
     summary = run_batch_job(
         args.task,
         args.model,
@@ -212,7 +209,7 @@ def _batch(args) -> int:
         options=options,
         labels=args.label_names.split(",") if args.label_names else None,
         batch_size=args.batch_size,
-        length_buckets=buckets,
+        length_buckets=args.length_buckets,
         pipeline_args=[f"--runner={args.runner}", *args.beam_options],
     )
     counts = (
@@ -233,6 +230,21 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
     return value
+
+
+def _buckets(text: str) -> list[int]:
+    """An argparse type: comma-separated increasing positive integers, or ``default`` (``[]``)."""
+    if text == "default":
+        return []
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1 or values != sorted(values):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not 'default' or comma-separated increasing positive integers"
+        )
+    return values
 
 
 def _class_from_config(config) -> str:
@@ -345,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--batch-size", type=_positive, default=32, help="inputs per model call")
     batch.add_argument(
         "--length-buckets",
+        type=_buckets,
         help="length-aware batching: comma-separated character-length boundaries, or 'default'",
     )
     batch.add_argument("--top-k", type=int)

@@ -15,11 +15,11 @@ WORDS = (
     "the a cat dog runs sits on mat quickly slowly house river bank money tree green red "
     "Zürich café naïve 東京 emoji 🙂 music plays loud quiet night day sun rain cold warm"
 ).split()
-POISON = (  # (a .jsonl line, the id its dead letter names)
-    ("{not json", None),
-    ('{"id": "no-text", "title": "x"}', "no-text"),
-    ('{"id": "lone-surrogate", "text": "\\ud800 x"}', "lone-surrogate"),
-    ('{"id": "number", "text": 5}', "number"),
+POISON = (  # (a .jsonl line, the id its dead letter names, what its error says)
+    ("{not json", None, "not JSON"),
+    ('{"id": "no-text", "title": "x"}', "no-text", "no 'text' field"),
+    ('{"id": "lone-surrogate", "text": "\\ud800 x"}', "lone-surrogate", "not valid Unicode"),
+    ('{"id": "number", "text": 5}', "number", "must be a string, got int 5"),
 )
 MULTI_PROCESS = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
 
@@ -37,7 +37,8 @@ def write_corpus(folder: pathlib.Path, count: int) -> tuple[dict[str, str], list
     """Writes ``count`` inputs over two .txt and two .jsonl files, plus poison lines.
 
     Returns:
-        ``(id -> text of every good input, the poison lines as {"input": "path:line", "id"})``.
+        ``(id -> text of every good input, the poison lines as {"input": "path:line", "id",
+        "error": part of the error})``.
     """
     folder.mkdir(parents=True, exist_ok=True)
     texts = sentences(count)
@@ -59,12 +60,12 @@ def write_corpus(folder: pathlib.Path, count: int) -> tuple[dict[str, str], list
             if i % 400 == 7:  # a poison line after some good ones
                 kind = POISON[(2 * part + i // 400) % len(POISON)]
                 lines.append(kind[0])
-                poison.append({"input": f"{path}:{len(lines)}", "id": kind[1]})
+                poison.append({"input": f"{path}:{len(lines)}", "id": kind[1], "error": kind[2]})
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     bad_utf8 = folder / "corpus-4.txt"
     bad_utf8.write_bytes(b"good line\n\xff\xfe broken\n")
     good[f"{bad_utf8}:1"] = "good line"
-    poison.append({"input": f"{bad_utf8}:2", "id": None})
+    poison.append({"input": f"{bad_utf8}:2", "id": None, "error": "not valid UTF-8"})
     return good, poison
 
 
