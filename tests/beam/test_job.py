@@ -90,7 +90,7 @@ def test_two_workers_jsonl_and_identical_rerun(tmp_path, classifier_folder):
 def test_two_workers_parquet_embeddings(tmp_path, minilm_folder):
     from tfbert.beam import run_batch_job
 
-    good, poison = write_corpus(tmp_path / "in", 2000)
+    good, poison = write_corpus(tmp_path / "in", 1000)
     output = tmp_path / "out"
     run_batch_job(
         "sentence-embedding",
