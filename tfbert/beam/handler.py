@@ -102,8 +102,9 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
         min_batch_size: Fewest inputs Beam puts in one batch.
         max_batch_size: Most inputs in one batch; also the pipeline's batch size.
         length_buckets: Character-length boundaries for length-aware batching (inputs of similar
-            length batched together: less padding); ``()`` for Beam's defaults. Needs a Beam with
-            ``batch_length_fn`` (2.72 or newer) and ``max_batch_duration_secs``.
+            length batched together: less padding); ``()`` for :data:`DEFAULT_BUCKETS`. Needs a
+            Beam with ``batch_length_fn`` (2026 releases, e.g. 2.77); batches then wait at most
+            ``max_batch_duration_secs`` (10 by default) to fill.
         max_batch_duration_secs: Longest a batch waits to fill (Beam's stateful batching).
         isolate_failures: When a batch fails, run its inputs one by one and return an
             :class:`InferenceFailure` for each input the task refuses, instead of failing the
@@ -160,7 +161,8 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
             if "batch_length_fn" not in inspect.signature(ModelHandler.__init__).parameters:
                 raise ValueError(
                     "length_buckets needs an apache-beam with length-aware batching "
-                    "(batch_length_fn, 2.72 or newer); upgrade it or leave length_buckets out"
+                    "(batch_length_fn: 2026 releases, e.g. 2.77); upgrade it or leave "
+                    "length_buckets out"
                 )
             batching = {
                 "batch_length_fn": input_length,

@@ -397,7 +397,7 @@ def add_batch_job(
         The PCollection of paths written.
 
     Raises:
-        ValueError: A bad ``format`` or ``num_shards``.
+        ValueError: A bad ``format``, ``num_shards`` or ``length_buckets``.
     """
     check_job_arguments(format, num_shards, length_buckets)
     handler.isolate_failures = True
@@ -433,13 +433,13 @@ def add_batch_job(
         | "Write" >> beam.ParDo(WriteShard(output, format, num_shards))
     )
     dead_placeholder = pipeline | "DeadShard" >> beam.Create([(0, None)])
-    dead_written = (
+    dead = (
         (read.dead, inferred.dead)
         | "AllDead" >> beam.Flatten()
         | "KeyDead" >> beam.Map(lambda d: (0, d))
     )
     dead_written = (
-        (dead_written, dead_placeholder)
+        (dead, dead_placeholder)
         | "DeadAndPlaceholder" >> beam.Flatten()
         | "GroupDead" >> beam.GroupByKey()
         | "WriteDead" >> beam.ParDo(WriteDeadLetters(output))
