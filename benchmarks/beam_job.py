@@ -9,8 +9,9 @@ in sorted order, paragraphs split on blank lines, empty ones dropped).
   warm-up call; the best of ``--repeats`` runs.
 * beam, N workers: the whole batch job (:func:`tfbert.beam.run_batch_job`, the corpus as one
   ``.jsonl`` file, JSON Lines output, 4 shards) on Beam's DirectRunner in multi-process mode with
-  N worker processes, timed from start to the last shard written: start-up (worker processes,
-  TensorFlow import, model load per worker) included, as a user waits for it.
+  N worker processes of cores/N TensorFlow threads each, timed from start to the last shard
+  written: start-up (worker processes, TensorFlow import, model load per worker) included, as a
+  user waits for it.
 
 Usage::
 
@@ -73,6 +74,7 @@ def run(texts: list[str], workers: int, batch_size: int = BATCH_SIZE, model=None
             os.path.join(folder, "out"),
             num_shards=4,
             batch_size=batch_size,
+            threads=max(1, (os.cpu_count() or 1) // workers),
             pipeline_args=[
                 "--runner=DirectRunner",
                 f"--direct_num_workers={workers}",

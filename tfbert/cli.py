@@ -210,6 +210,7 @@ def _batch(args) -> int:
         labels=args.label_names.split(",") if args.label_names else None,
         batch_size=args.batch_size,
         length_buckets=args.length_buckets,
+        threads=args.threads_per_worker,
         pipeline_args=[f"--runner={args.runner}", *args.beam_options],
     )
     counts = (
@@ -359,6 +360,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--length-buckets",
         type=_buckets,
         help="length-aware batching: comma-separated character-length boundaries, or 'default'",
+    )
+    batch.add_argument(
+        "--threads-per-worker",
+        type=_positive,
+        help="TensorFlow threads in each worker process (default: every core); "
+        "cores / workers when several share a machine",
     )
     batch.add_argument("--top-k", type=int)
     batch.add_argument("--max-length", type=int)

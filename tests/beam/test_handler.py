@@ -107,6 +107,7 @@ def test_a_refused_input_fails_alone(mlm_folder):
         ({"max_batch_size": 0}, "max_batch_size 0 must be a positive integer"),
         ({"min_batch_size": 9, "max_batch_size": 4}, "min_batch_size 9 is larger"),
         ({"task": "translation"}, "unknown task 'translation'"),
+        ({"threads": 0}, "threads 0 must be a positive integer"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):

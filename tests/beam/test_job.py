@@ -118,6 +118,7 @@ def test_two_workers_saved_model_tfrecord(tmp_path, encoder_folder, encoder_expo
         str(output),
         format="tfrecord",
         num_shards=2,
+        threads=1,
         pipeline_args=MULTI_PROCESS,
     )
     assert_embeddings(read_results(output, "tfrecord"), good, encoder_folder)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import os
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -110,10 +111,14 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
             :class:`InferenceFailure` for each input the task refuses, instead of failing the
             whole batch.
         mask_token: The mask token named in fill-mask's errors on a SavedModel.
+        threads: TensorFlow's intra- and inter-op threads in each worker process (``None``: TF's
+            default, every core): with several worker processes on one machine, cores divided by
+            workers avoids oversubscription. Applies only where TensorFlow has not run yet in the
+            process (a warning otherwise).
 
     Raises:
-        ValueError: Bad batch sizes, an option a SavedModel cannot apply, length buckets on a Beam
-            that cannot batch by length.
+        ValueError: Bad batch sizes or ``threads``, an option a SavedModel cannot apply, length
+            buckets on a Beam that cannot batch by length.
 
     Example:
         >>> import apache_beam as beam
@@ -145,11 +150,13 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
         max_batch_duration_secs: int | None = None,
         isolate_failures: bool = False,
         mask_token: str = "[MASK]",
+        threads: int | None = None,
     ):
         from tfbert.tasks import get_task
 
         self.task = get_task(task)
-        for name, value in (("min_batch_size", min_batch_size), ("max_batch_size", max_batch_size)):
+        sizes = (("min_batch_size", min_batch_size), ("max_batch_size", max_batch_size))
+        for name, value in (*sizes, *([("threads", threads)] if threads is not None else [])):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} {value!r} must be a positive integer")
         if min_batch_size > max_batch_size:
@@ -177,6 +184,7 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
         self.labels = None if labels is None else list(labels)
         self.isolate_failures = isolate_failures
         self.mask_token = mask_token
+        self.threads = threads
         self.saved_model = None if self.model is None else find_saved_model(self.model)
         if self.saved_model is not None:
             baked = sorted(set(self.options) - set(self.task.format_options))
@@ -189,6 +197,8 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
 
     def load_model(self) -> Callable[[list], list]:
         """The task on this worker: a callable from a list of inputs to a list of results."""
+        if self.threads is not None:
+            _set_threads(self.threads)
         if self.saved_model is not None:
             return SavedModelRunner(
                 self.task.name, self.saved_model, self.options, self.labels, self.mask_token
@@ -239,6 +249,19 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
     def get_metrics_namespace(self) -> str:
         """``"tfbert.<task>"``."""
         return f"tfbert.{self.task.name}"
+
+
+def _set_threads(threads: int) -> None:
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # TensorFlow already ran in this process
+        warnings.warn(
+            f"threads={threads} ignored: TensorFlow has already started in this worker process",
+            stacklevel=3,
+        )
 
 
 def _alone(model, item):

@@ -459,6 +459,7 @@ def run_batch_job(
     labels: list[str] | None = None,
     batch_size: int = 32,
     length_buckets: list[int] | None = None,
+    threads: int | None = None,
     pipeline_args: list[str] | None = None,
 ) -> BatchSummary:
     """Runs ``task`` over every input in the files ``input`` names; waits for the job to finish.
@@ -477,6 +478,7 @@ def run_batch_job(
         batch_size: Inputs per model call (fewer in a length group's last batch).
         length_buckets: Character-length boundaries of the batch groups (inputs of similar length
             run together; default ``DEFAULT_BUCKETS``).
+        threads: TensorFlow threads per worker process (see :class:`TaskModelHandler`).
         pipeline_args: Beam pipeline options as command-line arguments (``--runner``,
             ``--direct_num_workers``, ``--project``, ...).
 
@@ -512,6 +514,7 @@ def run_batch_job(
         labels=labels,
         max_batch_size=batch_size,
         isolate_failures=True,
+        threads=threads,
     )
     files = match_inputs(input)
     if not FileSystems.exists(output):
