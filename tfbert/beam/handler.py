@@ -124,17 +124,16 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
         >>> import apache_beam as beam
         >>> from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
         >>> from tfbert.beam import TaskModelHandler
+        >>> from apache_beam.testing.util import assert_that, equal_to
         >>> handler = KeyedModelHandler(TaskModelHandler("sentence-embedding"))
-        >>> out = []
-        >>> with beam.Pipeline() as p:
-        ...     _ = (
+        >>> with beam.Pipeline() as p:  # (id, text) in, (id, PredictionResult) out
+        ...     shapes = (
         ...         p
         ...         | beam.Create([("a", "A cat sits."), ("b", "A dog runs.")])
         ...         | RunInference(handler)
-        ...         | beam.Map(lambda kv: out.append((kv[0], kv[1].inference.shape)))
+        ...         | beam.Map(lambda kv: (kv[0], kv[1].inference.shape))
         ...     )
-        >>> sorted(out)
-        [('a', (384,)), ('b', (384,))]
+        ...     _ = assert_that(shapes, equal_to([("a", (384,)), ("b", (384,))]))
     """
 
     def __init__(
