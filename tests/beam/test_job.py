@@ -138,3 +138,24 @@ def test_jsonl_job_in_process_question_answering(tmp_path):
     assert read[0] == ((("1", str(path), 1)), {"question": "Who?", "context": "Ann did."})
     assert read[1].tag == "dead" and read[1].value["input"] == f"{path}:3"
     assert "no 'context' field" in read[1].value["error"]
+
+
+def test_an_input_the_task_refuses_goes_to_the_dead_letters(tmp_path, mlm_folder):
+    import tfbert
+    from tfbert.beam import run_batch_job
+
+    source = tmp_path / "masks.txt"
+    lines = ["The [MASK] sits.", "no mask here", "A [MASK] runs.", "Go [MASK] now."]
+    source.write_text("".join(line + "\n" for line in lines))
+    output = tmp_path / "out"
+    summary = run_batch_job("fill-mask", mlm_folder, str(source), str(output), num_shards=2)
+    assert (summary.results, summary.failures) == (3, 1)
+    [letter] = read_dead_letters(output)
+    assert letter["input"] == letter["id"] == f"{source}:2"
+    assert "no [MASK] token" in letter["error"]
+    fill = tfbert.pipeline("fill-mask", model=mlm_folder)
+    results = read_results(output, "jsonl")
+    for number, line in enumerate(lines, start=1):
+        if number != 2:
+            expected = [r["token_str"] for r in fill(line)]
+            assert [r["token_str"] for r in results[f"{source}:{number}"]] == expected
