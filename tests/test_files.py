@@ -52,3 +52,19 @@ def test_the_checkpoint_names_are_the_same_objects():
 
     assert files.resolve_file is resolve_file
     assert files.atomic_dir is tfbert.files.atomic_dir
+
+
+def test_the_bottom_floor_imports_nothing_above_it():
+    import subprocess
+    import sys
+
+    # tfbert/__init__ imports _backend (the Keras backend choice) first, whatever is imported.
+    code = (
+        "import sys, tempfile, tfbert.config, tfbert.files\n"
+        "tfbert.config.BertConfig().save_pretrained(tempfile.mkdtemp())\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.startswith('tfbert.') and m != 'tfbert._backend'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[-2] == "['tfbert.config', 'tfbert.files']"
