@@ -68,3 +68,10 @@ def test_the_bottom_floor_imports_nothing_above_it():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split("\n")[-2] == "['tfbert.config', 'tfbert.files']"
+
+
+def test_a_tokenizer_in_a_subfolder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n")
+    tokenizer = tfbert.BertTokenizerFast.from_pretrained(str(tmp_path), subfolder="sub")
+    assert tokenizer("hello")["input_ids"] == [2, 5, 3]
