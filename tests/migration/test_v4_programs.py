@@ -56,7 +56,8 @@ def swap_imports(source: str) -> str:
 
 
 def run_program(name, hub, **context):
-    """Runs ``programs/<name>.py`` after the swap; returns its globals (``RESULTS`` and the rest)."""
+    """Runs ``programs/<name>.py`` after the swap; returns its globals (``RESULTS`` and the
+    rest)."""
     source = swap_imports((PROGRAMS / f"{name}.py").read_text())
     for hub_id in sorted(hub, key=len, reverse=True):
         source = source.replace(f'"{hub_id}"', repr(hub[hub_id]))

@@ -1,5 +1,6 @@
 """The first training step equals transformers' PyTorch one: for the same weights and batch, the
-loss and the gradient of every variable (the tied decoder's share included in the word embeddings)."""
+loss and the gradient of every variable (the tied decoder's share included in the word
+embeddings)."""
 
 from types import SimpleNamespace
 

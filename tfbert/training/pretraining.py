@@ -23,7 +23,8 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-IGNORE_INDEX = -100
+from tfbert.heads.losses import IGNORE_INDEX
+
 _SENTENCE_END = r"([.!?])\s+"
 
 
