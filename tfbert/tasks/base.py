@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 
 import keras
 
+from tfbert.config import BertConfig
+
 SIGNATURES = ("serving_default", "token_ids")  # strings in; token ids in
 
 
@@ -50,8 +52,9 @@ class Task:
             need TensorFlow select (Flex) ops there.
 
     Methods a task overrides: :meth:`build` (always), :meth:`format` (always), and where the
-    defaults do not fit :meth:`collect`, :meth:`check`, :meth:`run_model`, :meth:`load_model`,
-    :meth:`signatures`, :meth:`tflite_tokenizes`.
+    defaults do not fit :meth:`collect`, :meth:`check`, :meth:`run_model` (with
+    :meth:`model_options`), :meth:`load_config`, :meth:`load_model`, :meth:`signatures`,
+    :meth:`tflite_tokenizes`.
 
     Example:
         >>> from tfbert.tasks import get_task
@@ -157,6 +160,27 @@ class Task:
         return layer(outputs, encoded, **extra)
 
     # ------------------------------------------------------------------------------ loading
+
+    def load_config(self, source: str) -> BertConfig:
+        """The checkpoint's config, checked to carry the head the task reads.
+
+        Args:
+            source: The checkpoint folder or hub id.
+
+        Returns:
+            Its ``BertConfig``.
+
+        Raises:
+            ValueError: The config's ``architectures`` has none of :attr:`architectures`.
+        """
+        config = BertConfig.from_pretrained(source)
+        found = config.extra.get("architectures") or []
+        if self.architectures is not None and not set(found) & set(self.architectures):
+            raise ValueError(
+                f"{source} is a {' / '.join(found) or 'bare BERT'} checkpoint "
+                f"without the head {self.name} needs ({', '.join(self.architectures)})"
+            )
+        return config
 
     def load_model(self, source: str, config, **kwargs) -> keras.Model:
         """The model of a checkpoint: ``model_class.from_pretrained`` with :attr:`model_kwargs`.

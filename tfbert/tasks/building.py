@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 import keras
 
-from tfbert.config import BertConfig
 from tfbert.tasks.base import Task
 from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.options import check_options
@@ -43,7 +43,7 @@ class TaskParts:
     Attributes:
         task: The :class:`tfbert.tasks.base.Task`.
         source: The checkpoint folder or hub id.
-        config: Its ``BertConfig``.
+        config: Its config (a ``BertConfig`` for the BERT tasks).
         tokenizer: The ``TFBertTokenizer``.
         model: The ``TFBert*`` model.
         device: The TensorFlow device it was loaded on and runs on (``None``: TF's default).
@@ -51,7 +51,7 @@ class TaskParts:
 
     task: Task
     source: str
-    config: BertConfig
+    config: Any
     tokenizer: keras.layers.Layer
     model: keras.Model
     device: str | None = None
@@ -100,13 +100,7 @@ def load_task_parts(
                 f"feature-extraction"
             )
         model = default_model_path()
-    config = BertConfig.from_pretrained(model)
-    architectures = config.extra.get("architectures") or []
-    if spec.architectures is not None and not set(architectures) & set(spec.architectures):
-        raise ValueError(
-            f"{model} is a {' / '.join(architectures) or 'bare BERT'} checkpoint "
-            f"without the head {spec.name} needs ({', '.join(spec.architectures)})"
-        )
+    config = spec.load_config(model)
     tokenizer_layer = TFBertTokenizer.from_pretrained(tokenizer or model)
     extra = {} if dtype == "float32" else {"dtype": dtype}
     with device_scope(device):
