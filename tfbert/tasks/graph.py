@@ -66,6 +66,7 @@ class TaskGraph(keras.Model):
         self.tokenizer_options = dict(tokenizer_options or {})
         self.choices_input = choices_input
         self.model_options = dict(model_options or {})
+        self.built = True  # its parts arrive built; it has no weights of its own
 
     @property
     def spec(self):
