@@ -55,7 +55,8 @@ INPUTS = {  # task -> the signature's string inputs
         "context": [CONTEXT, CONTEXT[:120]],
     },
 }
-CHECKPOINTS = {  # task -> (transformers class of its tiny checkpoint, config); None: the real MiniLM
+# task -> (transformers class of its tiny checkpoint, config); None: the real MiniLM
+CHECKPOINTS = {
     "sentence-embedding": None,
     "feature-extraction": ("BertModel", {}),
     "text-classification": (

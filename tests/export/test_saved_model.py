@@ -1,4 +1,5 @@
-"""SavedModel exports: TF Serving's layout, two signatures, a clean process gets the Python results."""
+"""SavedModel exports: TF Serving's layout, two signatures, a clean process gets the Python
+results."""
 
 import subprocess
 import sys

@@ -1,5 +1,6 @@
-"""TFLite exports run: token ids in, the task's results out, in TensorFlow's InterpreterWithCustomOps
-with tf-text's kernels; quantized weights agree with float32 on a real corpus."""
+"""TFLite exports run: token ids in, the task's results out, in TensorFlow's
+InterpreterWithCustomOps with tf-text's kernels; quantized weights agree with float32 on a real
+corpus."""
 
 import re
 import shutil
@@ -88,8 +89,9 @@ def _keyword_label(paragraph):
 
 @pytest.fixture(scope="module")
 def minilm_classifier(tmp_path_factory, minilm_folder):
-    """all-MiniLM-L6-v2's encoder with an identity pooler (the checkpoint has none) and a linear head
-    trained on keyword labels of other paragraphs: a classifier whose labels vary with the text."""
+    """all-MiniLM-L6-v2's encoder with an identity pooler (the checkpoint has none) and a linear
+    head trained on keyword labels of other paragraphs: a classifier whose labels vary with the
+    text."""
     import torch
     import transformers
 
