@@ -176,6 +176,7 @@ TINY = dict(
 )
 
 
+@pytest.mark.slow
 def test_fine_tune_from_raw_strings_transformers_style(tokenizers):
     import keras
 
@@ -193,6 +194,7 @@ def test_fine_tune_from_raw_strings_transformers_style(tokenizers):
     assert accuracy >= 0.9, accuracy
 
 
+@pytest.mark.slow
 def test_fine_tune_from_raw_strings_keras_style(tokenizers):
     import keras
 

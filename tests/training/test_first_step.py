@@ -99,6 +99,7 @@ def test_every_gradient_equals_transformers(step):
         assert np.abs(step.grads["bert.embeddings.word_embeddings.weight"][unused]).max() > 1e-4
 
 
+@pytest.mark.slow
 def test_fit_trains_on_the_same_first_loss(step):
     model = type(step.model).from_config(step.model.get_config())
     model.build()

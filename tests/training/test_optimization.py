@@ -209,6 +209,7 @@ def test_updates_equal_torch_adamw_with_clipping_and_schedule(accumulation, tmp_
         np.testing.assert_allclose(got, expected[name], atol=2e-6, rtol=0, err_msg=name)
 
 
+@pytest.mark.slow
 def test_fit_with_gradient_accumulation_equals_the_larger_batch():
     """Two accumulated batches of 2 make the update one batch of 4 makes (the mean of means)."""
     from tests.reference import TINY

@@ -307,7 +307,7 @@ class SavedModelRunner:
         import numpy as np
         import tensorflow as tf
 
-        from tfbert.tasks.registry import split_rows
+        from tfbert.tasks.pipeline import split_rows
 
         names = self.task.text_inputs
         rows = [self._row(item, index) for index, item in enumerate(items)]

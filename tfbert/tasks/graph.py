@@ -12,9 +12,9 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from tfbert.model_inputs import MODEL_INPUTS
+from tfbert.model_inputs import ENCODED_INPUTS
 
-MODEL_KEYS = MODEL_INPUTS[:3]  # the model inputs a tokenizer gives: ids, mask, token types
+MODEL_KEYS = ENCODED_INPUTS  # the model inputs a tokenizer gives: ids, mask, token types
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
