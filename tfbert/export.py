@@ -30,14 +30,13 @@ an interpreter built with the Flex delegate.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import tempfile
 import warnings
 
 import tensorflow as tf
 
+from tfbert.files import atomic_dir, atomic_path
 from tfbert.tasks.base import SIGNATURES
 from tfbert.tasks.graph import MODEL_KEYS, TaskGraph
 
@@ -311,29 +310,6 @@ def _check_free(path: str, overwrite: bool, what: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _scratch_beside(path: str):
-    """A temporary folder next to ``path`` (same file system, so renames are atomic), removed
-    after."""
-    parent = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(parent, exist_ok=True)
-    scratch = tempfile.mkdtemp(
-        prefix=f".{os.path.basename(os.path.abspath(path))}.partial-", dir=parent
-    )
-    try:
-        yield scratch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _move_into_place(built: str, target: str) -> None:
-    if os.path.isdir(target) and not os.path.islink(target):
-        shutil.rmtree(target)
-    elif os.path.lexists(target):
-        os.remove(target)
-    os.replace(built, target)
-
-
 def export_graph(
     graph: TaskGraph,
     output: str,
@@ -402,15 +378,13 @@ def export_graph(
                 )
         target = os.path.join(output, str(version))
         _check_free(target, overwrite, "version folder")
-        with _scratch_beside(output) as scratch:
-            built = os.path.join(scratch, str(version))
-            _write_saved_model(graph, built, scratch, signatures)
-            os.makedirs(output, exist_ok=True)
-            _move_into_place(built, target)
+        # built beside OUTPUT, then merged in: other version folders stay, this one is replaced
+        with tempfile.TemporaryDirectory() as scratch, atomic_dir(output, merge=1) as built:
+            _write_saved_model(graph, os.path.join(built, str(version)), scratch, signatures)
         return target
 
     _check_free(output, overwrite, "output")
-    with _scratch_beside(output) as scratch:
+    with tempfile.TemporaryDirectory() as scratch:
         saved = os.path.join(scratch, "saved_model")
         _write_saved_model(graph, saved, scratch, signatures, for_tflite=True)
         flatbuffer = _converter(saved, quantize, signatures).convert()
@@ -423,10 +397,9 @@ def export_graph(
                 stacklevel=2,
             )
             flatbuffer = _converter(saved, quantize, signatures, select_ops=True).convert()
-        built = os.path.join(scratch, "model.tflite")
+    with atomic_path(output) as built:
         with open(built, "wb") as f:
             f.write(flatbuffer)
-        _move_into_place(built, output)
     return output
 
 
