@@ -7,6 +7,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfbert.files import HUB_ARGS
 from tfbert.tokenizer import files
 from tfbert.tokenizer.added import AddedToken
 from tfbert.tokenizer.assembly import Layout, assemble
@@ -806,11 +807,7 @@ class TFBertTokenizer(keras.layers.Layer):
             FileNotFoundError: no vocabulary found.
             ValueError: unsupported or inconsistent files.
         """
-        hub = {
-            k: kwargs.pop(k)
-            for k in ("revision", "cache_dir", "local_files_only", "token")
-            if k in kwargs
-        }
+        hub = {k: kwargs.pop(k) for k in HUB_ARGS if k in kwargs}
         settings = files.load_settings(name_or_path, **hub)
         settings.update(kwargs)
         return cls(**settings)

@@ -92,9 +92,8 @@ def mask_tokens(
         random token, 10% unchanged), and ragged labels holding the original id where chosen and
         -100 elsewhere.
     """
-    vocab = tokenizer.vocab
-    index = {token: i for i, token in enumerate(vocab)}
-    special = [index[t] for t in tokenizer.special_tokens.values() if t in index]
+    named = (tokenizer.token_to_id(t) for t in tokenizer.special_tokens.values())
+    special = [i for i in named if i is not None]
     ids = tf.cast(input_ids, tf.int64)
     items = ids
     if whole_word_masking:
@@ -114,8 +113,8 @@ def mask_tokens(
         unselectable_ids=special,
     )
     chooser = tf_text.MaskValuesChooser(
-        len(vocab),
-        index[tokenizer.special_tokens["mask_token"]],
+        tokenizer.vocab_size,
+        tokenizer.token_to_id(tokenizer.special_tokens["mask_token"]),
         mask_token_rate=0.8,
         random_token_rate=0.1,
     )
@@ -176,7 +175,7 @@ def pretraining_features(
     masked, labels = mask_tokens(
         tokenizer, encoded["input_ids"], mlm_probability, max_predictions, whole_word_masking
     )
-    pad = {t: i for i, t in enumerate(tokenizer.vocab)}[tokenizer.special_tokens["pad_token"]]
+    pad = tokenizer.token_to_id(tokenizer.special_tokens["pad_token"])
     return {
         "input_ids": tf.cast(masked.to_tensor(pad), tf.int32),
         "attention_mask": tf.cast(tf.ones_like(masked).to_tensor(0), tf.int32),
