@@ -624,6 +624,8 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
         cache_index=None,
         **kwargs,
     ):
+        # Every argument is named (not left to **kwargs): Keras refuses a call argument that
+        # mixes tensors and other values, as a **kwargs dict holding a cache and flags would.
         return super().call(
             input_ids,
             attention_mask=attention_mask,
