@@ -8,13 +8,7 @@ import tensorflow as tf
 
 import tfbert
 from tests.tasks.conftest import SMALL, TOKENIZER_FILES, make_checkpoint
-from tfbert.encoder_decoder import TFEncoderDecoderModel
-from tfbert.tasks.text_generation import (
-    GeneratedText,
-    check_prompts,
-    generate_options,
-    run_generate,
-)
+from tfbert.tasks.text_generation import generate_options
 
 PROMPTS = ["the cat sat on the", "paris is the capital of", "hello"]
 SOURCES = ["a short text to rewrite .", "hello world", "the quick brown fox jumps over"]
@@ -86,55 +80,45 @@ def _reference_texts(folder, texts, decoder_only, return_full_text=True, **optio
     return results
 
 
-def _graph(folder, decoder_only, prompt_length=16, return_full_text=True, **options):
-    """strings -> generated strings, as one tf.function."""
-    tokenizer = tfbert.TFBertTokenizer.from_pretrained(folder)
-    if decoder_only:
-        model = tfbert.TFBertLMHeadModel.from_pretrained(folder)
-        settings = dict(padding="max_length", max_length=prompt_length, truncation=False)
-        settings["padding_side"] = "left"
-    else:
-        model, settings, prompt_length = TFEncoderDecoderModel.from_pretrained(folder), {}, None
-    kwargs = generate_options(model.generation_config, dict(options))
-    layer = GeneratedText(
-        decoder_only,
-        num_return_sequences=options.get("num_return_sequences", 1),
-        return_full_text=return_full_text,
-    )
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
-    def run(texts):
-        encoded = tokenizer(texts, **settings)
-        outputs = run_generate(model, encoded, prompt_length, **kwargs)
-        return layer(outputs, encoded, tokenizer=tokenizer, texts=[texts])
-
-    def call(texts):
-        result = run(tf.constant(texts))["generated_text"].numpy()
-        return [[t.decode("utf-8") for t in row] for row in result]
-
-    return call, tokenizer
+@pytest.fixture(scope="session")
+def generator(lm_folder):
+    return tfbert.pipeline("text-generation", model=str(lm_folder), max_new_tokens=6)
 
 
-DECODER_CASES = {
-    "greedy": dict(max_new_tokens=6),
+@pytest.fixture(scope="session")
+def rewriter(bert2bert_folder):
+    return tfbert.pipeline("text2text-generation", model=str(bert2bert_folder))
+
+
+def _texts(results):
+    return [[item["generated_text"] for item in result] for result in results]
+
+
+DECODER_CASES = {  # per-call options, over the pipeline's max_new_tokens=6
+    "greedy": {},
     "beam": dict(max_new_tokens=5, num_beams=3, num_return_sequences=2),
-    "processors": dict(max_new_tokens=6, no_repeat_ngram_size=2, repetition_penalty=1.3),
+    "processors": dict(no_repeat_ngram_size=2, repetition_penalty=1.3),
 }
 
 
 @pytest.mark.parametrize("case", sorted(DECODER_CASES))
-def test_text_generation_equals_transformers_generate_decoded(lm_folder, case):
+def test_text_generation_equals_transformers_generate_decoded(generator, lm_folder, case):
     options = DECODER_CASES[case]
-    run, _ = _graph(lm_folder, True, **options)
-    assert run(PROMPTS) == _reference_texts(lm_folder, PROMPTS, True, **options)
+    want = _reference_texts(lm_folder, PROMPTS, True, **{"max_new_tokens": 6, **options})
+    assert _texts(generator(PROMPTS, **options)) == want
+    assert generator(PROMPTS[0], **options) == [{"generated_text": t} for t in want[0]]
 
 
 def test_text_generation_new_text_only(lm_folder):
-    run, _ = _graph(lm_folder, True, return_full_text=False, max_new_tokens=4)
-    got = run(PROMPTS)
+    generator = tfbert.pipeline(
+        "text-generation", model=str(lm_folder), return_full_text=False, max_new_tokens=4
+    )
+    got = _texts(generator(PROMPTS))
     want = _reference_texts(lm_folder, PROMPTS, True, return_full_text=False, max_new_tokens=4)
     assert got == want
     assert all(not text.startswith(prompt) for [text], prompt in zip(got, PROMPTS))
+    full = _texts(generator(PROMPTS, return_full_text=True))
+    assert full == [[prompt + text] for [text], prompt in zip(got, PROMPTS)]
 
 
 @pytest.mark.parametrize(
@@ -142,25 +126,80 @@ def test_text_generation_new_text_only(lm_folder):
     [dict(max_new_tokens=6), dict(max_new_tokens=5, num_beams=3, num_return_sequences=3)],
     ids=["greedy", "beam"],
 )
-def test_text2text_equals_transformers_generate_decoded(bert2bert_folder, options):
-    run, _ = _graph(bert2bert_folder, False, **options)
-    assert run(SOURCES) == _reference_texts(bert2bert_folder, SOURCES, False, **options)
+def test_text2text_equals_transformers_generate_decoded(rewriter, bert2bert_folder, options):
+    want = _reference_texts(bert2bert_folder, SOURCES, False, **options)
+    got = rewriter(SOURCES, **options)
+    if options.get("num_return_sequences", 1) == 1:  # transformers flattens one per input
+        assert got == [{"generated_text": texts[0]} for texts in want]
+    else:
+        assert _texts(got) == want
+    assert rewriter(SOURCES[0], **options) == [{"generated_text": t} for t in want[0]]
 
 
-def test_seeded_sampling_repeats_and_unseeded_differs(lm_folder):
+def test_summarization_names_its_result_summary_text(bert2bert_folder, rewriter):
+    summarizer = tfbert.pipeline("summarization", model=str(bert2bert_folder), max_new_tokens=4)
+    assert summarizer(SOURCES[0]) == [
+        {"summary_text": rewriter(SOURCES[0], max_new_tokens=4)[0]["generated_text"]}
+    ]
+
+
+def test_seeded_sampling_repeats_and_unseeded_differs(generator):
     options = dict(max_new_tokens=8, do_sample=True, top_k=0, temperature=2.0)
-    seeded, _ = _graph(lm_folder, True, seed=7, **options)
-    assert seeded(PROMPTS) == seeded(PROMPTS)
-    fresh, _ = _graph(lm_folder, True, **options)
-    assert fresh(PROMPTS) != fresh(PROMPTS)  # a new seed per call
+    assert generator(PROMPTS, seed=7, **options) == generator(PROMPTS, seed=7, **options)
+    assert generator(PROMPTS, **options) != generator(PROMPTS, **options)  # a new seed per call
 
 
 def test_a_prompt_longer_than_prompt_length_is_a_clear_error(lm_folder):
-    run, tokenizer = _graph(lm_folder, True, prompt_length=4, max_new_tokens=2)
+    generator = tfbert.pipeline(
+        "text-generation", model=str(lm_folder), prompt_length=4, max_new_tokens=2
+    )
     with pytest.raises(ValueError, match=r"prompt 1 is 7 tokens long .*prompt_length=4"):
-        check_prompts(tokenizer, ["hi", "the cat sat on the"], 4, "text-generation")
+        generator(["hi", "the cat sat on the"])
+    run = generator.graph.serving_function()  # the graph itself (an export) refuses it too
     with pytest.raises(tf.errors.InvalidArgumentError, match="longer than prompt_length=4"):
-        run(["the cat sat on the"])
+        run(text=tf.constant(["the cat sat on the"]))
+
+
+@pytest.mark.parametrize(
+    "task, options, message",
+    [
+        ("text-generation", dict(top_p=2.0), r"top_p must be a number in \(0, 1\], got 2.0"),
+        ("text-generation", dict(num_beams=0), "num_beams must be a positive integer, got 0"),
+        ("text-generation", dict(prompt_length=0), "prompt_length 0 must be a positive integer"),
+        ("text-generation", dict(return_full_text="no"), "return_full_text 'no' must be True"),
+        ("text-generation", dict(max_length=30), r"does not take \['max_length'\]"),
+        ("text2text-generation", dict(num_return_sequences=2), r"must be at most num_beams"),
+        ("text2text-generation", dict(prompt_length=8), r"does not take \['prompt_length'\]"),
+    ],
+)
+def test_bad_pipeline_options_are_named(lm_folder, bert2bert_folder, task, options, message):
+    folder = lm_folder if task == "text-generation" else bert2bert_folder
+    with pytest.raises(ValueError, match=message):
+        tfbert.pipeline(task, model=str(folder), **options)
+
+
+def test_a_checkpoint_of_the_other_kind_is_a_clear_error(lm_folder, bert2bert_folder, generator):
+    with pytest.raises(ValueError, match="expected an encoder-decoder config"):
+        tfbert.pipeline("text2text-generation", model=str(lm_folder))
+    with pytest.raises(ValueError, match="model_type .encoder-decoder. is not .bert."):
+        tfbert.pipeline("text-generation", model=str(bert2bert_folder))
+    with pytest.raises(ValueError, match="num_beams must be a positive integer, got 0"):
+        generator(PROMPTS, num_beams=0)
+
+
+def test_text2text_without_a_decoder_start_token_is_a_clear_error(bert2bert_folder, tmp_path):
+    import json
+    import shutil
+
+    shutil.copytree(bert2bert_folder, tmp_path / "model")
+    for name in ("config.json", "generation_config.json"):
+        path = tmp_path / "model" / name
+        if path.exists():
+            values = json.loads(path.read_text())
+            values.pop("decoder_start_token_id", None)
+            path.write_text(json.dumps(values))
+    with pytest.raises(ValueError, match="sets no decoder_start_token_id"):
+        tfbert.pipeline("text2text-generation", model=str(tmp_path / "model"))
 
 
 @pytest.mark.parametrize(
@@ -178,4 +217,4 @@ def test_bad_generation_options_are_named(options, message):
     from tfbert.generation import GenerationConfig
 
     with pytest.raises(ValueError, match=message):
-        generate_options(GenerationConfig(), dict(options))
+        generate_options(dict(options), GenerationConfig())

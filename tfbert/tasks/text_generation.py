@@ -13,13 +13,18 @@ error that names the option.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfbert.encoder_decoder import EncoderDecoderConfig, TFEncoderDecoderModel
 from tfbert.generation.configuration import GenerationConfig
+from tfbert.modeling import TFBertLMHeadModel
+from tfbert.tasks.base import Task
+from tfbert.tasks.options import flag, positive
+from tfbert.tokenizer.tflite_encoding import TFLiteTextOps
 
 # generate() options a pipeline takes, per pipeline or per call (each set is one graph)
 GENERATE_OPTIONS = (
@@ -46,15 +51,16 @@ DEFAULT_PROMPT_LENGTH = 32
 DEFAULT_NEW_TOKENS = 20  # transformers' default length when the model's config sets none
 
 
-def generate_options(generation_config: GenerationConfig, options: dict[str, Any]) -> dict:
-    """Pops the ``generate()`` options (and ``seed``) from ``options`` and checks them against
-    the model's generation config.
+def generate_options(options: dict[str, Any], generation_config=None) -> dict:
+    """Pops the ``generate()`` options (and ``seed``) from ``options``; checks them against the
+    model's generation config when one is given.
 
     Args:
-        generation_config: The model's :class:`~tfbert.generation.GenerationConfig`.
         options: The task's options; the generation options (those in
-            :data:`GENERATE_OPTIONS`, ``max_length`` where given, ``decoder_start_token_id``)
-            are removed from it.
+            :data:`GENERATE_OPTIONS`, ``max_length`` and ``decoder_start_token_id`` where given,
+            ``seed``) are removed from it.
+        generation_config: The model's :class:`~tfbert.generation.GenerationConfig`, or
+            ``None`` (no check).
 
     Returns:
         The keyword arguments for ``generate()`` given, plus ``seed`` (an int or ``None``).
@@ -65,17 +71,17 @@ def generate_options(generation_config: GenerationConfig, options: dict[str, Any
 
     Example:
         >>> from tfbert.generation import GenerationConfig
-        >>> generate_options(GenerationConfig(), {"num_beams": 2, "seed": 3})
+        >>> generate_options({"num_beams": 2, "seed": 3}, GenerationConfig())
         {'num_beams': 2, 'seed': 3}
-        >>> generate_options(GenerationConfig(), {"top_p": 0})
+        >>> generate_options({"top_p": 0}, GenerationConfig())
         Traceback (most recent call last):
         ...
         ValueError: top_p must be a number in (0, 1], got 0
     """
     names = (*GENERATE_OPTIONS, "max_length", "decoder_start_token_id")
-    given = {name: options.pop(name) for name in names if name in options}
-    given = {name: _plain(value) for name, value in given.items()}
-    GenerationConfig(**{**generation_config.to_dict(), **given})  # validates every field
+    given = {name: _plain(options.pop(name)) for name in names if name in options}
+    if generation_config is not None:
+        GenerationConfig(**{**generation_config.to_dict(), **given})  # validates every field
     seed = options.pop("seed", None)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise ValueError(f"seed {seed!r} must be an integer or None")
@@ -142,7 +148,7 @@ class GeneratedText(keras.layers.Layer):
         return_full_text: ``text-generation``: the prompt followed by the new text (default),
             or the new text alone.
         clean_up_tokenization_spaces: transformers' text clean-up; ``None``: the tokenizer's
-            setting.
+            setting (a ``.tflite`` decodes without it).
         result_name: The result's name: ``"generated_text"`` (``"summary_text"`` for
             summarization).
 
@@ -154,6 +160,18 @@ class GeneratedText(keras.layers.Layer):
 
     Returns (call):
         ``{result_name: (batch, num_return_sequences) tf.string}``.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> from tfbert import TFBertTokenizer
+        >>> from tfbert.tasks import default_model_path
+        >>> tokenizer = TFBertTokenizer.from_pretrained(default_model_path())
+        >>> prompt = tokenizer(["The cat"])
+        >>> ids = tf.concat([prompt["input_ids"], [[2938, 1012]]], 1)  # + "sat", "."
+        >>> out = GeneratedText(decoder_only=True)(
+        ...     {"sequences": ids}, prompt, tokenizer=tokenizer, texts=[tf.constant(["The cat"])])
+        >>> out["generated_text"].numpy().tolist()
+        [[b'The cat sat.']]
     """
 
     needs_tokenizer = True
@@ -177,11 +195,15 @@ class GeneratedText(keras.layers.Layer):
 
     def call(self, outputs, encoded, tokenizer, texts):
         copies = self.num_return_sequences
-        decode = lambda ids: tokenizer.batch_decode(
-            ids,
-            skip_special_tokens=True,
-            clean_up_tokenization_spaces=self.clean_up_tokenization_spaces,
-        )
+        clean_up = {}
+        if self.clean_up_tokenization_spaces is not None:
+            if isinstance(tokenizer, TFLiteTextOps):
+                raise ValueError(
+                    "clean_up_tokenization_spaces cannot be set in a .tflite: its decoder has "
+                    "no text-level clean-up; export without the option"
+                )
+            clean_up["clean_up_tokenization_spaces"] = self.clean_up_tokenization_spaces
+        decode = lambda ids: tokenizer.batch_decode(ids, skip_special_tokens=True, **clean_up)
         text = decode(outputs["sequences"])
         if self.decoder_only:
             prompt = tf.repeat(decode(encoded["input_ids"]), copies)
@@ -228,3 +250,164 @@ def check_prompts(tokenizer, texts: list[str], prompt_length: int, task: str) ->
 def format_sequences(result: dict, result_name: str) -> list[dict[str, str]]:
     """One input's results: ``[{"generated_text": ...}, ...]``, one per returned sequence."""
     return [{result_name: text.decode("utf-8")} for text in result[result_name]]
+
+
+# -- the tasks -----------------------------------------------------------------------------------
+
+
+def _generation_config(folder, config) -> GenerationConfig:
+    """The checkpoint's ``generation_config.json``, else the token ids of its model config."""
+    from tfbert.checkpoint.files import resolve_file
+    from tfbert.generation.configuration import GENERATION_CONFIG_NAME
+
+    path = resolve_file(folder, GENERATION_CONFIG_NAME, required=False)
+    if path:
+        return GenerationConfig.from_pretrained(path)
+    return GenerationConfig.from_model_config(config)
+
+
+class _Generation(Task):
+    """What the two generation tasks share: options, ``run_model`` and formatting."""
+
+    needs_tokenizer = True  # decodes the generated ids
+    needs_texts = True  # text-generation puts the prompt string back in front
+    decoder_only: ClassVar[bool]
+    result_name: ClassVar[str] = "generated_text"
+
+    def _layer(self, generation_config, options: dict) -> GeneratedText:
+        """Checks the generation options (left in ``options`` for :meth:`model_options`) and
+        makes the decoding layer."""
+        given = generate_options(dict(options), generation_config)
+        merged = GenerationConfig(**{**generation_config.to_dict(), **given})
+        clean_up = options.pop("clean_up_tokenization_spaces", None)
+        if clean_up is not None:
+            clean_up = flag("clean_up_tokenization_spaces", clean_up)
+        return GeneratedText(
+            self.decoder_only,
+            num_return_sequences=merged.get("num_return_sequences"),
+            return_full_text=flag("return_full_text", options.pop("return_full_text", True)),
+            clean_up_tokenization_spaces=clean_up,
+            result_name=self.result_name,
+        )
+
+    def model_options(self, options):
+        return generate_options(options)
+
+    def run_model(self, model, features, prompt_length=None, **options):
+        return run_generate(model, features, prompt_length, **options)
+
+    def format(self, result, options):
+        return format_sequences(result, self.result_name)
+
+
+class TextGeneration(_Generation):
+    """``"text-generation"``: a ``TFBertLMHeadModel`` continues each prompt.
+
+    The prompt is tokenized as transformers' pipeline tokenizes it (``[CLS] prompt [SEP]``) and
+    left-padded to ``prompt_length`` tokens in the graph; each result is
+    ``[{"generated_text": prompt + continuation}, ...]`` (one per returned sequence), or the
+    continuation alone with ``return_full_text=False``.
+
+    Options: ``prompt_length`` (32), ``return_full_text`` (True), ``max_new_tokens`` (the
+    model's generation config, else 20), ``seed``, ``clean_up_tokenization_spaces`` and the
+    ``generate()`` options of :data:`GENERATE_OPTIONS`. ``max_length`` is not taken: the
+    prompt's padded length would count in it; give ``max_new_tokens``.
+    """
+
+    name = "text-generation"
+    model_class = TFBertLMHeadModel
+    architectures = ("BertLMHeadModel",)
+    graph_options = (
+        *GENERATE_OPTIONS,
+        "seed",
+        "prompt_length",
+        "return_full_text",
+        "clean_up_tokenization_spaces",
+    )
+    decoder_only = True
+
+    def build(self, folder, config, tokenizer, options):
+        generation_config = _generation_config(folder, config)
+        if generation_config.max_new_tokens is None and generation_config.max_length is None:
+            options.setdefault("max_new_tokens", DEFAULT_NEW_TOKENS)
+        prompt_length = positive(
+            "prompt_length", options.pop("prompt_length", DEFAULT_PROMPT_LENGTH)
+        )
+        options["prompt_length"] = prompt_length  # for model_options
+        layer = self._layer(generation_config, options)
+        return layer, {
+            "padding": "max_length",
+            "max_length": prompt_length,
+            "truncation": False,
+            "padding_side": "left",
+        }
+
+    def model_options(self, options):
+        prompt_length = options.pop("prompt_length")
+        return {**generate_options(options), "prompt_length": prompt_length}
+
+    def check(self, rows, graph, options):
+        texts = [row["text"] for row in rows]
+        check_prompts(graph.tokenizer, texts, graph.tokenizer_options["max_length"], self.name)
+
+    def tflite_tokenizes(self):
+        return False  # cutting the prompt off the decoded text takes TensorFlow string ops
+
+
+class Text2TextGeneration(_Generation):
+    """``"text2text-generation"``: a ``TFEncoderDecoderModel`` (BERT2BERT) writes a new text
+    for each input: ``[{"generated_text": ...}, ...]`` (one per returned sequence).
+
+    Options: ``max_length`` / ``max_new_tokens`` (the decoder's; transformers' default length
+    20), ``decoder_start_token_id``, ``seed``, ``truncation`` (of the input, at the
+    tokenizer's ``model_max_length``; on by default), ``clean_up_tokenization_spaces`` and the
+    ``generate()`` options of :data:`GENERATE_OPTIONS`.
+    """
+
+    name = "text2text-generation"
+    model_class = TFEncoderDecoderModel
+    architectures = ("EncoderDecoderModel",)
+    graph_options = (
+        *GENERATE_OPTIONS,
+        "max_length",
+        "decoder_start_token_id",
+        "seed",
+        "truncation",
+        "clean_up_tokenization_spaces",
+    )
+    decoder_only = False
+
+    def load_config(self, source):
+        """The decoder's ``BertConfig`` (what the formatting context reads); raises for a
+        checkpoint that is not an encoder-decoder."""
+        return EncoderDecoderConfig.from_pretrained(source).decoder
+
+    def load_model(self, source, config, **kwargs):
+        return TFEncoderDecoderModel.from_pretrained(source, **kwargs)
+
+    def build(self, folder, config, tokenizer, options):
+        generation_config = _generation_config(folder, EncoderDecoderConfig.from_pretrained(folder))
+        start = options.get("decoder_start_token_id", generation_config.decoder_start_token_id)
+        if start is None and generation_config.bos_token_id is None:
+            raise ValueError(
+                f"{self.name}: {folder} sets no decoder_start_token_id (nor bos_token_id); "
+                f"set it in the checkpoint's config or give decoder_start_token_id="
+            )
+        layer = self._layer(generation_config, options)
+        truncation = flag("truncation", options.pop("truncation", True))
+        return layer, {"truncation": truncation}
+
+    def collect(self, results, options, single):
+        if single:
+            return results[0]
+        if all(len(result) == 1 for result in results):  # transformers flattens these
+            return [result[0] for result in results]
+        return results
+
+
+class Summarization(Text2TextGeneration):
+    """``"summarization"``: text2text generation whose results are named ``summary_text``, as
+    transformers' summarization pipeline names them."""
+
+    name = "summarization"
+    result_name = "summary_text"
