@@ -101,7 +101,9 @@ DECODER_CASES = {  # per-call options, over the pipeline's max_new_tokens=6
 }
 
 
-@pytest.mark.parametrize("case", sorted(DECODER_CASES))
+@pytest.mark.parametrize(
+    "case", [c if c != "beam" else pytest.param(c, marks=pytest.mark.slow) for c in DECODER_CASES]
+)
 def test_text_generation_equals_transformers_generate_decoded(generator, lm_folder, case):
     options = DECODER_CASES[case]
     want = _reference_texts(lm_folder, PROMPTS, True, **{"max_new_tokens": 6, **options})
@@ -136,6 +138,7 @@ def test_text2text_equals_transformers_generate_decoded(rewriter, bert2bert_fold
     assert rewriter(SOURCES[0], **options) == [{"generated_text": t} for t in want[0]]
 
 
+@pytest.mark.slow
 def test_summarization_names_its_result_summary_text(bert2bert_folder, rewriter):
     summarizer = tfbert.pipeline("summarization", model=str(bert2bert_folder), max_new_tokens=4)
     assert summarizer(SOURCES[0]) == [

@@ -20,6 +20,8 @@ from tests.tasks.test_text_generation import (  # noqa: F401  (session fixtures)
 )
 from tfbert.export import export_task, tflite_ops
 
+pytestmark = pytest.mark.slow  # each exports (and converts or runs a process): 20-40 s
+
 OPTIONS = {  # task -> graph options of the export and the pipeline
     "text-generation": dict(max_new_tokens=5, prompt_length=16),
     "text2text-generation": dict(max_new_tokens=5, num_beams=2),
@@ -28,6 +30,10 @@ OPTIONS = {  # task -> graph options of the export and the pipeline
 
 def _folder(task, lm_folder, bert2bert_folder):  # noqa: F811
     return lm_folder if task == "text-generation" else bert2bert_folder
+
+
+def _tflite(task, folder, tmp_path):
+    return export_task(task, str(folder), str(tmp_path / "model.tflite"), "tflite", **OPTIONS[task])
 
 
 def _pipeline_texts(task, folder, texts):
@@ -57,13 +63,7 @@ def test_text2text_tflite_runs_on_builtins_and_tf_text_kernels(
     bert2bert_folder,  # noqa: F811
     tmp_path,
 ):
-    path = export_task(
-        "text2text-generation",
-        str(bert2bert_folder),
-        str(tmp_path / "t2t.tflite"),
-        format="tflite",
-        **OPTIONS["text2text-generation"],
-    )
+    path = _tflite("text2text-generation", bert2bert_folder, tmp_path)
     with open(path, "rb") as f:
         assert tflite_ops(f.read())["other"] == []  # no select (Flex) op: the loop is WHILE
     run = interpreter(path).get_signature_runner("serving_default")
@@ -88,12 +88,6 @@ def test_tfbert_run_generates_one_json_line_per_input(bert2bert_folder):  # noqa
 
 def test_text_generation_tflite_needs_select_ops_and_says_so(lm_folder, tmp_path):  # noqa: F811
     with pytest.warns(UserWarning, match=r"select \(Flex\) ops for .*Substr"):
-        path = export_task(
-            "text-generation",
-            str(lm_folder),
-            str(tmp_path / "lm.tflite"),
-            format="tflite",
-            **OPTIONS["text-generation"],
-        )
+        path = _tflite("text-generation", lm_folder, tmp_path)
     with open(path, "rb") as f:
         assert "FlexSubstr" in tflite_ops(f.read())["other"]
