@@ -32,6 +32,9 @@ class EncoderDecoderConfig:
         encoder, decoder: ``BertConfig``s (or their dicts, or transformers' configs).
         decoder_start_token_id: First decoder token (generation and shifted labels).
         pad_token_id: Replaces ``-100`` in shifted labels; pads finished generated sequences.
+        tie_encoder_decoder: The decoder's BERT shares the encoder's weights (embeddings, and
+            each block's self-attention and feed-forward); its cross-attention and LM head stay
+            its own (transformers v4's flag).
         **kwargs: Other keys of ``config.json`` (``eos_token_id``, ``bos_token_id``,
             ``vocab_size``, ...), kept and written back.
 
@@ -56,14 +59,20 @@ class EncoderDecoderConfig:
         decoder=None,
         decoder_start_token_id: int | None = None,
         pad_token_id: int | None = None,
+        tie_encoder_decoder: bool = False,
         **kwargs: Any,
     ):
         if encoder is None or decoder is None:
             raise ValueError("EncoderDecoderConfig needs both an encoder and a decoder config")
+        if not isinstance(tie_encoder_decoder, bool):
+            raise ValueError(
+                f"tie_encoder_decoder must be True or False, got {tie_encoder_decoder!r}"
+            )
         self.encoder = as_bert_config(encoder)
         self.decoder = as_bert_config(decoder)
         self.decoder_start_token_id = decoder_start_token_id
         self.pad_token_id = pad_token_id
+        self.tie_encoder_decoder = tie_encoder_decoder
         kwargs.pop("model_type", None)
         kwargs.pop("is_encoder_decoder", None)
         self.extra = kwargs
@@ -95,6 +104,7 @@ class EncoderDecoderConfig:
             "is_encoder_decoder": True,
             "decoder_start_token_id": self.decoder_start_token_id,
             "pad_token_id": self.pad_token_id,
+            "tie_encoder_decoder": self.tie_encoder_decoder,
             "encoder": self.encoder.to_dict(),
             "decoder": self.decoder.to_dict(),
         }
@@ -253,6 +263,8 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         for part in (self.encoder, self.decoder):
             if not part.built:
                 part.build()
+        if config.tie_encoder_decoder:
+            _tie_encoder_decoder(self.encoder, self.decoder)
         self.enc_to_dec_proj = None
         if config.encoder.hidden_size != config.decoder.hidden_size:
             self.enc_to_dec_proj = dense(config.decoder, config.decoder.hidden_size, _PROJECTION)
@@ -483,12 +495,14 @@ class TFEncoderDecoderModel(OwnLossSteps, GenerationMixin, keras.Model):
         warning (per part), shapes are checked."""
         from tfbert.checkpoint import assign_weights
 
+        parts = {
+            prefix: {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+            for prefix in ("encoder.", "decoder.")
+        }
+        if self.config.tie_encoder_decoder:  # the encoder's copy of a shared weight wins
+            parts["decoder."].update(_shared_values(self.encoder, self.decoder, parts["encoder."]))
         for prefix, part in (("encoder.", self.encoder), ("decoder.", self.decoder)):
-            assign_weights(
-                part,
-                {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)},
-                source=source,
-            )
+            assign_weights(part, parts[prefix], source=source)
         if self.enc_to_dec_proj is not None:
             weight = state.get(f"{_PROJECTION}.weight")
             if weight is None:
@@ -603,6 +617,60 @@ def _check_decoder(config: EncoderDecoderConfig) -> None:
             f"decoder's size: remove cross_attention_hidden_size to add the "
             f"projection"
         )
+
+
+def _tie_encoder_decoder(encoder: TFBertModel, decoder: TFBertLMHeadModel) -> None:
+    """Makes the decoder's BERT use the encoder's layers, as transformers v4 tied them: the
+    embeddings, and each block's self-attention and feed-forward. One set of variables serves
+    both (trained as one, listed once); cross-attention and the LM head stay the decoder's.
+
+    Raises:
+        ValueError: The two configs differ in a shape the shared layers fix.
+    """
+    sizes = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads")
+    sizes += ("intermediate_size", "max_position_embeddings", "type_vocab_size")
+    differ = {
+        name: (getattr(encoder.config, name), getattr(decoder.config, name))
+        for name in sizes
+        if getattr(encoder.config, name) != getattr(decoder.config, name)
+    }
+    if differ:
+        raise ValueError(
+            f"tie_encoder_decoder=True needs an encoder and a decoder of the same shape; they "
+            f"differ in {', '.join(f'{k} ({a} vs {b})' for k, (a, b) in differ.items())}"
+        )
+    _share(decoder.bert, "embeddings", encoder.bert.embeddings)
+    for mine, theirs in zip(decoder.bert.encoder.layer, encoder.bert.encoder.layer):
+        for name in ("attention", "intermediate", "bert_output"):
+            _share(mine, name, getattr(theirs, name))
+
+
+def _share(parent, attribute: str, layer) -> None:
+    """``parent.<attribute> = layer``, the old layer (and its variables) no longer tracked.
+
+    Keras locks a built layer's tracker against new state; the swap keeps the state's amount
+    (one layer out, one in), so the lock is lifted for it and put back."""
+    tracker = parent._tracker
+    tracker.untrack(getattr(parent, attribute))
+    locked, tracker.locked = tracker.locked, False
+    try:
+        setattr(parent, attribute, layer)
+    finally:
+        tracker.locked = locked
+
+
+def _shared_values(encoder, decoder, encoder_state: dict) -> dict:
+    """The checkpoint's encoder arrays under the decoder's names of the shared variables."""
+    from tfbert.checkpoint.loading import pt_names
+    from tfbert.checkpoint.name_map import normalise_checkpoint_names
+
+    names = {id(v): name for v, name, _ in pt_names(encoder)}
+    encoder_state = normalise_checkpoint_names(encoder_state, set(names.values()))
+    return {
+        name: encoder_state[names[id(v)]]
+        for v, name, _ in pt_names(decoder)
+        if id(v) in names and names[id(v)] in encoder_state
+    }
 
 
 def _first(encoder_out):

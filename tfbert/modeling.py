@@ -98,6 +98,7 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
     """
 
     add_pooling_layer = True
+    backbone_args: tuple[str, ...] = ()  # call args handed to the backbone as given (a cache)
     label_names: tuple[str, ...] = ()
     fit_label_names: tuple[str, ...] | None = None  # what fit(x, y) maps y to; label_names if None
     per_token_targets: tuple[str, ...] = ()  # targets of shape (batch, seq)
@@ -163,9 +164,13 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
             start_positions=start_positions,
             end_positions=end_positions,
         )
+        backbone = {k: kwargs.pop(k) for k in self.backbone_args if k in kwargs}
+        if isinstance(input_ids, Mapping) and any(k in input_ids for k in self.backbone_args):
+            input_ids = dict(input_ids)
+            backbone.update({k: input_ids.pop(k) for k in self.backbone_args if k in input_ids})
         values.update(unpack_inputs(input_ids, kwargs))
         # A decoder's cache (TFBertLMHeadModel) lengthens the mask by the cached length.
-        check_input_shapes({**values, **self.__dict__.get("_cache_args", {})})
+        check_input_shapes({**values, **backbone})
         targets = {k: values.pop(k) for k in LABEL_INPUTS}
         targets = {k: v for k, v in targets.items() if v is not None}
         unexpected = sorted(set(targets) - set(self.label_names))
@@ -175,6 +180,7 @@ class TFBertPreTrainedModel(OwnLossSteps, keras.Model):
                 f"are {', '.join(self.label_names) or 'none'}"
             )
         check_target_shapes(targets, values, self.per_token_targets)
+        values.update(backbone)
         for flag in ("output_attentions", "output_hidden_states"):
             values[flag] = _flag(values[flag], getattr(self.config, flag))
         return_dict = _flag(
@@ -596,7 +602,7 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
 
     add_pooling_layer = False
     label_names = ("labels",)
-    _CACHE_ARGS = ("past_key_values", "use_cache", "cache_index")
+    backbone_args = ("past_key_values", "use_cache", "cache_index")
 
     def call(
         self,
@@ -618,37 +624,33 @@ class TFBertLMHeadModel(GenerationMixin, _MLMModel):
         cache_index=None,
         **kwargs,
     ):
-        cache = dict(past_key_values=past_key_values, use_cache=use_cache, cache_index=cache_index)
-        if isinstance(input_ids, Mapping) and any(k in input_ids for k in self._CACHE_ARGS):
-            input_ids = dict(input_ids)
-            cache.update({k: input_ids.pop(k) for k in self._CACHE_ARGS if k in input_ids})
-        self.__dict__["_cache_args"] = cache
-        try:
-            return super().call(
-                input_ids,
-                attention_mask=attention_mask,
-                token_type_ids=token_type_ids,
-                position_ids=position_ids,
-                head_mask=head_mask,
-                inputs_embeds=inputs_embeds,
-                encoder_hidden_states=encoder_hidden_states,
-                encoder_attention_mask=encoder_attention_mask,
-                output_attentions=output_attentions,
-                output_hidden_states=output_hidden_states,
-                return_dict=return_dict,
-                labels=labels,
-                training=training,
-                **kwargs,
-            )
-        finally:
-            self.__dict__.pop("_cache_args", None)
+        # Every argument is named (not left to **kwargs): Keras refuses a call argument that
+        # mixes tensors and other values, as a **kwargs dict holding a cache and flags would.
+        return super().call(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            head_mask=head_mask,
+            inputs_embeds=inputs_embeds,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=encoder_attention_mask,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=return_dict,
+            labels=labels,
+            training=training,
+            past_key_values=past_key_values,
+            use_cache=use_cache,
+            cache_index=cache_index,
+            **kwargs,
+        )
 
     def hf_compute_loss(self, labels, logits):
         """Next-token cross-entropy (labels shifted by one; ``-100`` ignored)."""
         return causal_lm_loss(labels, logits)
 
     def forward(self, inputs, targets, training):
-        inputs = {**inputs, **self.__dict__.get("_cache_args", {})}
         backbone = self.run_backbone(inputs, training)
         logits = self.vocabulary_logits(backbone["last_hidden_state"])
         loss = self.hf_compute_loss(targets["labels"], logits) if targets else None

@@ -1,5 +1,6 @@
 """A tiny BERT2BERT warm-started from two small BERT checkpoints learns to reverse word lists:
->= 95% exact match through generate() after fine-tuning with fit()."""
+>= 95% exact match through generate() after fine-tuning with fit(); the text2text-generation
+SavedModel exported from it returns, in a clean process, the texts of generate() decoded."""
 
 import numpy as np
 import pytest
@@ -9,6 +10,8 @@ from tfbert.encoder_decoder import TFEncoderDecoderModel
 
 PAD, START, END, FIRST_WORD, WORDS = 0, 2, 3, 4, 12
 MAX_WORDS = 5
+# [CLS] and [SEP] are START and END, so "w3 w5" tokenizes to the inputs the model learns from
+VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", *(f"w{i}" for i in range(WORDS)), "[MASK]"]
 
 
 def _task(count: int, seed: int):
@@ -32,7 +35,7 @@ def test_bert2bert_learns_to_reverse_word_lists(tmp_path):
     import keras
 
     small = dict(
-        vocab_size=FIRST_WORD + WORDS,
+        vocab_size=len(VOCAB),
         hidden_size=64,
         num_hidden_layers=2,
         num_attention_heads=4,
@@ -69,3 +72,24 @@ def test_bert2bert_learns_to_reverse_word_lists(tmp_path):
         tokens = tokens[: tokens.index(END) + 1] if END in tokens else tokens
         exact += tokens == target
     assert exact / len(targets) >= 0.95, f"exact match {exact}/{len(targets)}"
+    _check_export(model, test_x, generated, tmp_path)
+
+
+def _check_export(model, test_x, generated, tmp_path):
+    """Exports the fine-tuned model as text2text-generation and runs the SavedModel in a clean
+    process on the test inputs written as words: the texts of generate()'s ids, decoded."""
+    from tests.export.conftest import finish_check, start_check
+    from tfbert.export import export_task
+
+    folder = tmp_path / "bert2bert"
+    model.save_pretrained(folder)
+    tokenizer = tfbert.TFBertTokenizer(VOCAB)
+    tokenizer.save_pretrained(str(folder))
+    texts = [" ".join(VOCAB[i] for i in row if i >= FIRST_WORD) for row in test_x["input_ids"][:40]]
+    expected = [[text] for text in tokenizer.batch_decode(generated[:40], True).numpy()]
+    path = export_task(
+        "text2text-generation", str(folder), str(tmp_path / "served"), max_new_tokens=MAX_WORDS + 1
+    )
+    code, report = finish_check(start_check(path, {"text": texts}))
+    assert code == 0, report
+    assert report["outputs"]["generated_text"] == [[t.decode()] for [t] in expected]

@@ -199,6 +199,8 @@ def test_generation_config_round_trips_with_transformers(tmp_path):
         (dict(early_stopping="soon"), "early_stopping must be True, False or 'never'"),
         (dict(bad_words_ids=[[]]), "bad_words_ids must be a non-empty list"),
         (dict(max_new_tokens=2, head_mask=1), r"unexpected keyword arguments \['head_mask'\]"),
+        (dict(output_attentions=True), "generate.. does not return attentions"),
+        (dict(output_hidden_states=True), "generate.. does not return hidden_states"),
     ],
 )
 def test_bad_options_are_clear_errors(twins, options, message):

@@ -131,6 +131,7 @@ class GenerationMixin:
         )
         model_kwargs = config.update(**kwargs)
         eos, pad = _special_tokens(config)
+        _refuse_per_step_outputs(model_kwargs)
         prompt, prompt_mask, context = self._generation_inputs(inputs, model_kwargs, config)
         if model_kwargs:
             raise ValueError(f"generate() got unexpected keyword arguments {sorted(model_kwargs)}")
@@ -261,6 +262,18 @@ class GenerationMixin:
             if config.get("top_p") < 1.0:
                 processors.append(lp.TFTopPLogitsWarper(config.get("top_p"), keep))
         return processors
+
+
+def _refuse_per_step_outputs(model_kwargs: dict) -> None:
+    """``output_attentions`` / ``output_hidden_states``: ``False`` is what generate does; ``True``
+    (per-step attentions or states, which transformers returns) is refused by name."""
+    for name in ("output_attentions", "output_hidden_states"):
+        if model_kwargs.pop(name, False):
+            raise ValueError(
+                f"generate() does not return {name.removeprefix('output_')} (its loop keeps "
+                f"one fixed-size cache, not per-step outputs); call the model on the generated "
+                f"sequences with {name}=True to get them"
+            )
 
 
 def _special_tokens(config: GenerationConfig) -> tuple[tuple[int, ...], int | None]:

@@ -115,10 +115,11 @@ def greedy_or_sample(
 
 
 def _scores_array(steps: int, logits, options: Decoding):
-    """Where each step's processed scores go (an empty array unless ``output_scores``)."""
-    return tf.TensorArray(
-        tf.float32, size=steps if options.output_scores else 0, element_shape=logits.shape
-    )
+    """Where each step's processed scores go: a ``TensorArray`` with ``output_scores``, else an
+    empty placeholder (no tensor list in the loop, which TFLite's builtins cannot hold)."""
+    if not options.output_scores:
+        return tf.zeros([0], tf.float32)
+    return tf.TensorArray(tf.float32, size=steps, element_shape=logits.shape)
 
 
 def _gather(tensor, indices):

@@ -11,6 +11,7 @@ from tfbert.tasks.next_sentence_prediction import NextSentencePrediction
 from tfbert.tasks.question_answering import QuestionAnswering
 from tfbert.tasks.sentence_embedding import SentenceEmbedding
 from tfbert.tasks.text_classification import TextClassification
+from tfbert.tasks.text_generation import Summarization, Text2TextGeneration, TextGeneration
 from tfbert.tasks.token_classification import TokenClassification
 
 __all__ = ["TASKS", "TASK_ALIASES", "Task", "get_task"]
@@ -26,6 +27,9 @@ TASKS: dict[str, Task] = {
         NextSentencePrediction(),
         MultipleChoice(),
         FillMask(),
+        TextGeneration(),
+        Text2TextGeneration(),
+        Summarization(),
     )
 }
 TASK_ALIASES: dict[str, str] = {alias: t.name for t in TASKS.values() for alias in t.aliases}
