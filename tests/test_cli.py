@@ -208,3 +208,34 @@ def test_run_bad_device_or_dtype_is_one_error_line(args, message):
     stderr = result.stderr.decode()
     assert result.returncode == 1 and message in stderr
     assert "Traceback" not in stderr and result.stdout == b""
+
+
+def test_option_arguments_are_read_as_json_or_kept_as_strings():
+    from tfbert.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["run", "--task", "summarization", "--option", "num_beams=4", "--option", "do-sample=true"]
+        + ["--option", 'targets=["a", "b"]', "--option", "aggregation_strategy=simple"]
+    )
+    assert args.option == [
+        ("num_beams", 4),
+        ("do_sample", True),
+        ("targets", ["a", "b"]),
+        ("aggregation_strategy", "simple"),
+    ]
+
+
+@pytest.mark.slow
+def test_run_passes_option_arguments_to_the_task(mlm_folder):
+    import json
+
+    lines = ["The capital of France is [MASK]."]
+    argv = ["--task", "fill-mask", "--model", str(mlm_folder), "--option", "top_k=2"]
+    result = _run_cli(argv + ["--option", 'targets=["paris", "london", "the"]'], lines[0].encode())
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    expected = tfbert.pipeline(
+        "fill-mask", model=str(mlm_folder), top_k=2, targets=["paris", "london", "the"]
+    )(lines)
+    assert [json.loads(line) for line in result.stdout.decode().splitlines()] == json.loads(
+        json.dumps(expected)
+    )

@@ -60,6 +60,7 @@ def _run(args) -> int:
         )
         if value is not None
     }
+    options.update(args.option)
     task = get_task(args.task)
     device = int(args.device) if args.device and args.device.lstrip("-").isdigit() else args.device
     runner = pipeline(
@@ -166,6 +167,7 @@ def _export(args) -> int:
     from tfbert.export import export_task
 
     options = {"top_k": args.top_k} if args.top_k is not None else {}
+    options.update(args.option)
     signatures = tuple(args.signatures.split(",")) if args.signatures else None
     try:
         path = export_task(
@@ -222,6 +224,20 @@ def _batch(args) -> int:
     return 1 if summary.failures else 0
 
 
+def _option(text: str) -> tuple[str, object]:
+    """An argparse type: ``KEY=VALUE``, the value read as JSON when it is JSON
+    (``num_beams=4``, ``do_sample=true``, ``targets=["a","b"]``), else kept as a string."""
+    import json
+
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (e.g. num_beams=4)")
+    try:
+        return key.strip().replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip().replace("-", "_"), value
+
+
 def _positive(text: str) -> int:
     """An argparse type: a positive integer, or an error naming the value."""
     try:
@@ -254,6 +270,20 @@ def _class_from_config(config) -> str:
     return name if name.startswith("TF") else f"TF{name}"
 
 
+TASK_HELP = (
+    "the task, as tfbert.pipeline names it: fill-mask, text-classification, token-classification, "
+    "question-answering, summarization, ... (an unknown name gets the list)"
+)
+OPTION_ARGUMENT = dict(
+    type=_option,
+    action="append",
+    default=[],
+    metavar="KEY=VALUE",
+    help="any other option of the task, repeatable; VALUE read as JSON when it is "
+    "(--option num_beams=4 --option do_sample=true --option max_new_tokens=20)",
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from tfbert import __version__
 
@@ -272,13 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.set_defaults(run=_convert)
 
     run = commands.add_parser("run", help="run a task on stdin lines, one JSON result per line")
-    run.add_argument(
-        "--task",
-        required=True,
-        help="fill-mask, text-classification, "
-        "token-classification, question-answering, feature-extraction, "
-        "sentence-embedding, next-sentence-prediction, multiple-choice",
-    )
+    run.add_argument("--task", required=True, help=TASK_HELP)
     run.add_argument(
         "--model",
         help="folder or hub id (default for the embedding tasks: "
@@ -291,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--max-length", type=int)
     run.add_argument("--batch-size", type=int, default=32)
+    run.add_argument("--option", **OPTION_ARGUMENT)
     run.add_argument(
         "--device",
         help="as transformers-cli takes it: -1 or cpu (the CPU), "
@@ -306,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", help="write a task as a SavedModel (TF Serving) or .tflite"
     )
-    export.add_argument("--task", required=True)
+    export.add_argument("--task", required=True, help=TASK_HELP)
     export.add_argument(
         "--model", help="folder or hub id (default for the embedding tasks: all-MiniLM-L6-v2)"
     )
@@ -325,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated: serving_default (strings in), "
         "token_ids (ids in); default: all the task supports",
     )
+    export.add_argument("--option", **OPTION_ARGUMENT)
     export.add_argument("--overwrite", action="store_true", help="replace an existing export")
     export.set_defaults(run=_export)
 

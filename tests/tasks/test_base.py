@@ -12,25 +12,28 @@ from tfbert.tasks import TASKS, Task, build_task_graph, get_task
 from tfbert.tasks.feature_extraction import FeatureExtraction
 
 READS_STRINGS = {"question-answering", "token-classification", "multiple-choice"}
+GENERATES = {"text-generation", "text2text-generation", "summarization"}  # prompts read back
 
 
 def test_registry_holds_one_task_per_name_with_a_model_class():
     for name, task in TASKS.items():
         assert isinstance(task, Task) and task.name == name
         assert isinstance(task.model_class, type) and issubclass(task.model_class, keras.Model)
-        assert task.model_class.__name__.startswith("TFBert")
+        assert task.model_class.__name__.startswith(("TFBert", "TFEncoderDecoder"))
         for alias in task.aliases:
             assert get_task(alias) is task
     assert get_task("sentiment-analysis").name == "text-classification"
     assert get_task("ner").name == "token-classification"
-    with pytest.raises(ValueError, match="unknown task 'summarization'; tfbert knows"):
-        get_task("summarization")
+    with pytest.raises(ValueError, match="unknown task 'translation'; tfbert knows"):
+        get_task("translation")
 
 
 def test_signatures_follow_what_the_post_processing_reads():
     for name, task in TASKS.items():
         expected = (
-            ("serving_default",) if name in READS_STRINGS else ("serving_default", "token_ids")
+            ("serving_default",)
+            if name in READS_STRINGS | GENERATES
+            else ("serving_default", "token_ids")
         )
         assert task.signatures() == expected, name
     assert not get_task("multiple-choice").tflite_tokenizes()
