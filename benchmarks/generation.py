@@ -5,10 +5,10 @@ same random weights.
 PyTorch runs in a subprocess of its own (TensorFlow's and PyTorch's thread pools in one process
 slow each other down). Cases: greedy and beam-4 decoding, batch 1 and 8, a 16-token prompt and
 32 new tokens (no end token, so every run generates them all). The figure is new tokens per
-second: ``batch * new tokens / seconds`` (one returned sequence per prompt). The first call
-of each compiled mode is the compile and is not timed; each figure is the median of the timed
-repeats. Both sides get the same weights (saved by transformers, loaded by tfbert) and must produce the same tokens,
-which the script checks before timing.
+second: ``batch * new tokens / seconds`` (one returned sequence per prompt). The first call of
+each compiled mode is the compile and is not timed; each figure is the median of the timed
+repeats. Both sides get the same weights (saved by transformers, loaded by tfbert) and must
+produce the same tokens, which the script checks before timing.
 
 Prints one line per case and mode, the ratio of tfbert's best mode to PyTorch (target: >= 1 at
 batch 8), then one JSON line with every figure, the date and the machine.
