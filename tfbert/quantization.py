@@ -65,6 +65,7 @@ def encoder_dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
         layer
         for layer in model._flatten_layers(include_self=False)
         if isinstance(layer, keras.layers.Dense)
+        and layer.built
         and "/encoder/" in layer.path
         and layer.path.rsplit("/", 1)[-1] in _ENCODER_DENSE
     ]
@@ -81,8 +82,8 @@ def quantize_int8(model: keras.Model, activations: str = ACTIVATIONS) -> int:
         How many ``Dense`` layers were quantized.
 
     Raises:
-        ValueError: The model is not float32, has no encoder ``Dense`` layers, or was quantized
-            already.
+        ValueError: The model is not float32, has no built encoder ``Dense`` layers, or was
+            quantized already.
 
     Example:
         >>> import numpy as np
@@ -91,7 +92,7 @@ def quantize_int8(model: keras.Model, activations: str = ACTIVATIONS) -> int:
         >>> config = tfbert.BertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2,
         ...     num_attention_heads=4, intermediate_size=64)
         >>> model = tfbert.TFBertModel(config)
-        >>> ids = np.array([[2, 7, 9, 3]], dtype="int32")
+        >>> ids = np.array([[2, 7, 9, 3]], dtype="int32")  # the first call builds the model
         >>> before = model(ids).last_hidden_state.numpy()
         >>> quantize_int8(model)
         12
@@ -103,7 +104,10 @@ def quantize_int8(model: keras.Model, activations: str = ACTIVATIONS) -> int:
         raise ValueError(f"activations {activations!r} is not one of {', '.join(ACTIVATION_MODES)}")
     layers = encoder_dense_layers(model)
     if not layers:
-        raise ValueError(f"{model.name} has no encoder Dense layers to quantize")
+        raise ValueError(
+            f"{model.name} has no built encoder Dense layers to quantize (load it with "
+            f"from_pretrained or call it once first)"
+        )
     for layer in layers:
         if layer.quantization_mode is not None:
             raise ValueError(f"{layer.path} is quantized already ({layer.quantization_mode})")
