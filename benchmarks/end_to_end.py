@@ -154,10 +154,18 @@ def onnx_sessions(torch_model, scratch: str) -> dict:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    class Encoder(torch.nn.Module):  # positional (ids, mask) -> last_hidden_state
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
     fp32 = os.path.join(scratch, "model.onnx")
     ids = torch.ones((2, 16), dtype=torch.int64)
     torch.onnx.export(
-        torch_model,
+        Encoder(torch_model).eval(),
         (ids, torch.ones_like(ids)),
         fp32,
         input_names=["input_ids", "attention_mask"],
@@ -176,6 +184,53 @@ def onnx_sessions(torch_model, scratch: str) -> dict:
         )
         for name, path in (("fp32", fp32), ("int8", int8))
     }
+
+
+def breakdown(made: dict, texts: list[str]) -> dict:
+    """Seconds per corpus of each stage, tokenizing and the model apart (sorted batches)."""
+    import tensorflow as tf
+    import torch
+
+    embed, peer = made["tfbert fp32"], made["pytorch"]
+    graph = embed.graph
+    batches = [b.tolist() for b in np.array_split(sorted(texts, key=len), -(-len(texts) // BATCH))]
+    tokenize = tf.function(
+        lambda t: graph.tokenizer(t, **graph.tokenizer_options),
+        input_signature=[tf.TensorSpec([None], tf.string)],
+    )
+    run_ids = tf.function(lambda e: graph.run_on_ids(e))
+
+    def timed(fn):
+        fn(batches[:1])
+        start = time.perf_counter()
+        fn(batches)
+        return round(time.perf_counter() - start, 2)
+
+    tf_ids = [tokenize(tf.constant(b)) for b in batches]
+    pt_ids = [peer.tokenizer.encode_batch(b) for b in batches]
+    pt_ids = [
+        (
+            torch.tensor([e.ids for e in enc]),
+            torch.tensor([e.attention_mask for e in enc]),
+        )
+        for enc in pt_ids
+    ]
+    found = {
+        "tfbert tokenizer": timed(lambda bs: [tokenize(tf.constant(b)) for b in bs]),
+        "tokenizers": timed(lambda bs: [peer.tokenizer.encode_batch(b) for b in bs]),
+        "tfbert model on ids": timed(
+            lambda bs: [run_ids(e)["embeddings"].numpy() for e in tf_ids[: len(bs)]]
+        ),
+        "pytorch model on ids": timed(
+            lambda bs: [peer.forward(i.numpy(), m.numpy()) for i, m in pt_ids[: len(bs)]]
+        ),
+        "tfbert pipeline": timed(lambda bs: [embed(b) for b in bs]),
+    }
+    padded = sum(int(np.prod(e["input_ids"].shape)) for e in tf_ids)
+    real = sum(int(np.sum(e["attention_mask"])) for e in tf_ids)
+    found["tfbert padding share"] = round(1 - real / padded, 3)
+    print("seconds per corpus by stage:", found)
+    return found
 
 
 def beam_throughput(texts: list[str]) -> dict:
@@ -253,6 +308,7 @@ def main(argv=None) -> dict:
         "ratios": ratios,
         "lowest_cosine": agreement,
     }
+    found["seconds_by_stage"] = breakdown(made, texts)
     if not args.skip_beam:
         found["beam_texts_per_second"] = beam_throughput(texts)
     print(json.dumps(found))
