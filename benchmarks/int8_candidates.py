@@ -6,7 +6,7 @@ to the float32 contender of the same round:
 
 * ``ids``: token ids, batch 32 x 128 (random ids, all-ones mask), through the sentence-embedding
   graph's ``token_ids`` path;
-* ``strings``: paragraphs of Python's documentation (``pydoc_data.topics``) to embeddings,
+* ``strings``: paragraphs of Python's documentation (``end_to_end.corpus``) to embeddings,
   batch 32, max length 256.
 
 Contenders:
@@ -45,21 +45,9 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+from end_to_end import _cpu, corpus  # noqa: E402  (beside this script)
 
 BATCH, LENGTH, STRING_LENGTH = 32, 128, 256
-
-
-def paragraphs(count: int) -> list[str]:
-    """Paragraphs of Python's documentation (``pydoc_data.topics``, shipped with Python)."""
-    from pydoc_data.topics import topics
-
-    found = [
-        p.strip()
-        for text in topics.values()
-        for p in text.split("\n\n")
-        if len(p.strip()) > 40 and not p.startswith("   ")
-    ]
-    return (found * (count // len(found) + 1))[:count]
 
 
 def interleaved(contenders: dict, rounds: int, seconds: float, reference: str) -> dict:
@@ -269,7 +257,7 @@ def main(argv=None) -> dict:
         )
         report(f"ids, batch {BATCH} x {LENGTH} (ratio to fp32 savedmodel)", found["ids"], "seq/s")
         if not args.skip_strings:
-            texts = paragraphs(args.texts)
+            texts = corpus(args.texts)
             print(f"strings, {len(texts)} paragraphs, batch {BATCH}, max length {STRING_LENGTH}:")
             found["strings"] = interleaved(
                 strings_contenders(made, texts), args.rounds, args.seconds, "pipeline fp32"
@@ -277,16 +265,6 @@ def main(argv=None) -> dict:
             report("strings (ratio to pipeline fp32)", found["strings"], "texts/s")
     print(json.dumps(found))
     return found
-
-
-def _cpu() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(
-            line.split(":", 1)[1].strip() for line in out.splitlines() if "Model name" in line
-        )
-    except (OSError, StopIteration):
-        return "unknown"
 
 
 if __name__ == "__main__":
