@@ -5,15 +5,16 @@ attention output, intermediate, output) into int8 layers, in place:
 
 * weights: int8 with one scale per output channel (Keras' ``Dense.quantize("int8")``: abs-max,
   the float32 kernel is dropped, so a SavedModel carries int8 kernels);
-* activations: quantized on the fly to uint8 over each call's tensor (its minimum and maximum);
+* activations: rounded on the fly to uint8, each row (token) from its own minimum to its maximum
+  (``activations="per-row"``, the default; see :func:`int8_matmul` for the others);
 * the product: ``QuantizedMatMulWithBiasAndDequantize``, a TensorFlow core op that TensorFlow's
-  oneDNN build runs as a u8 x s8 -> s32 inner product (VNNI ``vpdpbusd`` where the CPU has it),
-  dequantized to float32 with the bias added in the same kernel.
+  oneDNN build runs as a u8 x s8 -> s32 inner product (``brgemm:avx512_core_vnni`` on a CPU with
+  VNNI, as ``ONEDNN_VERBOSE=1`` shows), dequantized to float32.
 
-The activations are shifted to be non-negative before rounding (``x - min(x)``) and the kernel
-is asked for its ``SCALED`` mode; the shift comes back as a per-channel bias correction
-(``min(x) * column sums of the int8 kernel``), exact in float32. Embeddings, LayerNorm,
-attention's own matmuls, softmax and the heads stay float32.
+The kernel takes one activation scale per call, so it runs with a step of 1 and each row's step,
+its shift (``x - min(x)``, which makes the inputs non-negative) and the per-channel weight scales
+are applied to its float32 output (the shift as ``min(x) * column sums of the int8 kernel``).
+Embeddings, LayerNorm, attention's own matmuls, softmax, the pooler and the heads stay float32.
 
 A SavedModel of a quantized graph holds only TensorFlow core ops: it loads with TensorFlow alone
 (and tf-text for its tokenizer); it runs where TensorFlow's oneDNN kernels are on, TensorFlow's
