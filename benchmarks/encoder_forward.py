@@ -428,8 +428,9 @@ def main(argv=None) -> int:
             stats = spawn(name, child_argv)
             stats["waited_for_quiet_s"] = round(waited, 1)
             stats["round"] = round_
+            rate = stats.get("seq_per_s", float("nan"))
             print(
-                f"  round {round_ + 1}/{args.rounds} {name}: {stats.get('seq_per_s', float('nan')):.2f} "
+                f"  round {round_ + 1}/{args.rounds} {name}: {rate:.2f} "
                 f"seq/s, other load {100 * (stats.get('other_cpu_load') or 0):.0f}%",
                 file=sys.stderr,
                 flush=True,

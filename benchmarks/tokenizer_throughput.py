@@ -92,12 +92,14 @@ def main():
         "mchar_per_s": {k: round(v, 2) for k, v in mchars.items()},
         "ratio_vs_tokenizers": {k: round(v, 2) for k, v in ratios.items()},
     }
+    m, r = mchars, ratios
     print(
-        f"TFBertTokenizer {mchars['tfbert_ragged']:.1f} Mchar/s ragged, {mchars['tfbert_padded_512']:.1f} padded "
-        f"vs tokenizers {base:.1f} Mchar/s ({ratios['tfbert_ragged']:.2f}x, {ratios['tfbert_padded_512']:.2f}x); "
-        f"raw FastBertTokenizer {mchars['tf_text_fast_bert_raw']:.1f} Mchar/s; accented corpus "
-        f"{mchars['tfbert_ragged_accented']:.1f} vs {mchars['tokenizers_encode_batch_accented']:.1f} Mchar/s "
-        f"({ratios['tfbert_ragged_accented']:.2f}x); {len(corpus)} texts, {chars} chars, "
+        f"TFBertTokenizer {m['tfbert_ragged']:.1f} Mchar/s ragged, "
+        f"{m['tfbert_padded_512']:.1f} padded vs tokenizers {base:.1f} Mchar/s "
+        f"({r['tfbert_ragged']:.2f}x, {r['tfbert_padded_512']:.2f}x); "
+        f"raw FastBertTokenizer {m['tf_text_fast_bert_raw']:.1f} Mchar/s; accented corpus "
+        f"{m['tfbert_ragged_accented']:.1f} vs {m['tokenizers_encode_batch_accented']:.1f} "
+        f"Mchar/s ({r['tfbert_ragged_accented']:.2f}x); {len(corpus)} texts, {chars} chars, "
         f"{os.cpu_count()} CPUs"
     )
     print(json.dumps(result))

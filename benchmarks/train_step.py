@@ -195,8 +195,9 @@ def main(argv=None) -> int:
         other = stats.get("other_cpu_load") or 0.0
         warn = "  [WARNING: other processes were busy]" if other > 0.05 else ""
         print(
-            f"{name:<14} {stats['steps_per_s']:6.3f} steps/s ({stats['seq_per_s']:.2f} seq/s; median "
-            f"{stats['median_ms']:.0f} ms, p10-p90 {stats['p10_ms']:.0f}-{stats['p90_ms']:.0f} ms, "
+            f"{name:<14} {stats['steps_per_s']:6.3f} steps/s ({stats['seq_per_s']:.2f} seq/s; "
+            f"median {stats['median_ms']:.0f} ms, "
+            f"p10-p90 {stats['p10_ms']:.0f}-{stats['p90_ms']:.0f} ms, "
             f"{stats['iters']} steps, first step {stats['first_call_s']:.1f} s, "
             f"other load {100 * other:.0f}%){warn}",
             flush=True,

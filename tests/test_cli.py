@@ -53,6 +53,7 @@ def _run_cli(args, stdin: bytes):
     )
 
 
+@pytest.mark.slow
 def test_run_fill_mask_lines_with_bad_lines_reported_and_skipped(tmp_path):
     import json
 
@@ -83,6 +84,7 @@ def test_run_fill_mask_lines_with_bad_lines_reported_and_skipped(tmp_path):
         np.testing.assert_allclose([r["score"] for r in got], [r["score"] for r in want], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_run_sentence_embedding_on_the_embedded_default_model():
     import json
 
@@ -93,6 +95,7 @@ def test_run_sentence_embedding_on_the_embedded_default_model():
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_run_pairs_need_tabs():
     result = _run_cli(
         ["--task", "question-answering", "--model", str(FIXTURES.parent / "qa")],
@@ -106,6 +109,7 @@ def test_run_pairs_need_tabs():
     assert len(result.stdout.decode().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_similarity_prints_the_cosine_matrix():
     result = _tfbert("similarity", "A man is eating food.", "A man is eating bread.", "A violin.")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -115,6 +119,7 @@ def test_similarity_prints_the_cosine_matrix():
     assert similarity[0, 1] > similarity[0, 2] + 0.3  # the two meals are alike, the violin is not
 
 
+@pytest.mark.slow
 def test_export_writes_a_saved_model_and_refuses_to_overwrite(tmp_path):
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (registers the tokenizer's ops, as TF Serving links them)
@@ -144,6 +149,7 @@ def mlm_folder(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_run_takes_device_and_dtype_as_transformers_cli(mlm_folder):
     import json
 
@@ -173,6 +179,7 @@ def test_run_takes_device_and_dtype_as_transformers_cli(mlm_folder):
     assert outputs != json.loads(json.dumps(float32))  # bfloat16 really ran (scores differ)
 
 
+@pytest.mark.slow
 def test_run_device_zero_without_a_gpu_warns_and_runs_on_the_cpu(mlm_folder):
     import tensorflow as tf
 
@@ -195,6 +202,7 @@ def test_run_device_zero_without_a_gpu_warns_and_runs_on_the_cpu(mlm_folder):
         (["--dtype", "int8"], "tfbert run: dtype 'int8' is not one of auto, float32, float16"),
     ],
 )
+@pytest.mark.slow
 def test_run_bad_device_or_dtype_is_one_error_line(args, message):
     result = _run_cli(["--task", "sentence-embedding", *args], b"A cat sits.\n")
     stderr = result.stderr.decode()

@@ -12,5 +12,6 @@ if "keras" in sys.modules:  # pragma: no cover - depends on the caller's import 
     if keras.backend.backend() != "tensorflow":
         raise ImportError(
             f"tfbert needs Keras' TensorFlow backend, but Keras was already imported with "
-            f"backend {keras.backend.backend()!r}; set KERAS_BACKEND=tensorflow before importing keras."
+            f"backend {keras.backend.backend()!r}; set KERAS_BACKEND=tensorflow before "
+            f"importing keras."
         )

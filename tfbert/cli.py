@@ -10,6 +10,10 @@ stdout. A line that cannot be read or run gets an error on stderr naming it, and
 ``tfbert convert SOURCE OUTPUT`` rewrites any checkpoint tfbert reads (``tf_model.h5``,
 ``pytorch_model.bin``, sharded files, a hub id) as ``config.json`` + ``model.safetensors``, which
 transformers v5 loads: the way off a ``tf_model.h5`` that v5 can no longer read.
+
+``tfbert batch --task TASK --input 'corpus-*.{txt,jsonl}' --output DIR`` runs a task over files of
+inputs on Apache Beam (:mod:`tfbert.beam`; the ``beam`` extra): sharded results carrying each
+input's id, and a dead-letter file. Arguments it does not know go to Beam as pipeline options.
 """
 
 from __future__ import annotations
@@ -184,6 +188,67 @@ def _export(args) -> int:
     return 0
 
 
+def _batch(args) -> int:
+    from tfbert.beam import run_batch_job
+
+    options = {
+        key: value
+        for key, value in (
+            ("top_k", args.top_k),
+            ("max_length", args.max_length),
+            ("aggregation_strategy", args.aggregation_strategy),
+        )
+        if value is not None
+    }
+    summary = run_batch_job(
+        args.task,
+        args.model,
+        args.input,
+        args.output,
+        format=args.format,
+        num_shards=args.num_shards,
+        options=options,
+        labels=args.label_names.split(",") if args.label_names else None,
+        batch_size=args.batch_size,
+        length_buckets=args.length_buckets,
+        threads=args.threads_per_worker,
+        pipeline_args=[f"--runner={args.runner}", *args.beam_options],
+    )
+    counts = (
+        f"{summary.results:,} results, {summary.failures:,} in the dead-letter file"
+        if summary.results is not None
+        else "results and dead letters"
+    )
+    print(f"wrote {counts} to {args.output}")
+    return 1 if summary.failures else 0
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a positive integer, or an error naming the value."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return value
+
+
+def _buckets(text: str) -> list[int]:
+    """An argparse type: comma-separated increasing positive integers, or ``default`` (``[]``)."""
+    if text == "default":
+        return []
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1 or values != sorted(values):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not 'default' or comma-separated increasing positive integers"
+        )
+    return values
+
+
 def _class_from_config(config) -> str:
     architectures = config.extra.get("architectures") or ["BertModel"]
     name = architectures[0]
@@ -272,6 +337,56 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--overwrite", action="store_true", help="replace an existing export")
     export.set_defaults(run=_export)
 
+    batch = commands.add_parser(
+        "batch",
+        help="run a task over files of inputs on Apache Beam, writing sharded results",
+        description="Arguments it does not know go to Beam as pipeline options "
+        "(--direct_num_workers=2, --project=..., --flink_master=...).",
+        allow_abbrev=False,  # a Beam option is never taken for a prefix of one of these
+    )
+    batch.add_argument("--task", required=True)
+    batch.add_argument(
+        "--model",
+        help="checkpoint folder or hub id, or a SavedModel from tfbert export "
+        "(default for the embedding tasks: all-MiniLM-L6-v2)",
+    )
+    batch.add_argument(
+        "--input",
+        required=True,
+        help="files: a glob with {a,b} alternatives, e.g. 'corpus-*.{txt,jsonl}'; .txt: one "
+        "input per line (id path:line); .jsonl: objects with an id and the task's inputs",
+    )
+    batch.add_argument("--output", required=True, help="folder for the shards")
+    batch.add_argument("--format", choices=("jsonl", "parquet", "tfrecord"), default="jsonl")
+    batch.add_argument(
+        "--runner",
+        default="DirectRunner",
+        help="DirectRunner (default), FlinkRunner, SparkRunner, DataflowRunner, ...",
+    )
+    batch.add_argument("--num-shards", type=_positive, default=8, help="result files (8)")
+    batch.add_argument("--batch-size", type=_positive, default=32, help="inputs per model call")
+    batch.add_argument(
+        "--length-buckets",
+        type=_buckets,
+        help="length-aware batching: comma-separated character-length boundaries, or 'default'",
+    )
+    batch.add_argument(
+        "--threads-per-worker",
+        type=_positive,
+        help="TensorFlow threads in each worker process (default: every core); "
+        "cores / workers when several share a machine",
+    )
+    batch.add_argument("--top-k", type=int)
+    batch.add_argument("--max-length", type=int)
+    batch.add_argument(
+        "--aggregation-strategy", choices=("none", "simple", "first", "average", "max")
+    )
+    batch.add_argument(
+        "--label-names",
+        help="comma-separated label names (text-classification --top-k on a SavedModel)",
+    )
+    batch.set_defaults(run=_batch, beam_options=[])
+
     similarity = commands.add_parser(
         "similarity", help="embed sentences, print their cosine similarities"
     )
@@ -293,7 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         The exit status.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "batch":  # batch passes them on to Beam
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.beam_options = unknown
     warnings.showwarning = lambda message, *rest: print(  # one line, as the errors
         f"tfbert {args.command}: warning: {message}", file=sys.stderr
     )

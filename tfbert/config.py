@@ -13,6 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from tfbert.files import HUB_ARGS, atomic_write_text, json_text, resolve_file
+
 ACTIVATIONS = (
     "gelu",
     "gelu_new",
@@ -88,7 +90,8 @@ class BertConfig:
         pad_token_id: Id of ``[PAD]``.
         position_embedding_type: ``"absolute"``, ``"relative_key"`` or ``"relative_key_query"``.
         use_cache: Whether decoders return key/value caches.
-        classifier_dropout: Dropout before classification heads; ``None`` uses ``hidden_dropout_prob``.
+        classifier_dropout: Dropout before classification heads; ``None`` uses
+            ``hidden_dropout_prob``.
         is_decoder: Causal self-attention (for ``TFBertLMHeadModel``).
         add_cross_attention: Add cross-attention to encoder states in every block.
         num_labels: Number of labels of classification heads (defaults to ``len(id2label)`` or 2).
@@ -231,8 +234,6 @@ class BertConfig:
 
     def to_json_string(self) -> str:
         """The config as indented JSON text."""
-        from tfbert.checkpoint.files import json_text
-
         return json_text(self.to_dict(), CONFIG_NAME, sort_keys=True)
 
     def save_pretrained(self, directory: str | os.PathLike) -> str:
@@ -244,8 +245,6 @@ class BertConfig:
         Raises:
             TypeError: A field holds a value JSON cannot hold (named); nothing is written.
         """
-        from tfbert.checkpoint.files import atomic_write_text
-
         text = self.to_json_string()
         os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, CONFIG_NAME)
@@ -285,8 +284,6 @@ class BertConfig:
             **kwargs: ``revision``, ``cache_dir``, ``local_files_only``, ``token``; other keys
                 override config fields.
         """
-        from tfbert.checkpoint.files import HUB_ARGS, resolve_file
-
         hub_args = {k: kwargs.pop(k) for k in list(kwargs) if k in HUB_ARGS}
         if os.path.isfile(name_or_path):
             return cls.from_json_file(name_or_path, **kwargs)

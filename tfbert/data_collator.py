@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from tfbert.heads.losses import IGNORE_INDEX
+
 RETURN_TENSORS = ("tf", "np")
 LABEL_KEYS = ("label", "label_ids", "labels")
 
@@ -55,6 +57,55 @@ def _pad_rows(rows: Sequence[np.ndarray], length: int, fill: int, tokenizer) -> 
         else:
             out[i, : len(row)] = row
     return out
+
+
+def _pad_with_rows(
+    tokenizer, features: Sequence[Mapping], key: str, fill: int, width: int | None = None, **kwargs
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Pads ``features`` with ``tokenizer.pad`` (``**kwargs``), the per-token field ``key``
+    (which ``pad`` does not know) set aside and padded to the same length with ``fill``.
+
+    Args:
+        tokenizer: The tokenizer; its ``padding_side`` decides where ``key`` is padded too.
+        features: The examples; ``key`` may be missing from all of them.
+        key: The per-token field (``labels``, ``offset_mapping``).
+        fill: Its padding value.
+        width: Each token's number of values in ``key`` (2 for offsets); ``None``: one value.
+
+    Returns:
+        ``(batch, rows)``: the padded batch without ``key``, and ``key`` as an ``int64``
+        ``(batch, length[, width])`` array (``None`` when the examples have no ``key``).
+    """
+    given = key in features[0]
+    rows = [f[key] for f in features] if given else None
+    batch = _pad(tokenizer, [{k: v for k, v in f.items() if k != key} for f in features], **kwargs)
+    if rows is None:
+        return batch, None
+    arrays = [np.asarray(row, dtype=np.int64) for row in rows]
+    if width is not None:
+        arrays = [array.reshape(-1, width) for array in arrays]
+    return batch, _pad_rows(arrays, batch["input_ids"].shape[1], fill, tokenizer)
+
+
+@dataclasses.dataclass
+class _PaddingOptions:
+    """The fields v4's padding collators share, in v4's order, and their ``tokenizer.pad``
+    arguments."""
+
+    tokenizer: Any
+    padding: bool | str = True
+    max_length: int | None = None
+    pad_to_multiple_of: int | None = None
+
+    def __post_init__(self):
+        _check_return_tensors(self.return_tensors)
+
+    def _pad_kwargs(self) -> dict[str, Any]:
+        return dict(
+            padding=self.padding,
+            max_length=self.max_length,
+            pad_to_multiple_of=self.pad_to_multiple_of,
+        )
 
 
 def _rename_labels(batch: dict) -> dict:
@@ -116,7 +167,7 @@ def _label_dtype(value: Any, key: str, return_tensors: str) -> type:
 
 
 @dataclasses.dataclass
-class DataCollatorWithPadding:
+class DataCollatorWithPadding(_PaddingOptions):
     """Pads examples with ``tokenizer.pad``; ``label`` / ``label_ids`` become ``labels``.
 
     Args:
@@ -142,28 +193,15 @@ class DataCollatorWithPadding:
         ([[2, 5, 6, 3], [2, 5, 3, 0]], [1, 0])
     """
 
-    tokenizer: Any
-    padding: bool | str = True
-    max_length: int | None = None
-    pad_to_multiple_of: int | None = None
     return_tensors: str = "tf"
 
-    def __post_init__(self):
-        _check_return_tensors(self.return_tensors)
-
     def __call__(self, features: Sequence[Mapping], return_tensors: str | None = None) -> dict:
-        batch = _pad(
-            self.tokenizer,
-            features,
-            padding=self.padding,
-            max_length=self.max_length,
-            pad_to_multiple_of=self.pad_to_multiple_of,
-        )
+        batch = _pad(self.tokenizer, features, **self._pad_kwargs())
         return _convert(_rename_labels(batch), return_tensors or self.return_tensors)
 
 
 @dataclasses.dataclass
-class DataCollatorForTokenClassification:
+class DataCollatorForTokenClassification(_PaddingOptions):
     """Pads examples and their per-token ``labels`` (with ``label_pad_token_id``), all ``int64``.
 
     Args:
@@ -188,33 +226,17 @@ class DataCollatorForTokenClassification:
         [[-100, 1, 2, -100], [-100, 1, -100, -100]]
     """
 
-    tokenizer: Any
-    padding: bool | str = True
-    max_length: int | None = None
-    pad_to_multiple_of: int | None = None
-    label_pad_token_id: int = -100
+    label_pad_token_id: int = IGNORE_INDEX
     return_tensors: str = "tf"
-
-    def __post_init__(self):
-        _check_return_tensors(self.return_tensors)
 
     def __call__(self, features: Sequence[Mapping], return_tensors: str | None = None) -> dict:
         label_key = "label" if "label" in features[0] else "labels"
-        labels = [f[label_key] for f in features] if label_key in features[0] else None
-        inputs = [{k: v for k, v in f.items() if k != label_key} for f in features]
-        batch = _pad(
-            self.tokenizer,
-            inputs,
-            padding=self.padding,
-            max_length=self.max_length,
-            pad_to_multiple_of=self.pad_to_multiple_of,
+        batch, labels = _pad_with_rows(
+            self.tokenizer, features, label_key, self.label_pad_token_id, **self._pad_kwargs()
         )
         batch = {key: np.asarray(value, dtype=np.int64) for key, value in batch.items()}
         if labels is not None:
-            rows = [np.asarray(row, dtype=np.int64) for row in labels]
-            batch["labels"] = _pad_rows(
-                rows, batch["input_ids"].shape[1], self.label_pad_token_id, self.tokenizer
-            )
+            batch["labels"] = labels
         return _convert(batch, return_tensors or self.return_tensors)
 
 
@@ -299,14 +321,14 @@ class DataCollatorForLanguageModeling:
     def __call__(self, examples: Sequence[Any], return_tensors: str | None = None) -> dict:
         offset_mapping = None
         if isinstance(examples[0], Mapping):
-            offsets = (
-                [f["offset_mapping"] for f in examples] if "offset_mapping" in examples[0] else None
+            batch, offset_mapping = _pad_with_rows(
+                self.tokenizer,
+                examples,
+                "offset_mapping",
+                0,
+                width=2,
+                pad_to_multiple_of=self.pad_to_multiple_of,
             )
-            examples = [{k: v for k, v in f.items() if k != "offset_mapping"} for f in examples]
-            batch = _pad(self.tokenizer, examples, pad_to_multiple_of=self.pad_to_multiple_of)
-            if offsets is not None:
-                rows = [np.asarray(row, dtype=np.int64).reshape(-1, 2) for row in offsets]
-                offset_mapping = _pad_rows(rows, batch["input_ids"].shape[1], 0, self.tokenizer)
         else:
             batch = {"input_ids": self._collate_ids(examples)}
         special_tokens_mask = batch.pop("special_tokens_mask", None)
@@ -318,7 +340,7 @@ class DataCollatorForLanguageModeling:
         else:
             pad_id = getattr(self.tokenizer, "pad_token_id", None)
             batch["labels"] = (
-                np.where(input_ids == pad_id, -100, input_ids)
+                np.where(input_ids == pad_id, IGNORE_INDEX, input_ids)
                 if pad_id is not None
                 else input_ids.copy()
             )
@@ -373,7 +395,7 @@ class DataCollatorForLanguageModeling:
         chosen_word[rows, words[rows, columns]] = True
         batch_index = np.arange(inputs.shape[0])[:, None]
         masked = chosen_word[batch_index, np.maximum(words, 0)] & (words >= 0)
-        labels[~masked] = -100
+        labels[~masked] = IGNORE_INDEX
         replaced = masked & (rng.random(inputs.shape) < self.mask_replace_prob)
         inputs[replaced] = self.tokenizer.mask_token_id
         remaining = 1.0 - self.mask_replace_prob

@@ -39,12 +39,12 @@ import warnings
 import tensorflow as tf
 
 from tfbert.quantization import is_quantized, quantize_int8
+from tfbert.tasks.base import SIGNATURES
 from tfbert.tasks.graph import MODEL_KEYS, TaskGraph
 
 FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("none", "dynamic", "float16", "int8")  # int8: SavedModel (tfbert.quantization)
-IDS_SIGNATURE = "token_ids"
-SIGNATURES = ("serving_default", IDS_SIGNATURE)
+IDS_SIGNATURE = SIGNATURES[1]  # "token_ids"
 _CONTEXT_OPTIONS = ("labels", "mask_token")  # what build_task_graph hands back for formatting
 # Custom ops with a TFLite kernel in tensorflow_text.tflite_registrar (tensorflow-text 2.21) that
 # tfbert's exports may use.
@@ -66,7 +66,8 @@ TFTEXT_TFLITE_KERNELS = frozenset(
 
 
 def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
-    """The signatures an export of ``graph`` can carry.
+    """The signatures an export of ``graph`` can carry: its task's
+    :meth:`~tfbert.tasks.base.Task.signatures`.
 
     ``token_ids`` needs a post-processing that reads ids alone: not question answering or token
     classification (they cut answers and words out of the input strings), not multiple choice
@@ -78,10 +79,7 @@ def supported_signatures(graph: TaskGraph) -> tuple[str, ...]:
     Returns:
         ``("serving_default", "token_ids")`` or ``("serving_default",)``.
     """
-    reads_texts = getattr(graph.postprocess, "needs_texts", False)
-    if reads_texts or getattr(graph, "choices_input", None) is not None:
-        return ("serving_default",)
-    return SIGNATURES
+    return graph.spec.signatures()
 
 
 def serving_functions(
@@ -131,7 +129,7 @@ def tflite_functions(graph: TaskGraph, signatures=SIGNATURES):
     text_ops = TFLiteTextOps(graph.tokenizer, max_length=graph.tokenizer_options.get("max_length"))
     functions = {}
     if "serving_default" in signatures:
-        if graph.choices_input is not None:  # several alternatives per input: TF string ops
+        if not graph.spec.tflite_tokenizes():  # e.g. several alternatives per input
             functions["serving_default"] = graph.serving_function()
         else:
 
@@ -317,7 +315,8 @@ def _check_free(path: str, overwrite: bool, what: str) -> None:
 
 @contextlib.contextmanager
 def _scratch_beside(path: str):
-    """A temporary folder next to ``path`` (same file system, so renames are atomic), removed after."""
+    """A temporary folder next to ``path`` (same file system, so renames are atomic), removed
+    after."""
     parent = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(parent, exist_ok=True)
     scratch = tempfile.mkdtemp(

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+# The inputs a tokenizer encodes text into (and serving signatures take), in v4's order.
+ENCODED_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Every input a model call takes, in v4's positional order.
 MODEL_INPUTS = (
-    "input_ids",
-    "attention_mask",
-    "token_type_ids",
+    *ENCODED_INPUTS,
     "position_ids",
     "head_mask",
     "inputs_embeds",
@@ -180,10 +181,11 @@ def check_input_shapes(values: Mapping[str, Any]) -> None:
     Example:
         >>> import numpy as np
         >>> check_input_shapes({"input_ids": np.ones((2, 4)), "attention_mask": np.ones((2, 4))})
-        >>> check_input_shapes({"input_ids": np.ones((2, 4)), "attention_mask": np.ones((2, 5))})
+        >>> bad = {"input_ids": np.ones((2, 4)), "attention_mask": np.ones((2, 5))}
+        >>> check_input_shapes(bad)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: attention_mask has shape (2, 5) but input_ids has shape (2, 4); attention_mask must have input_ids' shape (2, 4) (or (batch, seq, seq))
+        ValueError: attention_mask has shape (2, 5) but input_ids has shape (2, 4); ...
     """
     reference = _reference(values)
     if reference is None:
@@ -235,10 +237,12 @@ def check_target_shapes(
 
     Example:
         >>> import numpy as np
-        >>> check_target_shapes({"labels": np.zeros(3)}, {"input_ids": np.ones((2, 4))})
+        >>> check_target_shapes(  # doctest: +ELLIPSIS
+        ...     {"labels": np.zeros(3)}, {"input_ids": np.ones((2, 4))}
+        ... )
         Traceback (most recent call last):
         ...
-        ValueError: labels has shape (3,) but input_ids has shape (2, 4); labels must have one value (or row) per sequence: batch 2
+        ValueError: labels has shape (3,) but input_ids has shape (2, 4); labels must have one ...
     """
     reference = _reference(inputs)
     if reference is None:

@@ -1,8 +1,9 @@
 """The bad-input table: one row per case, its input and its expected outcome.
 
 A row's ``call`` takes no arguments. ``expect`` is either ``("ok", checker)``, where ``checker``
-receives the call's result and asserts on it (or returns ``False`` to fail the row), or ``(ExceptionType, [words])``: the call must raise
-that type (or a subclass) with every word in its message (case-insensitive).
+receives the call's result and asserts on it (or returns ``False`` to fail the row), or
+``(ExceptionType, [words])``: the call must raise that type (or a subclass) with every word in
+its message (case-insensitive).
 """
 
 from collections import namedtuple
@@ -14,7 +15,7 @@ Row = namedtuple("Row", ["id", "call", "expect"])
 
 
 def check(row: Row) -> Any:
-    """Run ``row.call`` and assert its outcome is ``row.expect``; return the result (or the error)."""
+    """Runs ``row.call`` and asserts its outcome is ``row.expect``; returns the result or error."""
     kind, detail = row.expect
     if kind == "ok":
         result = row.call()

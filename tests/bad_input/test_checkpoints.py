@@ -535,6 +535,7 @@ def _fail_h5(folder):
 
 
 @pytest.mark.parametrize("row", params(ROWS))
+@pytest.mark.slow
 def test_checkpoint_bad_input(row):
     check(row)
 

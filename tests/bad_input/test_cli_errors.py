@@ -286,6 +286,7 @@ ROWS = [
 
 
 @pytest.mark.parametrize("row", params(ROWS))
+@pytest.mark.slow
 def test_cli_bad_input(row):
     check(row)
 

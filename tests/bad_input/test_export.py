@@ -214,6 +214,7 @@ ROWS = [
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+@pytest.mark.slow
 def test_bad_input(row):
     check(row)
     nothing_written()

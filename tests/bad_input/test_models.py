@@ -380,6 +380,7 @@ ROWS = [
 
 
 @pytest.mark.parametrize("row", params(ROWS))
+@pytest.mark.slow
 def test_model_bad_input(row):
     check(row)
 

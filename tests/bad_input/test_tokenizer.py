@@ -97,8 +97,9 @@ CHILD_SETUP = f"""
 from tfbert import TFBertTokenizer, BertTokenizerFast
 from transformers import BertTokenizerFast as Reference
 FOLDER = {_model_dir()!r}
-layer, fast, ref = (TFBertTokenizer.from_pretrained(FOLDER), BertTokenizerFast.from_pretrained(FOLDER),
-                    Reference.from_pretrained(FOLDER))
+layer = TFBertTokenizer.from_pretrained(FOLDER)
+fast = BertTokenizerFast.from_pretrained(FOLDER)
+ref = Reference.from_pretrained(FOLDER)
 """
 CHILD_CASES = (
     (
@@ -437,6 +438,7 @@ ROWS = [
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+@pytest.mark.slow
 def test_bad_input(row):
     check(row)
 

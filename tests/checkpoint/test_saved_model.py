@@ -55,6 +55,7 @@ def classifier(tmp_path_factory):
     return folder, tfbert.TFBertForSequenceClassification.from_pretrained(folder)
 
 
+@pytest.mark.slow
 def test_save_pretrained_saved_model_loads_in_a_clean_process(classifier, batch, tmp_path):
     _, model = classifier
     model.save_pretrained(tmp_path, saved_model=True, version=3)
@@ -71,6 +72,7 @@ def test_save_pretrained_saved_model_loads_in_a_clean_process(classifier, batch,
     assert sorted(os.listdir(tmp_path / "saved_model")) == ["3"]
 
 
+@pytest.mark.slow
 def test_custom_signatures_and_hidden_states_stacked(batch, tmp_path):
     import tensorflow as tf
 
@@ -90,6 +92,7 @@ def test_custom_signatures_and_hidden_states_stacked(batch, tmp_path):
     np.testing.assert_allclose(result["pooled"], model(batch["input_ids"]).pooler_output, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_export_on_a_bare_model_loads_in_a_clean_process(batch, tmp_path):
     model = tfbert.TFBertModel(tfbert.BertConfig(**TINY))
     model.build()

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tests.tasks.conftest import minilm_folder  # noqa: F401  (the session fixture)
+from tfbert.model_inputs import ENCODED_INPUTS as MODEL_KEYS
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CHECK_SCRIPT = REPO / "export" / "check_saved_model.py"
@@ -55,7 +56,8 @@ INPUTS = {  # task -> the signature's string inputs
         "context": [CONTEXT, CONTEXT[:120]],
     },
 }
-CHECKPOINTS = {  # task -> (transformers class of its tiny checkpoint, config); None: the real MiniLM
+# task -> (transformers class of its tiny checkpoint, config); None: the real MiniLM
+CHECKPOINTS = {
     "sentence-embedding": None,
     "feature-extraction": ("BertModel", {}),
     "text-classification": (
@@ -165,9 +167,6 @@ def assert_same_outputs(ours: dict, reference: dict, atol=1e-4):
             np.testing.assert_allclose(actual, expected, atol=atol, rtol=0, err_msg=name)
         else:
             assert actual.tolist() == expected.tolist(), name
-
-
-MODEL_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def interpreter(path):

@@ -15,6 +15,7 @@ def test_unknown_task(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_missing_tokenizer_files(graphs, tmp_path):
     _, folder = graphs["text-classification"]
     bare = tmp_path / "no_tokenizer"
@@ -62,6 +63,7 @@ def test_option_the_task_does_not_take(graphs, tmp_path):
         export_task("text-classification", folder, tmp_path / "out", max_length=-3)
 
 
+@pytest.mark.slow
 def test_non_empty_output_needs_overwrite(graphs, tmp_path):
     graph, _ = graphs["feature-extraction"]
     out = tmp_path / "out"
@@ -97,6 +99,7 @@ def _fail_midway(*args, **kwargs):
     raise RuntimeError("disk full")
 
 
+@pytest.mark.slow
 def test_failed_export_leaves_nothing_half_written(graphs, tmp_path, monkeypatch):
     graph, _ = graphs["feature-extraction"]
     monkeypatch.setattr(tf.saved_model, "save", _fail_midway)

@@ -1,4 +1,5 @@
-"""SavedModel exports: TF Serving's layout, two signatures, a clean process gets the Python results."""
+"""SavedModel exports: TF Serving's layout, two signatures, a clean process gets the Python
+results."""
 
 import subprocess
 import sys
@@ -21,6 +22,7 @@ IDS_TASKS = ["feature-extraction", "fill-mask", "sentence-embedding", "text-clas
 
 
 @pytest.mark.parametrize("task", sorted(INPUTS))
+@pytest.mark.slow
 def test_clean_process_loads_and_matches_python(task, graphs, saved_models, clean_reports):
     """Only tensorflow and tensorflow_text imported; core and tf-text ops only; same results."""
     graph, _ = graphs[task]
@@ -50,6 +52,7 @@ def test_clean_process_loads_and_matches_python(task, graphs, saved_models, clea
 
 
 @pytest.mark.parametrize("task", IDS_TASKS)
+@pytest.mark.slow
 def test_token_ids_signature_equals_strings_signature(task, graphs, saved_models):
     graph, _ = graphs[task]
     loaded = tf.saved_model.load(str(saved_models[task]))
@@ -81,6 +84,7 @@ def test_minilm_embeddings_are_unit_vectors_of_the_model_size(saved_models):
     np.testing.assert_allclose(np.linalg.norm(vectors.numpy(), axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_saved_model_cli_show_and_run(saved_models, tmp_path):
     """Stock ``saved_model_cli show`` works; ``run`` works through the kit's wrapper, which
     imports tensorflow_text first (stock ``run`` cannot load tf-text ops)."""
@@ -120,6 +124,7 @@ def test_saved_model_cli_show_and_run(saved_models, tmp_path):
     assert "Result for output key probabilities:" in run.stdout
 
 
+@pytest.mark.slow
 def test_keras_round_trip_gives_the_same_results(graphs, tmp_path):
     import keras
 

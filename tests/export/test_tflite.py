@@ -15,6 +15,7 @@ from tests.export.conftest import (
 
 
 @pytest.mark.parametrize("task", ["fill-mask", "text-classification", "question-answering"])
+@pytest.mark.slow
 def test_tflite_carries_the_saved_model_signatures(task, graphs, saved_models, tmp_path):
     from tfbert.export import export_graph
 
@@ -37,6 +38,7 @@ def test_tflite_carries_the_saved_model_signatures(task, graphs, saved_models, t
 
 
 @pytest.mark.parametrize("bad_id", [-1, 10**6])
+@pytest.mark.slow
 def test_tflite_token_ids_out_of_range_give_nan_not_numbers(bad_id, graphs, tmp_path):
     """The converter drops Assert, so the .tflite cannot raise; the embeddings' NaN marker stays:
     a sequence holding an invalid id gets NaN scores, never a wrapped-around row's numbers."""

@@ -1,5 +1,6 @@
-"""TFLite exports run: token ids in, the task's results out, in TensorFlow's InterpreterWithCustomOps
-with tf-text's kernels; quantized weights agree with float32 on a real corpus."""
+"""TFLite exports run: token ids in, the task's results out, in TensorFlow's
+InterpreterWithCustomOps with tf-text's kernels; quantized weights agree with float32 on a real
+corpus."""
 
 import re
 import shutil
@@ -37,6 +38,7 @@ def export_ids_tflite(graph, path, quantize="none"):
 
 
 @pytest.mark.parametrize("task", ["text-classification", "feature-extraction"])
+@pytest.mark.slow
 def test_token_ids_tflite_runs_and_matches_python(task, graphs, tmp_path):
     graph, _ = graphs[task]
     runner = interpreter(
@@ -55,6 +57,7 @@ def test_token_ids_tflite_runs_and_matches_python(task, graphs, tmp_path):
     assert_same_outputs(run_rows(runner, encoded), reference)
 
 
+@pytest.mark.slow
 def test_quantized_minilm_embeddings_agree_with_float32(graphs, tmp_path):
     graph, _ = graphs["sentence-embedding"]
     texts = corpus(0, 200)
@@ -88,8 +91,9 @@ def _keyword_label(paragraph):
 
 @pytest.fixture(scope="module")
 def minilm_classifier(tmp_path_factory, minilm_folder):
-    """all-MiniLM-L6-v2's encoder with an identity pooler (the checkpoint has none) and a linear head
-    trained on keyword labels of other paragraphs: a classifier whose labels vary with the text."""
+    """all-MiniLM-L6-v2's encoder with an identity pooler (the checkpoint has none) and a linear
+    head trained on keyword labels of other paragraphs: a classifier whose labels vary with the
+    text."""
     import torch
     import transformers
 
@@ -125,6 +129,7 @@ def minilm_classifier(tmp_path_factory, minilm_folder):
     return str(folder)
 
 
+@pytest.mark.slow
 def test_float16_classifier_agrees_with_float32(minilm_classifier, tmp_path):
     from tfbert.tasks import build_task_graph
 
@@ -140,6 +145,7 @@ def test_float16_classifier_agrees_with_float32(minilm_classifier, tmp_path):
 
 
 @pytest.mark.parametrize("runtime", ["tensorflow", "litert"])
+@pytest.mark.slow
 def test_clean_process_runs_the_tflite(runtime, graphs, tmp_path):
     """export/check_tflite.py (TensorFlow's interpreter or ai-edge-litert, with tf-text's kernels;
     no tfbert) runs a padded batch; same results."""

@@ -35,7 +35,8 @@ KNOWN = [
 
 @pytest.fixture(scope="module")
 def tokenize(graphs, tmp_path_factory):
-    """texts -> (ids rows, offsets rows) from a tokenizer-only .tflite, converted without select ops."""
+    """texts -> (ids rows, offsets rows) from a tokenizer-only .tflite, converted without select
+    ops."""
     import tensorflow as tf
 
     from tfbert.export import tflite_ops

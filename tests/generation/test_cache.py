@@ -127,6 +127,7 @@ def test_cache_and_cached_logits_equal_transformers(twins):
             np.testing.assert_allclose(np.asarray(got), want.numpy(), atol=1e-5, rtol=0)
 
 
+@pytest.mark.slow
 def test_fixed_size_cache_in_a_compiled_function(decoder):
     """A cache padded to the maximum length, written in place at ``cache_index``, as XLA needs."""
     model, extra = decoder

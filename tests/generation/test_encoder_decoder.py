@@ -101,6 +101,7 @@ def test_transformers_loads_what_tfbert_saves(twins, tmp_path):
     ],
     ids=["greedy", "beam", "beam_two", "processors"],
 )
+@pytest.mark.slow
 def test_generate_matches_transformers(twins, options):
     import torch
 
@@ -191,6 +192,7 @@ def test_warm_start_lists_the_new_weights_once(tmp_path):
 
 
 @pytest.mark.parametrize("keras_loss", [False, True])
+@pytest.mark.slow
 def test_fit_with_own_loss_and_with_a_keras_loss(keras_loss):
     import keras
 
@@ -215,6 +217,7 @@ def test_fit_with_own_loss_and_with_a_keras_loss(keras_loss):
         assert own.history["loss"][0] < losses[0]
 
 
+@pytest.mark.slow
 def test_compiled_generate_matches_eager(twins):
     import tensorflow as tf
 

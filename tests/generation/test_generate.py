@@ -79,6 +79,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.slow
 def test_generate_matches_transformers(twins, eos, case):
     pt_model, model = twins
     options = dict(max_new_tokens=9, eos_token_id=eos, do_sample=False, **CASES[case])
@@ -141,6 +142,7 @@ def test_seeded_sampling_is_reproducible(twins):
 
 
 @pytest.mark.parametrize("jit_compile", [False, True])
+@pytest.mark.slow
 def test_compiled_generate_matches_eager(twins, eos, jit_compile):
     _, model = twins
     for options in ({}, {"num_beams": 3}):

@@ -54,6 +54,7 @@ def test_collators_work_with_tfberts_tokenizer(vocab_dir, ref_tokenizer, texts):
 
 
 @pytest.mark.parametrize("use_fast", [True, False])
+@pytest.mark.slow
 def test_prepare_tf_dataset_with_tfberts_tokenizer(vocab_dir, texts, tiny_config, use_fast):
     import datasets
 
@@ -66,6 +67,7 @@ def test_prepare_tf_dataset_with_tfberts_tokenizer(vocab_dir, texts, tiny_config
     assert features["input_ids"].shape[0] == 4 and labels.shape == (4,)
 
 
+@pytest.mark.slow
 def test_course_chapter_3_with_tfberts_auto_tokenizer(texts, tiny_checkpoint):
     """The course's Keras fine-tuning program, every import from tfbert."""
     import datasets

@@ -64,6 +64,7 @@ def test_to_tf_dataset_with_mlm_collator(ref_tokenizer, tokenized):
 
 
 @pytest.mark.parametrize("use_tokenizer", [True, False])
+@pytest.mark.slow
 def test_prepare_tf_dataset_feeds_fit(ref_tokenizer, tokenized, tiny_config, use_tokenizer):
     model = tfbert.TFBertForSequenceClassification(tiny_config)
     data = tokenized
@@ -96,6 +97,7 @@ def test_prepare_tf_dataset_rejects_other_inputs(tiny_config):
         prepare_tf_dataset(model, {"input_ids": [[1, 2]]})
 
 
+@pytest.mark.slow
 def test_course_chapter_3_keras_program(ref_tokenizer, texts, tiny_checkpoint):
     """The Hugging Face course's Keras fine-tuning program with ``transformers`` replaced by
     ``tfbert`` in its imports (except the tokenizer: transformers 5's here, tfbert's in
@@ -142,6 +144,7 @@ def test_course_chapter_3_keras_program(ref_tokenizer, texts, tiny_checkpoint):
 
 
 @pytest.mark.parametrize("task", ["token_classification", "masked_lm"])
+@pytest.mark.slow
 def test_prepare_tf_dataset_with_tf_collators_as_the_course_does(
     ref_tokenizer, texts, tiny_config, task
 ):

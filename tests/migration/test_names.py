@@ -26,7 +26,9 @@ def test_every_exported_name_resolves(name):
 
 
 V4_OUTPUTS = {
-    "TFBaseModelOutputWithPoolingAndCrossAttentions": outputs.BaseModelOutputWithPoolingAndCrossAttentions,
+    "TFBaseModelOutputWithPoolingAndCrossAttentions": (
+        outputs.BaseModelOutputWithPoolingAndCrossAttentions
+    ),
     "TFMaskedLMOutput": outputs.MaskedLMOutput,
     "TFCausalLMOutputWithCrossAttentions": outputs.CausalLMOutputWithCrossAttentions,
     "TFSequenceClassifierOutput": outputs.SequenceClassifierOutput,

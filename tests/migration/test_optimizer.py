@@ -150,6 +150,7 @@ def test_v4_constructor_defaults():
     assert optimizer.name == "AdamWeightDecay" and optimizer.excluded_patterns == ()
 
 
+@pytest.mark.slow
 def test_fit_trains_with_v4_optimizer(tiny_model):
     optimizer, _ = create_optimizer(
         5e-3, num_train_steps=6, num_warmup_steps=1, weight_decay_rate=0.01

@@ -56,7 +56,8 @@ def swap_imports(source: str) -> str:
 
 
 def run_program(name, hub, **context):
-    """Runs ``programs/<name>.py`` after the swap; returns its globals (``RESULTS`` and the rest)."""
+    """Runs ``programs/<name>.py`` after the swap; returns its globals (``RESULTS`` and the
+    rest)."""
     source = swap_imports((PROGRAMS / f"{name}.py").read_text())
     for hub_id in sorted(hub, key=len, reverse=True):
         source = source.replace(f'"{hub_id}"', repr(hub[hub_id]))
@@ -148,6 +149,7 @@ def load_in_clean_process(path, inputs):
     return {k: np.asarray(v) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
+@pytest.mark.slow
 def test_course_keras_fine_tuning(hub, tmp_path):
     data = {"train": mrpc_like(24, 0), "validation": mrpc_like(8, 1)}
     ns = run_program("course_keras_finetune", hub, DATA=data)
@@ -167,6 +169,7 @@ def test_course_keras_fine_tuning(hub, tmp_path):
     np.testing.assert_allclose(results["preds"], expected, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_course_token_classification(hub):
     from transformers import DataCollatorForTokenClassification
 
@@ -184,6 +187,7 @@ def test_course_token_classification(hub):
     assert results["n_predictions"] == results["n_labels"] > 0
 
 
+@pytest.mark.slow
 def test_documentation_examples(hub):
     ns = run_program("docs_examples", hub)
     results = ns["RESULTS"]
@@ -227,6 +231,7 @@ def test_documentation_examples(hub):
     assert isinstance(answer, str) and np.isfinite(loss)
 
 
+@pytest.mark.slow
 def test_keras_io_semantic_similarity(hub):
     rows = mrpc_like(16, 2)
     pairs = np.array(list(zip(rows["sentence1"], rows["sentence2"])))
@@ -244,6 +249,7 @@ def test_keras_io_semantic_similarity(hub):
     assert results["similarity"][0] in ("contradiction", "entailment", "neutral")
 
 
+@pytest.mark.slow
 def test_add_tokens_resize_and_saved_model(hub, tmp_path):
     import transformers
 
@@ -266,6 +272,7 @@ def test_add_tokens_resize_and_saved_model(hub, tmp_path):
     np.testing.assert_allclose(served["logits"], expected, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_in_graph_tokenizer_end_to_end(hub, tmp_path):
     ns = run_program("in_graph_tokenizer", hub, OUTPUT_DIR=str(tmp_path / "export"))
     results = ns["RESULTS"]
@@ -296,6 +303,7 @@ def test_custom_head_on_the_main_layer(hub):
     np.testing.assert_allclose(np.asarray(ours), expected, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_blog_encode_plus_and_keras_loss(hub):
     rows = mrpc_like(12, 3)
     reviews = [

@@ -66,6 +66,7 @@ def test_resize_then_save_loads_in_transformers_with_same_outputs(mlm_folder, ne
     np.testing.assert_allclose(np.array(reloaded(inputs).logits), ours, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_add_tokens_then_resize_and_fine_tune(mlm_folder, tmp_path):
     words = ["hello", "world", "the", "cat", "sat", "on", "mat", "##s"]
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]

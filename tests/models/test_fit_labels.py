@@ -12,6 +12,7 @@ from tfbert import BertConfig
 NO_DROPOUT = dict(TINY, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
+@pytest.mark.slow
 def test_fit_x_y_trains_on_own_loss_with_y_as_labels(batch):
     keras.utils.set_random_seed(0)
     model = tfbert.TFBertForSequenceClassification(BertConfig(**NO_DROPOUT))
@@ -32,6 +33,7 @@ def test_fit_x_y_trains_on_own_loss_with_y_as_labels(batch):
     )
 
 
+@pytest.mark.slow
 def test_fit_when_the_config_asks_for_tuples(batch):
     model = tfbert.TFBertForTokenClassification(BertConfig(**NO_DROPOUT, return_dict=False))
     model.compile(optimizer="adam")
@@ -42,6 +44,7 @@ def test_fit_when_the_config_asks_for_tuples(batch):
     assert np.isfinite(model.fit(batch, labels, epochs=1, verbose=0).history["loss"]).all()
 
 
+@pytest.mark.slow
 def test_question_answering_y_dict_and_tuple(batch):
     keras.utils.set_random_seed(0)
     model = tfbert.TFBertForQuestionAnswering(BertConfig(**NO_DROPOUT))
@@ -55,6 +58,7 @@ def test_question_answering_y_dict_and_tuple(batch):
     np.testing.assert_allclose(as_tuple, own, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_pretraining_y_dict(batch):
     keras.utils.set_random_seed(0)
     model = tfbert.TFBertForPreTraining(BertConfig(**NO_DROPOUT))
@@ -104,6 +108,7 @@ def test_bad_y_gets_a_clear_error(batch, cls, y, message):
         ),
     ],
 )
+@pytest.mark.slow
 def test_compile_with_hf_compute_loss_as_v4_programs_did(name, labels, batch):
     """v4's ``compile(optimizer, loss=model.hf_compute_loss)`` with ``fit(x, y)``: Keras computes
     the loss from the logits, and it is the model's own loss."""

@@ -37,6 +37,7 @@ def _first_tensor(outputs):
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.slow
 def test_keras_file_round_trip(cls, batch, tmp_path):
     model = cls(BertConfig(**TINY, is_decoder=cls.__name__ == "TFBertLMHeadModel"))
     model.build()
@@ -104,6 +105,7 @@ def test_mixed_precision_keeps_softmax_and_layernorm_in_float32(policy, batch):
     np.testing.assert_allclose(tf.cast(out.logits, tf.float32), full(batch).logits, atol=5e-2)
 
 
+@pytest.mark.slow
 def test_compile_without_loss_trains_on_the_models_own_loss(batch):
     keras.utils.set_random_seed(0)
     model = tfbert.TFBertForSequenceClassification(BertConfig(**TINY, hidden_dropout_prob=0.0))
@@ -121,6 +123,7 @@ def test_fit_without_labels_and_without_loss_says_what_is_missing(batch):
         model.fit(batch, epochs=1, verbose=0)
 
 
+@pytest.mark.slow
 def test_keras_style_compile_with_loss_and_metrics_on_x_y(batch):
     keras.utils.set_random_seed(0)
     model = tfbert.TFBertForSequenceClassification(BertConfig(**TINY, hidden_dropout_prob=0.0))
@@ -139,6 +142,7 @@ def test_keras_style_compile_with_loss_and_metrics_on_x_y(batch):
     )
 
 
+@pytest.mark.slow
 def test_keras_style_question_answering_takes_start_and_end_targets(batch):
     model = tfbert.TFBertForQuestionAnswering(BertConfig(**TINY))
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)

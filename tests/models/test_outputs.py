@@ -52,6 +52,7 @@ def pair(request, tmp_path_factory):
 
 
 @pytest.mark.parametrize("hidden,attentions", [(True, False), (False, True), (True, True)])
+@pytest.mark.slow
 def test_return_dict_false_tuples_match_transformers_order(pair, batch, hidden, attentions):
     pt_model, _, model = pair
     with torch.no_grad():
@@ -73,6 +74,7 @@ def test_return_dict_false_tuples_match_transformers_order(pair, batch, hidden, 
     np.testing.assert_allclose(obj[0], theirs[0].numpy(), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_hidden_states_from_config_json_and_from_pretrained_kwargs(pair, batch, tmp_path):
     pt_model, folder, _ = pair
     cls = type(pair[2])

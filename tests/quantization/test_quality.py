@@ -3,7 +3,9 @@ were tuned on (``pydoc_data.topics`` paragraphs 600-1000): sentence embeddings w
 of float32 on every text; a fine-tuned classifier's top-1 labels the same on >= 99% of them; the
 int8 SavedModel loads and runs in a process with only TensorFlow and tf-text."""
 
+import importlib.util
 import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from tests.tasks.conftest import minilm_folder  # noqa: F401  (the session fixtu
 
 pytestmark = pytest.mark.slow
 HELD_OUT = (600, 1000)
+REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def cosines(a, b):
@@ -36,10 +39,12 @@ def test_int8_embeddings_stay_within_cosine_0_99_of_float32_on_every_text(texts)
 
 
 def test_int8_classifier_agrees_with_float32_on_99_percent(texts, tmp_path_factory):
-    from tests.export.quantization_agreement import fine_tuned_classifier
-
+    recipe = REPO / "benchmarks" / "quantization_agreement.py"  # a script: loaded by its path
+    spec = importlib.util.spec_from_file_location("quantization_agreement", recipe)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     folder = tmp_path_factory.mktemp("classifier")
-    fine_tuned_classifier(folder)
+    module.fine_tuned_classifier(folder)
     labels = {}
     for precision in ("float32", "int8"):
         classify = tfbert.pipeline(

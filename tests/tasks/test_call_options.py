@@ -40,6 +40,7 @@ def fill(mlm):
         {"top_k": 2, "targets": ["a", "the", "it"]},
     ],
 )
+@pytest.mark.slow
 def test_fill_mask_options_per_call(mlm, fill, options):
     pt_model, folder = mlm
     theirs = reference_pipeline("fill-mask", pt_model, folder)
@@ -63,6 +64,7 @@ def test_one_graph_per_option_set_on_the_same_model(fill):
     assert fill._graph({})[0] is fill.graph  # the default graph, built at construction
 
 
+@pytest.mark.slow
 def test_the_graph_cache_is_bounded(fill, monkeypatch):
     import sys
 
@@ -93,6 +95,7 @@ def classifier(tmp_path_factory, minilm_folder):
         {"function_to_apply": "sigmoid", "top_k": 2},
     ],
 )
+@pytest.mark.slow
 def test_text_classification_options_per_call(classifier, options):
     pt_model, folder = classifier
     theirs = reference_pipeline("text-classification", pt_model, folder)
@@ -125,6 +128,7 @@ def tagger(tmp_path_factory, minilm_folder):
         {"ignore_labels": []},
     ],
 )
+@pytest.mark.slow
 def test_token_classification_options_per_call(tagger, options):
     pt_model, folder = tagger
     theirs = reference_pipeline("token-classification", pt_model, folder)
@@ -135,6 +139,7 @@ def test_token_classification_options_per_call(tagger, options):
     assert_same_results(_plain(ner(NER_TEXTS)), _plain([theirs(text) for text in NER_TEXTS]))
 
 
+@pytest.mark.slow
 def test_question_answering_options_per_call_equal_transformers_4_57():
     """Golden answers recorded by tests/fixtures/make_qa_fixture.py with transformers 4.57 (v5
     has no question-answering pipeline); each case's options are given to the call here."""
@@ -154,6 +159,7 @@ def test_question_answering_options_per_call_equal_transformers_4_57():
         {"max_question_len": 3, "top_k": 2},
     ],
 )
+@pytest.mark.slow
 def test_question_answering_windows_per_call_equal_the_constructor_route(options):
     case = json.loads((QA_FOLDER / "answers.json").read_text())[2]  # the long context
     constructed = tfbert.pipeline("question-answering", model=str(QA_FOLDER), **options)
@@ -164,6 +170,7 @@ def test_question_answering_windows_per_call_equal_the_constructor_route(options
         assert expected[0] != qa(question=case["question"], context=case["context"], top_k=3)[0]
 
 
+@pytest.mark.slow
 def test_question_answering_max_question_len_changes_nothing_as_with_fast_tokenizers():
     case = json.loads((QA_FOLDER / "answers.json").read_text())[0]
     qa = tfbert.pipeline("question-answering", model=str(QA_FOLDER))
@@ -180,6 +187,7 @@ def test_question_answering_bad_window_options():
         qa(question="Where?", context="In Paris.", max_answer_len=0)
 
 
+@pytest.mark.slow
 def test_sentence_embedding_normalize_and_pooling_per_call():
     texts = ["A cat sits.", "A much longer sentence about dogs running in the park."]
     embed = tfbert.pipeline("sentence-embedding")
@@ -235,6 +243,7 @@ def test_unknown_options_of_other_tasks(classifier):
         tfbert.pipeline("text-classification", model=str(folder))("Good.", batch_size=0)
 
 
+@pytest.mark.slow
 def test_tokenizer_arguments_per_call(mlm, classifier):
     """transformers' text-classification passes tokenizer arguments through; v4 programs write
     ``clf(text, truncation=True)`` for texts longer than the model takes."""

@@ -37,6 +37,7 @@ def mlm(tmp_path_factory, minilm_folder):
 
 
 @pytest.mark.parametrize("options", [{}, {"top_k": 3}, {"targets": ["energy", "food", "water"]}])
+@pytest.mark.slow
 def test_fill_mask(mlm, options):
     pt_model, folder = mlm
     theirs = reference_pipeline("fill-mask", pt_model, folder)
@@ -45,6 +46,7 @@ def test_fill_mask(mlm, options):
     assert_same_results(ours(TEXTS[0]), theirs(TEXTS[0], **options))
 
 
+@pytest.mark.slow
 def test_fill_mask_without_mask_is_an_error(mlm):
     _, folder = mlm
     with pytest.raises(ValueError, match=r"fill-mask input 'No mask here\.' has no \[MASK\] token"):
@@ -64,6 +66,7 @@ def classifier(tmp_path_factory, minilm_folder):
 
 
 @pytest.mark.parametrize("options", [{}, {"top_k": 2}, {"top_k": None}])
+@pytest.mark.slow
 def test_text_classification(classifier, options):
     pt_model, folder = classifier
     theirs = reference_pipeline("text-classification", pt_model, folder)
@@ -74,6 +77,7 @@ def test_text_classification(classifier, options):
 
 
 @pytest.mark.parametrize("problem_type", ["multi_label_classification", "regression"])
+@pytest.mark.slow
 def test_text_classification_function_by_problem_type(tmp_path, minilm_folder, problem_type):
     pt_model = make_checkpoint(
         "BertForSequenceClassification", tmp_path, minilm_folder, problem_type=problem_type
@@ -83,6 +87,7 @@ def test_text_classification_function_by_problem_type(tmp_path, minilm_folder, p
     assert_same_results(ours(["Good.", "Bad."]), theirs(["Good.", "Bad."]))
 
 
+@pytest.mark.slow
 def test_feature_extraction(mlm):
     import transformers
 
@@ -95,6 +100,7 @@ def test_feature_extraction(mlm):
         np.testing.assert_allclose(np.array(a), np.array(b), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_sentence_embedding_of_all_minilm_l6_v2_equals_mean_pooled_transformers(minilm_folder):
     import torch
     import transformers
@@ -131,6 +137,7 @@ def test_errors(classifier, mlm):
         tfbert.pipeline("fill-mask", model=str(mlm_folder), targets=["photosynthesizing"])
 
 
+@pytest.mark.slow
 def test_generators_and_input_order(mlm):
     _, folder = mlm
     embed = tfbert.pipeline("sentence-embedding", model=str(folder), batch_size=2)
@@ -158,6 +165,7 @@ def tagger(tmp_path_factory, minilm_folder):
 
 
 @pytest.mark.parametrize("strategy", ["none", "simple", "first", "average", "max"])
+@pytest.mark.slow
 def test_token_classification(tagger, strategy):
     pt_model, folder = tagger
     theirs = reference_pipeline(
@@ -178,6 +186,7 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+@pytest.mark.slow
 def test_question_answering_equals_transformers_4_57():
     """Golden answers recorded by tests/fixtures/make_qa_fixture.py with transformers 4.57."""
     import json
@@ -197,6 +206,7 @@ def test_question_answering_equals_transformers_4_57():
     assert_same_results(got, expected)
 
 
+@pytest.mark.slow
 def test_question_answering_errors():
     import pathlib
 
@@ -222,6 +232,7 @@ def _reference_probabilities(pt_model, folder, first, second, choices=None):
         return torch.softmax(pt_model(**encoded).logits, -1).numpy()
 
 
+@pytest.mark.slow
 def test_next_sentence_prediction(tmp_path, minilm_folder):
     pt_model = make_checkpoint("BertForNextSentencePrediction", tmp_path, minilm_folder)
     pairs = [
@@ -237,6 +248,7 @@ def test_next_sentence_prediction(tmp_path, minilm_folder):
         assert result["score"] == pytest.approx(float(probs.max()), abs=1e-4)
 
 
+@pytest.mark.slow
 def test_multiple_choice(tmp_path, minilm_folder):
     pt_model = make_checkpoint("BertForMultipleChoice", tmp_path, minilm_folder)
     items = [

@@ -148,6 +148,7 @@ def _flat(results):
     "spelling",
     [{"dtype": "float16"}, {"torch_dtype": "bfloat16"}, {"dtype": "bfloat16", "device": -1}],
 )
+@pytest.mark.slow
 def test_low_precision_fill_mask_agrees_with_float32(mlm_folder, fill32, spelling):
     """Same top tokens in the same order; each probability within 4 eps (relative) of float32's:
     the final logits (|logit| < 4 here) are rounded to the compute dtype, and an error d in a
@@ -166,6 +167,7 @@ def test_low_precision_fill_mask_agrees_with_float32(mlm_folder, fill32, spellin
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.slow
 def test_low_precision_sentence_embeddings_of_all_minilm_l6_v2(dtype):
     """Unit vectors within one eps of float32's, element by element: LayerNorm runs in float32
     and re-normalises after every block, so rounding does not compound over the layers."""

@@ -221,7 +221,8 @@ def test_constructor_takes_added_token_dicts(uncased_dir, tmp_path):
     [
         (
             dict(added_tokens=[{"content": "ab", "strip": True}]),
-            "added_tokens item .* has unknown fields \\['strip'\\]; expected some of \\['content', 'normalized', ",
+            "added_tokens item .* has unknown fields \\['strip'\\]; "
+            "expected some of \\['content', 'normalized', ",
         ),
         (
             dict(added_tokens=[3]),

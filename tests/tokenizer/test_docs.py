@@ -2,7 +2,10 @@
 
 import doctest
 
+import pytest
 
+
+@pytest.mark.slow
 def test_layer_docstring_examples():
     from tfbert.tokenizer import layer
 

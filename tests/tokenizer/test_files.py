@@ -40,6 +40,7 @@ def _both(directory, **kwargs):
     ],
     ids=["vocab_txt_only", "tokenizer_json_only", "vocab_and_configs"],
 )
+@pytest.mark.slow
 def test_from_pretrained_file_sets(uncased_dir, tmp_path, names):
     tok, ref = _both(_copy(uncased_dir, tmp_path / "m", names))
     assert_same(tok, ref, TEXTS, padding="longest", truncation=True, return_offsets_mapping=True)
@@ -52,6 +53,7 @@ def test_from_pretrained_reads_settings(uncased_dir):
     assert tok.special_tokens["mask_token"] == "[MASK]"
 
 
+@pytest.mark.slow
 def test_from_pretrained_through_local_hub_cache(uncased_dir, tmp_path):
     sha = "0123456789abcdef0123456789abcdef01234567"
     repo = tmp_path / "hub" / "models--someone--tiny-bert"

@@ -166,6 +166,7 @@ def test_vocabulary_without_required_special_token(missing):
         TFBertTokenizer(vocab)
 
 
+@pytest.mark.slow
 def test_invalid_utf8_and_megabyte_strings(tok_uncased, ref_uncased):
     raw = [b"caf\xc3\xa9 \xff\xfe bad \xc3 bytes", b"ok\x00nul"]
     out = to_lists(tok_uncased(tf.constant(raw), padding=False, truncation=False))

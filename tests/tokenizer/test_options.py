@@ -23,6 +23,7 @@ def texts(corpus, hard_cases):
 @pytest.mark.parametrize(
     "options", OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items())
 )
+@pytest.mark.slow
 def test_options_match_reference(request, texts, vocab, options):
     from transformers import BertTokenizerFast
 

@@ -148,6 +148,7 @@ ADDED_TOKEN = st.fixed_dictionaries(
 @given(
     data=st.data(), vocab=st.sampled_from(["uncased", "cased"]), split_special_tokens=st.booleans()
 )
+@pytest.mark.slow
 def test_random_added_tokens(request, tmp_path_factory, data, vocab, split_special_tokens):
     """Random added tokens (any flags, special or not, raw or normalised) in random text."""
     from tokenizers import AddedToken

@@ -36,6 +36,7 @@ def runs(tmp_path_factory):
     return out, metadata
 
 
+@pytest.mark.slow
 def test_the_process_died_mid_epoch_with_a_backup_of_the_last_epoch(runs):
     out, metadata = runs
     _, steps = step_losses(out, "backup_killed")

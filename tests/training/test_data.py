@@ -147,7 +147,8 @@ def test_multiple_choice_shape(tokenizers):
 
 
 def _keyword_task(n, seed):
-    """Sentences of filler words; the label is whether 'excellent' (1) or 'terrible' (0) is in it."""
+    """Sentences of filler words; the label is whether 'excellent' (1) or 'terrible' (0) is in
+    it."""
     rng = np.random.default_rng(seed)
     filler = (
         "the movie plot actor scene music story was and very quite with of a long short "
@@ -175,6 +176,7 @@ TINY = dict(
 )
 
 
+@pytest.mark.slow
 def test_fine_tune_from_raw_strings_transformers_style(tokenizers):
     import keras
 
@@ -192,6 +194,7 @@ def test_fine_tune_from_raw_strings_transformers_style(tokenizers):
     assert accuracy >= 0.9, accuracy
 
 
+@pytest.mark.slow
 def test_fine_tune_from_raw_strings_keras_style(tokenizers):
     import keras
 

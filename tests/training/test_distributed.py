@@ -46,6 +46,7 @@ def runs(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_single_device_run_learns(runs):
     losses, steps = step_losses(runs, "single")
     assert [it for _, _, it in steps] == list(range(12))
@@ -74,6 +75,7 @@ def test_weight_decay_exclusions_hold_under_mirrored_strategy(runs):
         assert was_decayed == (not name.endswith(("bias", "gamma", "beta"))), name
 
 
+@pytest.mark.slow
 def test_own_loss_under_mirrored_strategy_matches_single_device(runs):
     out = runs / "own"
     out.mkdir()

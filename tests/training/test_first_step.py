@@ -1,5 +1,6 @@
 """The first training step equals transformers' PyTorch one: for the same weights and batch, the
-loss and the gradient of every variable (the tied decoder's share included in the word embeddings)."""
+loss and the gradient of every variable (the tied decoder's share included in the word
+embeddings)."""
 
 from types import SimpleNamespace
 
@@ -98,6 +99,7 @@ def test_every_gradient_equals_transformers(step):
         assert np.abs(step.grads["bert.embeddings.word_embeddings.weight"][unused]).max() > 1e-4
 
 
+@pytest.mark.slow
 def test_fit_trains_on_the_same_first_loss(step):
     model = type(step.model).from_config(step.model.get_config())
     model.build()

@@ -1,5 +1,6 @@
 """BERT's optimiser against transformers' PyTorch training set-up: the schedule value by value,
-which variables are decayed, and whole AdamW updates (clipping, decay, accumulation) step by step."""
+which variables are decayed, and whole AdamW updates (clipping, decay, accumulation) step by
+step."""
 
 import keras
 import numpy as np
@@ -136,7 +137,8 @@ def test_weight_decay_skips_layernorm_and_biases_as_transformers_trainer_does(pr
 
 
 def _torch_updates(pt_model, gradient_steps, learning_rate, total, warmup, weight_decay, clip):
-    """transformers Trainer's update: clip_grad_norm_, AdamW with its decay groups, linear schedule."""
+    """transformers Trainer's update: clip_grad_norm_, AdamW with its decay groups, linear
+    schedule."""
     decay = set(Trainer.get_decay_parameter_names(None, pt_model))
     parameters = dict(pt_model.named_parameters())
     groups = [
@@ -207,6 +209,7 @@ def test_updates_equal_torch_adamw_with_clipping_and_schedule(accumulation, tmp_
         np.testing.assert_allclose(got, expected[name], atol=2e-6, rtol=0, err_msg=name)
 
 
+@pytest.mark.slow
 def test_fit_with_gradient_accumulation_equals_the_larger_batch():
     """Two accumulated batches of 2 make the update one batch of 4 makes (the mean of means)."""
     from tests.reference import TINY

@@ -88,7 +88,7 @@ def test_xla_train_step_equals_the_graph_one(float32_run):
 
 
 def test_id_checks_compile_under_xla():
-    """``check_ids``' assertions do not stop XLA: the training step compiles to HLO."""
+    """``checked_ids``' assertions do not stop XLA: the training step compiles to HLO."""
     model = tfbert.TFBertForSequenceClassification(CONFIG)
     model.build()
     data = {k: tf.constant(v[:4]) for k, v in _data().items()}

@@ -98,6 +98,7 @@ def test_features_for_the_model(tokenizer):
     assert np.isfinite(float(model(features).loss))
 
 
+@pytest.mark.slow
 def test_pretraining_run_on_real_text_lowers_the_mlm_and_nsp_losses(tmp_path):
     """A tiny TFBertForPreTraining fit from scratch on Python's documentation, raw paragraphs in.
 

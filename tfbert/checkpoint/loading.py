@@ -1,4 +1,5 @@
-"""``from_pretrained`` and ``save_pretrained``: Hugging Face checkpoints in and out of tfbert models."""
+"""``from_pretrained`` and ``save_pretrained``: Hugging Face checkpoints in and out of tfbert
+models."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import warnings
 
 import numpy as np
 
-from tfbert.checkpoint.files import HUB_ARGS
 from tfbert.checkpoint.name_map import (
     is_tied_or_buffer,
     normalise_checkpoint_names,
@@ -17,6 +17,7 @@ from tfbert.checkpoint.name_map import (
 )
 from tfbert.checkpoint.readers import SAFETENSORS, read_checkpoint
 from tfbert.config import CONFIG_NAME, BertConfig, as_bert_config
+from tfbert.files import HUB_ARGS
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def pt_names(model) -> list[tuple[object, str, bool]]:
 
 
 def state_dict(model) -> dict[str, np.ndarray]:
-    """The model's weights as PyTorch-named, PyTorch-layout float arrays (what transformers saves)."""
+    """The model's weights as PyTorch-named, PyTorch-layout float arrays (what transformers
+    saves)."""
     if not model.built:
         model.build()
     return {
@@ -177,7 +179,7 @@ def save_pretrained(
     """Writes ``config.json`` and the weights, and optionally a TF SavedModel (v4's layout).
 
     The complete new set is built in a temporary folder beside ``directory`` and moved in only
-    when every file is written (:func:`tfbert.checkpoint.files.atomic_dir`): whatever fails, the
+    when every file is written (:func:`tfbert.files.atomic_dir`): whatever fails, the
     old files stay whole. Other files in ``directory`` (a tokenizer's) are kept.
 
     Args:
@@ -196,7 +198,7 @@ def save_pretrained(
         TypeError: A config field holds a value JSON cannot hold (named); nothing is written.
         NotADirectoryError: ``directory`` is a file.
     """
-    from tfbert.checkpoint.files import atomic_dir
+    from tfbert.files import atomic_dir
 
     if saved_model and (isinstance(version, bool) or not isinstance(version, int) or version < 0):
         raise ValueError(f"version must be a non-negative integer, got {version!r}")

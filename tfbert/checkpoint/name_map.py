@@ -6,7 +6,8 @@ tfbert's variables carry transformers v4's TensorFlow names (which ``tf_model.h5
 
 - a name scope ``x___y`` is PyTorch's ``y`` (``mlm___cls`` -> ``cls``);
 - ``layer_._3`` is ``layer.3``; ``/`` is ``.``;
-- ``kernel`` is ``weight``, transposed; ``gamma`` / ``embeddings`` are ``weight``; ``beta`` is ``bias``.
+- ``kernel`` is ``weight``, transposed; ``gamma`` / ``embeddings`` are ``weight``; ``beta`` is
+  ``bias``.
 """
 
 from __future__ import annotations

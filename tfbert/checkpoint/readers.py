@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 
-from tfbert.checkpoint.files import resolve_file
 from tfbert.checkpoint.name_map import tf_to_pt
+from tfbert.files import resolve_file
 
 SAFETENSORS = "model.safetensors"
 SAFETENSORS_INDEX = "model.safetensors.index.json"
@@ -43,7 +43,9 @@ def read_checkpoint(name_or_path, **hub_args) -> tuple[dict[str, np.ndarray], st
         if path is None:
             continue
         shards = (
-            _shards(name_or_path, path, hub_args) if filename.endswith(".index.json") else [path]
+            shard_files(name_or_path, path, **hub_args)
+            if filename.endswith(".index.json")
+            else [path]
         )
         state = {}
         for shard in shards:
@@ -84,7 +86,25 @@ class CheckpointError(ValueError):
     """A weight file or shard index that cannot be read; the message names the file."""
 
 
-def _shards(name_or_path, index_path, hub_args) -> list[str]:
+def shard_files(
+    name_or_path: str | os.PathLike, index_path: str | os.PathLike, **hub_args
+) -> list[str]:
+    """The local paths of the shards a sharded checkpoint's index names (the one shard reader
+    of tfbert: safetensors, ``tf_model.h5`` and ``pytorch_model.bin`` indexes alike).
+
+    Args:
+        name_or_path: The folder or hub id the index came from; the shards are found there.
+        index_path: The local path of the index (``model.safetensors.index.json``, ...).
+        **hub_args: ``revision``, ``cache_dir``, ``local_files_only``, ``token``.
+
+    Returns:
+        The shard files, each once, sorted by name.
+
+    Raises:
+        CheckpointError: The index is not JSON with a ``weight_map`` of shard file names, or
+            names a shard outside its folder.
+        FileNotFoundError: A shard is missing (the message names it).
+    """
     expected = 'a JSON object with a "weight_map" of {weight name: shard file}'
     try:
         with open(index_path, encoding="utf-8") as f:

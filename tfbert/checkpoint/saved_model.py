@@ -12,9 +12,8 @@ from collections.abc import Mapping
 
 import tensorflow as tf
 
-from tfbert.checkpoint.files import atomic_dir
-
-SERVING_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+from tfbert.files import atomic_dir
+from tfbert.model_inputs import ENCODED_INPUTS
 
 
 def serving_function(model) -> tf.types.experimental.GenericFunction:
@@ -27,10 +26,10 @@ def serving_function(model) -> tf.types.experimental.GenericFunction:
         The function; it returns a dict of the output fields, tuples (hidden states,
         attentions) stacked into one tensor each as v4's ``serving_output`` did.
     """
-    spec = {name: tf.TensorSpec([None, None], tf.int32, name=name) for name in SERVING_INPUTS}
+    spec = {name: tf.TensorSpec([None, None], tf.int32, name=name) for name in ENCODED_INPUTS}
     if type(model).__name__ == "TFBertForMultipleChoice":
         spec = {
-            name: tf.TensorSpec([None, None, None], tf.int32, name=name) for name in SERVING_INPUTS
+            name: tf.TensorSpec([None, None, None], tf.int32, name=name) for name in ENCODED_INPUTS
         }
 
     @tf.function(input_signature=[spec])

@@ -24,16 +24,16 @@ Here a weight's name is its TF name without the leading model name and the ``:0`
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from tfbert.files import atomic_path
 
 TF_WEIGHTS_NAME = "tf_model.h5"
 TF_WEIGHTS_INDEX_NAME = "tf_model.h5.index.json"
@@ -67,7 +67,8 @@ def read_tf_h5(path: str | os.PathLike) -> dict[str, np.ndarray]:
     Example:
         >>> import os, tempfile, numpy as np
         >>> path = os.path.join(tempfile.mkdtemp(), "tf_model.h5")
-        >>> write_tf_h5({"bert/pooler/dense/kernel": np.zeros((4, 4), np.float32)}, path, "tf_bert_model")
+        >>> kernel = np.zeros((4, 4), np.float32)
+        >>> write_tf_h5({"bert/pooler/dense/kernel": kernel}, path, "tf_bert_model")
         >>> read_tf_h5(path)["bert/pooler/dense/kernel"].shape
         (4, 4)
     """
@@ -150,27 +151,17 @@ def write_tf_h5(
         if any(full_name == f"{model_name}/{layer}/predictions/bias:0" for full_name, _ in entries):
             entries.extend(embeddings)
 
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        with h5py.File(temporary, "w") as file:
-            _write_str_attr(file, "layer_names", list(groups))
-            file.attrs["backend"] = b"tensorflow"
-            file.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
-            # Keras creates the groups sorted by name (no group is created after one it prefixes).
-            for layer in sorted(groups):
-                group = file.create_group(layer)
-                _write_str_attr(
-                    group, "weight_names", [full_name for full_name, _ in groups[layer]]
-                )
-                for full_name, array in groups[layer]:
-                    group.create_dataset(full_name, data=array)
-            file.create_group("top_level_model_weights").attrs["weight_names"] = np.asarray([])
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, h5py.File(temporary, "w") as file:
+        _write_str_attr(file, "layer_names", list(groups))
+        file.attrs["backend"] = b"tensorflow"
+        file.attrs["keras_version"] = KERAS_VERSION.encode("utf8")
+        # Keras creates the groups sorted by name (no group is created after one it prefixes).
+        for layer in sorted(groups):
+            group = file.create_group(layer)
+            _write_str_attr(group, "weight_names", [full_name for full_name, _ in groups[layer]])
+            for full_name, array in groups[layer]:
+                group.create_dataset(full_name, data=array)
+        file.create_group("top_level_model_weights").attrs["weight_names"] = np.asarray([])
 
 
 def _check_weight_name(name: object) -> None:
@@ -230,19 +221,11 @@ def _read_file(path: Path) -> dict[str, np.ndarray]:
 
 
 def _read_sharded(index_path: Path) -> dict[str, np.ndarray]:
-    try:
-        weight_map = json.loads(index_path.read_text(encoding="utf8"))["weight_map"]
-        shard_names = list(dict.fromkeys(weight_map.values()))
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(
-            f"{index_path} is not a shard index (expected JSON with a 'weight_map' object)"
-        ) from error
+    from tfbert.checkpoint.readers import shard_files
+
     weights: dict[str, np.ndarray] = {}
-    for shard_name in sorted(shard_names):
-        shard = index_path.parent / shard_name
-        if not shard.is_file():
-            raise FileNotFoundError(f"shard {shard} named by {index_path} does not exist")
-        for name, array in _read_file(shard).items():
+    for shard in shard_files(index_path.parent, index_path):
+        for name, array in _read_file(Path(shard)).items():
             _put(weights, name, array, shard)
     return weights
 

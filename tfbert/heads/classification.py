@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import keras
 
-from tfbert.layers.common import initializer
+from tfbert.layers.common import FromBertConfig, initializer
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
-class TFBertClassifier(keras.layers.Dense):
+class TFBertClassifier(FromBertConfig, keras.layers.Dense):
     """``dense(dropout(x))``: the sequence, token and multiple-choice classification head.
 
     Args:
@@ -49,17 +49,11 @@ class TFBertClassifier(keras.layers.Dense):
             "config": self.config.to_dict(),
         }
 
-    @classmethod
-    def from_config(cls, config):
-        from tfbert.config import BertConfig
-
-        config = dict(config)
-        return cls(BertConfig.from_dict(config.pop("config")), **config)
-
 
 @keras.saving.register_keras_serializable(package="tfbert")
 class TFBertSpanHead(TFBertClassifier):
-    """Question answering: start and end logits per token from a 2-unit Dense named ``qa_outputs``."""
+    """Question answering: start and end logits per token from a 2-unit Dense named
+    ``qa_outputs``."""
 
     def __init__(
         self, config, units: int = 2, name: str = "qa_outputs", dropout: float = 0.0, **kwargs

@@ -1,4 +1,5 @@
-"""Language-model heads: the MLM/LM prediction head (decoder tied to the word embeddings) and NSP."""
+"""Language-model heads: the MLM/LM prediction head (decoder tied to the word embeddings) and
+NSP."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from tfbert.layers.common import ConfiguredLayer, dense, layer_norm, replace_var
 
 
 class TFBertPredictionHeadTransform(ConfiguredLayer):
-    """``LayerNorm(act(dense(x)))`` before the vocabulary projection; variables ``dense``, ``LayerNorm``."""
+    """``LayerNorm(act(dense(x)))`` before the vocabulary projection; variables ``dense``,
+    ``LayerNorm``."""
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)

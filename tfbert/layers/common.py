@@ -1,12 +1,16 @@
-"""Small building blocks shared by the BERT layers: initialisers, dtypes, the id-checked lookup table."""
+"""Small building blocks shared by the BERT layers: initialisers, dtypes, the id-checked lookup
+table."""
 
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import keras
 import tensorflow as tf
 from keras import ops
+
+from tfbert.config import BertConfig, as_bert_config
 
 
 def initializer(config) -> keras.initializers.Initializer:
@@ -77,7 +81,17 @@ def replace_variable(layer: keras.layers.Layer, attribute: str, value) -> keras.
     return new
 
 
-class ConfiguredLayer(keras.layers.Layer):
+class FromBertConfig:
+    """Mixin: ``from_config`` for a layer whose ``get_config()`` holds its
+    :class:`tfbert.BertConfig` as a dict under ``"config"`` and its other arguments beside it."""
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> FromBertConfig:
+        config = dict(config)
+        return cls(BertConfig.from_dict(config.pop("config")), **config)
+
+
+class ConfiguredLayer(FromBertConfig, keras.layers.Layer):
     """Base of the BERT layers: holds a :class:`tfbert.BertConfig` and serialises it.
 
     Subclasses are registered with Keras, so ``.keras`` files load without ``custom_objects``.
@@ -88,20 +102,11 @@ class ConfiguredLayer(keras.layers.Layer):
         keras.saving.register_keras_serializable(package="tfbert")(cls)
 
     def __init__(self, config, **kwargs):
-        from tfbert.config import as_bert_config
-
         super().__init__(**kwargs)
         self.config = as_bert_config(config)  # transformers' BertConfig too, as v4 took it
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "config": self.config.to_dict()}
-
-    @classmethod
-    def from_config(cls, config):
-        from tfbert.config import BertConfig
-
-        config = dict(config)
-        return cls(BertConfig.from_dict(config.pop("config")), **config)
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -109,8 +114,8 @@ class LookupTable(keras.layers.Layer):
     """An embedding table whose variable is named as transformers v4 named it.
 
     Unlike ``tf.gather`` on a GPU, which returns zeros for an out-of-range id, a lookup of an id
-    outside ``[0, input_dim)`` raises an error naming the bad id (in eager mode and graphs;
-    under XLA the checks are compiled out).
+    outside ``[0, input_dim)`` raises an error naming the bad id (in eager mode and graphs, see
+    :func:`checked_ids`); under XLA, which compiles the checks out, its row is NaN instead.
 
     Args:
         input_dim: Number of rows.
@@ -121,7 +126,9 @@ class LookupTable(keras.layers.Layer):
 
     Example:
         >>> import numpy as np
-        >>> table = LookupTable(4, 2, weight_name="weight", what="input_ids", name="word_embeddings")
+        >>> table = LookupTable(
+        ...     4, 2, weight_name="weight", what="input_ids", name="word_embeddings"
+        ... )
         >>> tuple(table(np.array([[0, 3]])).shape)
         (1, 2, 2)
     """
@@ -167,9 +174,13 @@ class LookupTable(keras.layers.Layer):
         replace_variable(self, "table", value)
         self.input_dim = int(shape[0])
 
-    def call(self, ids):
-        ids = check_ids(ids, self.input_dim, self.what)
-        return ops.take(self.table, ids, axis=0)
+    def call(self, ids, hint: str = ""):
+        """The rows of ``ids`` (``ids.shape + (output_dim,)``); ``hint`` ends the message about
+        an id out of range."""
+        safe, valid = checked_ids(ids, self.input_dim, self.what, hint)
+        rows = ops.take(self.table, safe, axis=0)
+        # expand_dims, not valid[..., None]: a new-axis slice is a Flex op in TFLite.
+        return tf.where(tf.expand_dims(valid, -1), rows, tf.constant(float("nan"), rows.dtype))
 
     def get_config(self):
         return {
@@ -182,22 +193,63 @@ class LookupTable(keras.layers.Layer):
         }
 
 
-def check_ids(ids, size: int, what: str):
-    """Returns ``ids`` as int32, with graph assertions that every id is in ``[0, size)``."""
+def checked_ids(ids, size: int, what: str, hint: str = "") -> tuple[tf.Tensor, tf.Tensor]:
+    """Ids made safe to look up in a table of ``size`` rows, and which of them were valid.
+
+    An id is valid when it is a whole number in ``[0, size)``. Eagerly, float ids are refused
+    outright; an invalid id raises an error naming ``what`` at once in eager mode and when a
+    graph runs (``tf.function``, ``fit``/``predict``, a SavedModel). XLA compiles those
+    assertions out, so callers also mark the invalid positions (the embeddings layer makes
+    their vectors NaN).
+
+    Args:
+        ids: Integer (or, in graphs, whole-number float) ids of any shape.
+        size: Rows of the table.
+        what: The argument, for messages (``"input_ids"``).
+        hint: Added to the out-of-range message.
+
+    Returns:
+        ``(safe, valid)``: int32 ids with every invalid one replaced by 0, and a bool tensor of
+        the same shape, true where the id was valid.
+
+    Raises:
+        TypeError: ``ids`` are not numbers, or are floats in eager mode.
+        tf.errors.InvalidArgumentError: An id is negative, ``>= size`` or has a fraction.
+
+    Example:
+        >>> safe, valid = checked_ids([[0, 3]], 4, "input_ids")
+        >>> safe.numpy().tolist(), valid.numpy().tolist()
+        ([[0, 3]], [[True, True]])
+        >>> checked_ids([[0, 4]], 4, "input_ids")
+        Traceback (most recent call last):
+        ...
+        tensorflow.python.framework.errors_impl.InvalidArgumentError: ...
+    """
     ids = tf.convert_to_tensor(ids)
-    if not ids.dtype.is_integer:
+    if not (ids.dtype.is_integer or ids.dtype.is_floating) or ids.dtype.is_bool:
+        raise TypeError(f"{what} must be integer ids, got dtype {ids.dtype.name}")
+    checks = []
+    if ids.dtype.is_floating:
         if tf.executing_eagerly():
             raise TypeError(f"{what} must be integers, got dtype {ids.dtype.name}")
-        # Keras builds distributed models on a batch it averaged across replicas (floats), as
-        # keras.layers.Embedding does, take the values as ids; the range checks still hold.
-        ids = tf.cast(ids, tf.int32)
-    checks = [
+        # In graphs (fit/predict on float arrays) whole numbers are taken as ids; fractions are not.
+        whole = tf.equal(ids, tf.round(ids))
+        checks.append(
+            tf.debugging.assert_equal(
+                ids, tf.round(ids), message=f"{what} must be whole numbers (ids); got a fraction in"
+            )
+        )
+        valid = whole & (ids >= 0) & (ids < size)
+    else:
+        valid = (ids >= 0) & (ids < tf.constant(size, ids.dtype))
+    checks += [
         tf.debugging.assert_non_negative(ids, message=f"{what} must be >= 0; got"),
         tf.debugging.assert_less(
             ids,
             tf.constant(size, ids.dtype),
-            message=f"{what} must be < {size} (the table size); got",
+            message=f"{what} must be < {size} (the table size{hint}); got",
         ),
     ]
     with tf.control_dependencies(checks):
-        return tf.identity(tf.cast(ids, tf.int32))
+        safe = tf.cast(tf.where(valid, ids, tf.zeros_like(ids)), tf.int32)
+    return safe, valid

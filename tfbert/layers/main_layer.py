@@ -1,4 +1,5 @@
-"""The BERT backbone: embeddings, encoder stack and pooler (transformers v4's ``TFBertMainLayer``)."""
+"""The BERT backbone: embeddings, encoder stack and pooler (transformers v4's
+``TFBertMainLayer``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from tfbert.outputs import BaseModelOutputWithPoolingAndCrossAttentions
 
 
 class TFBertMainLayer(ConfiguredLayer):
-    """Embeddings, encoder and (optionally) pooler; every ``TFBert*`` model holds one named ``bert``.
+    """Embeddings, encoder and (optionally) pooler; every ``TFBert*`` model holds one named
+    ``bert``.
 
     Args:
         config: A :class:`tfbert.BertConfig`.

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 import keras
 
-from tfbert.config import BertConfig
+from tfbert.tasks.base import Task
 from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.options import check_options
 from tfbert.tasks.placement import device_scope
-from tfbert.tasks.registry import Task, get_task
+from tfbert.tasks.registry import get_task
 
 
 def default_model_path() -> str:
@@ -40,9 +41,9 @@ class TaskParts:
     """What every graph of one pipeline shares.
 
     Attributes:
-        task: The :class:`tfbert.tasks.registry.Task`.
+        task: The :class:`tfbert.tasks.base.Task`.
         source: The checkpoint folder or hub id.
-        config: Its ``BertConfig``.
+        config: Its config (a ``BertConfig`` for the BERT tasks).
         tokenizer: The ``TFBertTokenizer``.
         model: The ``TFBert*`` model.
         device: The TensorFlow device it was loaded on and runs on (``None``: TF's default).
@@ -50,7 +51,7 @@ class TaskParts:
 
     task: Task
     source: str
-    config: BertConfig
+    config: Any
     tokenizer: keras.layers.Layer
     model: keras.Model
     device: str | None = None
@@ -88,30 +89,22 @@ def load_task_parts(
     Raises:
         ValueError: Unknown task, or a checkpoint whose head does not fit the task.
     """
-    import tfbert
+    from tfbert.tokenizer import TFBertTokenizer
 
     spec = get_task(task)
     if model is None:
         if spec.architectures is not None:
             raise ValueError(
-                f"{spec.name} needs a model= with a {spec.model_class} head; the "
+                f"{spec.name} needs a model= with a {spec.model_class.__name__} head; the "
                 f"default model (all-MiniLM-L6-v2) serves sentence-embedding and "
                 f"feature-extraction"
             )
         model = default_model_path()
-    config = BertConfig.from_pretrained(model)
-    architectures = config.extra.get("architectures") or []
-    if spec.architectures is not None and not set(architectures) & set(spec.architectures):
-        raise ValueError(
-            f"{model} is a {' / '.join(architectures) or 'bare BERT'} checkpoint "
-            f"without the head {spec.name} needs ({', '.join(spec.architectures)})"
-        )
-    tokenizer_layer = tfbert.TFBertTokenizer.from_pretrained(tokenizer or model)
-    extra = {"add_pooling_layer": False} if spec.model_class == "TFBertModel" else {}
-    if dtype != "float32":
-        extra["dtype"] = dtype
+    config = spec.load_config(model)
+    tokenizer_layer = TFBertTokenizer.from_pretrained(tokenizer or model)
+    extra = {} if dtype == "float32" else {"dtype": dtype}
     with device_scope(device):
-        network = getattr(tfbert, spec.model_class).from_pretrained(model, config=config, **extra)
+        network = spec.load_model(model, config, **extra)
     return TaskParts(spec, str(model), config, tokenizer_layer, network, device)
 
 
@@ -132,6 +125,7 @@ def assemble_graph(parts: TaskParts, options: dict) -> tuple[TaskGraph, dict]:
     postprocess, tokenizer_options = spec.build(
         parts.source, parts.config, parts.tokenizer, options
     )
+    model_options = spec.model_options(options)
     graph = TaskGraph(
         spec.name,
         parts.tokenizer,
@@ -140,6 +134,7 @@ def assemble_graph(parts: TaskParts, options: dict) -> tuple[TaskGraph, dict]:
         text_inputs=spec.text_inputs,
         tokenizer_options=tokenizer_options,
         choices_input=spec.choices_input,
+        model_options=model_options,
         name=spec.name.replace("-", "_"),
     )
     return graph, {**options, **parts.context}
@@ -151,10 +146,10 @@ def build_task_graph(
     """Loads a checkpoint and builds ``task``'s graph (strings in, results out).
 
     Args:
-        task: ``"fill-mask"``, ``"text-classification"`` (alias ``"sentiment-analysis"``),
-            ``"token-classification"`` (alias ``"ner"``), ``"question-answering"``,
-            ``"feature-extraction"``, ``"sentence-embedding"``, ``"next-sentence-prediction"``
-            or ``"multiple-choice"``.
+        task: A task of :data:`tfbert.tasks.TASKS`: ``"fill-mask"``, ``"text-classification"``
+            (alias ``"sentiment-analysis"``), ``"token-classification"`` (alias ``"ner"``),
+            ``"question-answering"``, ``"feature-extraction"``, ``"sentence-embedding"``,
+            ``"next-sentence-prediction"`` or ``"multiple-choice"``.
         model: Folder or hub id; ``None`` takes the default of embedding tasks (all-MiniLM-L6-v2).
         tokenizer: Where the tokenizer files are, when not beside the model.
         **options: The task's options (all tasks take ``max_length``). Graph options, built into

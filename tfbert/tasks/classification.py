@@ -1,4 +1,5 @@
-"""Text classification: scores by the config's problem type, labels by ``id2label``."""
+"""``ClassificationScores``: logits to scores and the best label, shared by text classification
+and next-sentence prediction."""
 
 from __future__ import annotations
 
@@ -7,15 +8,6 @@ import tensorflow as tf
 from keras import ops
 
 FUNCTIONS = ("softmax", "sigmoid", "none")
-
-
-def default_function(config) -> str:
-    """transformers' ``function_to_apply`` default for a classification config."""
-    if config.problem_type == "regression":
-        return "none"
-    if config.problem_type == "multi_label_classification" or config.num_labels == 1:
-        return "sigmoid"
-    return "softmax"
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -56,23 +48,3 @@ class ClassificationScores(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "labels": self.labels, "function": self.function}
-
-
-@keras.saving.register_keras_serializable(package="tfbert")
-class ChoiceScores(keras.layers.Layer):
-    """Multiple choice: softmax over each input's alternatives.
-
-    Returns (call):
-        ``{"logits": (batch, choices), "probabilities": (batch, choices), "choice": (batch,),
-        "score": (batch,)}``; ``choice`` is the index of the best alternative.
-    """
-
-    def call(self, outputs, encoded):
-        logits = ops.cast(outputs["logits"], "float32")
-        scores = ops.softmax(logits, axis=-1)
-        return {
-            "logits": logits,
-            "probabilities": scores,
-            "choice": tf.argmax(scores, axis=-1, output_type=tf.int32),
-            "score": ops.max(scores, axis=-1),
-        }

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import keras
 import tensorflow as tf
+
+from tfbert.modeling import TFBertForMaskedLM
+from tfbert.tasks.base import Task
+from tfbert.tasks.options import length_option, positive
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -20,9 +26,12 @@ class FillMaskTopK(keras.layers.Layer):
         decoded alone) and ``sequence`` (the input decoded with the mask filled: special tokens
         skipped when the input has one mask, kept when it has several), each ``(masks, k)``
         except ``row`` ``(masks,)``.
-    """
 
-    needs_tokenizer = True  # a TFBertTokenizer, or TFLiteTextOps in a .tflite (``batch_decode``, ``_special_ids``)
+    Call args:
+        outputs, encoded: The model's logits and the tokenizer's output.
+        tokenizer: A ``TFBertTokenizer``, or in a ``.tflite`` the ``TFLiteTextOps``
+            (``batch_decode`` and ``skipped_special_ids``).
+    """
 
     def __init__(
         self, mask_token_id: int, pad_token_id: int, top_k: int = 5, targets=None, **kwargs
@@ -57,7 +66,7 @@ class FillMaskTopK(keras.layers.Layer):
         # one mask: special tokens skipped (dropped here, so one decode serves both cases)
         single = tf.repeat(tf.gather(tf.reduce_sum(tf.cast(is_mask, tf.int32), 1), rows) == 1, k)
         special = tf.reduce_any(
-            tf.equal(tf.expand_dims(filled, -1), tokenizer._special_ids), axis=-1
+            tf.equal(tf.expand_dims(filled, -1), tokenizer.skipped_special_ids), axis=-1
         )
         filled = tf.ragged.boolean_mask(
             filled, tf.not_equal(filled, self.pad_token_id) & ~(special & single[:, tf.newaxis])
@@ -79,3 +88,83 @@ class FillMaskTopK(keras.layers.Layer):
             "top_k": self.top_k,
             "targets": self.targets,
         }
+
+
+class FillMask(Task):
+    """``"fill-mask"``: the ``top_k`` candidates of every ``[MASK]`` with the filled-in text.
+
+    Options: ``top_k`` (5), ``targets`` (tokens to rank instead of the whole vocabulary),
+    ``max_length``.
+    """
+
+    name = "fill-mask"
+    model_class = TFBertForMaskedLM
+    architectures = ("BertForMaskedLM", "BertForPreTraining")
+    graph_options = ("top_k", "targets", "max_length")
+    needs_tokenizer = True  # decodes the candidates and the filled-in texts
+
+    def build(self, folder, config, tokenizer, options):
+        targets = options.pop("targets", None)
+        target_ids = None
+        if targets is not None:
+            targets = [targets] if isinstance(targets, str) else targets
+            if not isinstance(targets, (list, tuple)) or not targets:
+                raise ValueError(
+                    f"fill-mask targets {targets!r} must be a token or a non-empty list "
+                    f"of tokens of the vocabulary"
+                )
+            target_ids = []
+            for target in targets:
+                if not isinstance(target, str) or tokenizer.token_to_id(target) is None:
+                    raise ValueError(
+                        f"fill-mask target {target!r} is not a single token of the vocabulary"
+                    )
+                target_ids.append(tokenizer.token_to_id(target))
+        top_k = positive("top_k", options.pop("top_k", 5))
+        layer = FillMaskTopK(
+            _special_id(tokenizer, "mask_token", folder),
+            _special_id(tokenizer, "pad_token", folder),
+            top_k=top_k,
+            targets=target_ids,
+        )
+        return layer, length_option(options)
+
+    def format(self, result, options):
+        masks = [
+            [
+                {
+                    "score": float(score),
+                    "token": int(token),
+                    "token_str": token_str.decode("utf-8"),
+                    "sequence": sequence.decode("utf-8"),
+                }
+                for score, token, token_str, sequence in zip(*row)
+            ]
+            for row in zip(
+                result["score"], result["token"], result["token_str"], result["sequence"]
+            )
+        ]
+        if not masks:
+            raise ValueError(
+                f"fill-mask input {options['text']!r} has no {options['mask_token']} token"
+            )
+        return masks[0] if len(masks) == 1 else masks
+
+
+def _special_id(tokenizer, name: str, folder) -> int:
+    """The id of the tokenizer's ``name`` token; raises naming it and the files when absent."""
+    token = tokenizer.special_tokens.get(name)
+    token_id = None if token is None else tokenizer.token_to_id(token)
+    if token_id is None:
+        files = [
+            f
+            for f in ("vocab.txt", "tokenizer.json")
+            if os.path.isfile(os.path.join(str(folder), f))
+        ]
+        where = " / ".join(os.path.join(str(folder), f) for f in files) or str(folder)
+        raise ValueError(
+            f"fill-mask needs the {name} {token!r} in the vocabulary, but {where} "
+            f"has no such token ({tokenizer.vocab_size} tokens); set {name} in "
+            f"tokenizer_config.json to a token of the vocabulary"
+        )
+    return token_id

@@ -7,10 +7,14 @@ each task serves both.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import tensorflow as tf
 
-MODEL_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+from tfbert.model_inputs import ENCODED_INPUTS
+
+MODEL_KEYS = ENCODED_INPUTS  # the model inputs a tokenizer gives: ids, mask, token types
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -18,11 +22,14 @@ class TaskGraph(keras.Model):
     """Strings in, a task's results out.
 
     Args:
-        task: The task's name (``"fill-mask"``, ...).
+        task: The task's name (``"fill-mask"``, ...); the graph finds the task's
+            :class:`~tfbert.tasks.base.Task` (``spec``) by it.
         tokenizer: A ``TFBertTokenizer``.
         model: A ``TFBert*`` model whose head fits the task.
-        postprocess: A layer called as ``postprocess(model_outputs, encoded)``, where ``encoded`` is
-            the tokenizer's output, returning a dict of result tensors.
+        postprocess: The task's layer (:meth:`~tfbert.tasks.base.Task.build`), called by
+            :meth:`~tfbert.tasks.base.Task.postprocess` as ``postprocess(model_outputs,
+            encoded, **extras)``, where ``encoded`` is the tokenizer's output, returning a dict
+            of result tensors.
         text_inputs: Names of the string inputs: ``("text",)``, ``("text", "text_pair")`` or
             ``("question", "context")``; the first is the tokenizer's ``text``, the second its
             ``text_pair``.
@@ -30,6 +37,8 @@ class TaskGraph(keras.Model):
         choices_input: The name of a 2-D input whose rows hold several alternatives to pair with
             the first input (multiple choice); each alternative is tokenized as the first
             input's pair and the model sees ``(batch, choices, seq)``.
+        model_options: Keyword arguments of the task's
+            :meth:`~tfbert.tasks.base.Task.run_model` (``{}`` for the forward call).
 
     Call args:
         inputs: A dict of 1-D ``tf.string`` tensors named by ``text_inputs``, or (one input) a
@@ -45,6 +54,7 @@ class TaskGraph(keras.Model):
         text_inputs=("text",),
         tokenizer_options=None,
         choices_input: str | None = None,
+        model_options: dict[str, Any] | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -55,6 +65,20 @@ class TaskGraph(keras.Model):
         self.text_inputs = tuple(text_inputs)
         self.tokenizer_options = dict(tokenizer_options or {})
         self.choices_input = choices_input
+        self.model_options = dict(model_options or {})
+        self.built = True  # its parts arrive built; it has no weights of its own
+
+    @property
+    def spec(self):
+        """The graph's :class:`~tfbert.tasks.base.Task`."""
+        from tfbert.tasks.registry import get_task
+
+        return get_task(self.task)
+
+    def build_from_config(self, config):
+        """Nothing to build: the tokenizer, model and layers arrive built (Keras calls this when
+        loading a saved graph)."""
+        self.built = True
 
     def call(self, inputs):
         if not isinstance(inputs, dict):
@@ -92,16 +116,12 @@ class TaskGraph(keras.Model):
                 tokenizer and TensorFlow's string ops
                 (:class:`tfbert.tokenizer.tflite_encoding.TFLiteTextOps`, for ``.tflite``).
         """
+        spec = self.spec
         features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
-        outputs = self.model(features, training=False, return_dict=True)
-        extra = {}
-        if getattr(self.postprocess, "needs_tokenizer", False):  # decodes ids back to text
-            extra["tokenizer"] = self.tokenizer if text_ops is None else text_ops
-        if getattr(self.postprocess, "needs_texts", False):  # cuts answers out of the inputs
-            extra["texts"] = texts
-            if text_ops is not None and getattr(self.postprocess, "takes_text_ops", False):
-                extra["text_ops"] = text_ops
-        return self.postprocess(outputs, encoded, **extra)
+        outputs = spec.run_model(self.model, features, **self.model_options)
+        return spec.postprocess(
+            self.postprocess, outputs, encoded, texts, tokenizer=self.tokenizer, text_ops=text_ops
+        )
 
     def serving_function(self) -> tf.types.experimental.ConcreteFunction:
         """The graph as a concrete function of 1-D string tensors named by ``text_inputs``."""
@@ -120,6 +140,7 @@ class TaskGraph(keras.Model):
             "text_inputs": list(self.text_inputs),
             "tokenizer_options": self.tokenizer_options,
             "choices_input": self.choices_input,
+            "model_options": self.model_options,
             "tokenizer": keras.saving.serialize_keras_object(self.tokenizer),
             "model": keras.saving.serialize_keras_object(self.model),
             "postprocess": keras.saving.serialize_keras_object(self.postprocess),

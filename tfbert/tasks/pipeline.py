@@ -20,7 +20,7 @@ from tfbert.tasks.building import (
 from tfbert.tasks.graph import TaskGraph
 from tfbert.tasks.options import LOAD_OPTIONS, RUN_OPTIONS, check_options, graph_key
 from tfbert.tasks.placement import device_scope, resolve_device, resolve_dtype
-from tfbert.tasks.registry import get_task, split_rows
+from tfbert.tasks.registry import get_task
 from tfbert.tokenizer.inputs import check_unicode
 
 __all__ = ["Pipeline", "build_task_graph", "default_model_path", "pipeline"]
@@ -224,6 +224,15 @@ def _strings(row: dict) -> list[str]:
     return [t for value in row.values() for t in ([value] if isinstance(value, str) else value)]
 
 
+def split_rows(outputs: dict[str, np.ndarray], batch: int) -> list[dict[str, Any]]:
+    """Splits a batch's graph outputs into one dict per input (a ``row`` output, as fill-mask's
+    one row per mask, says which input each row belongs to)."""
+    if "row" in outputs:
+        rows = outputs["row"]
+        return [{k: v[rows == i] for k, v in outputs.items() if k != "row"} for i in range(batch)]
+    return [{k: v[i] for k, v in outputs.items()} for i in range(batch)]
+
+
 def _runner(graph: TaskGraph):
     """``graph`` as a ``tf.function`` of 1-D string tensors (2-D for multiple choice's choices)."""
     signature = {
@@ -253,7 +262,7 @@ def pipeline(
     only), with the same results, as in transformers: ``fill(text, top_k=2)``.
 
     Args:
-        task: One of the eight tasks, with its options:
+        task: One of the tasks of :data:`tfbert.tasks.TASKS`, with its options:
 
             - ``"fill-mask"``: ``top_k`` (5), ``targets`` (tokens to rank instead of the whole
               vocabulary).

@@ -13,7 +13,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfbert.modeling import TFBertForQuestionAnswering
+from tfbert.tasks.base import Task
+from tfbert.tasks.options import count, flag, positive
+
 _MASKED_LOGIT = -10000.0
+QA_SPECIAL_TOKENS = 3  # [CLS] question [SEP] context [SEP]
 
 
 @keras.saving.register_keras_serializable(package="tfbert")
@@ -21,13 +26,14 @@ class AnswerSpans(keras.layers.Layer):
     """The ``top_k`` answers of each question from the windows' start and end logits.
 
     Args:
-        vocab: The tokenizer's tokens by id (to tell word-continuing pieces, ``##...``).
         top_k: Answers per question.
         max_answer_len: Longest answer, in tokens.
         handle_impossible_answer: Also offer the empty answer, scored from ``[CLS]``.
 
     Call args:
         outputs, encoded: The model's logits and the tokenizer's output (with offsets).
+        tokenizer: What tells word-continuing pieces (``continues_word``): the
+            ``TFBertTokenizer``, or in a ``.tflite`` the ``TFLiteTextOps``.
         texts: The ``(question, context)`` strings.
         text_ops: ``None`` (TensorFlow string ops), or an object with ``substrings(texts, start,
             end)`` and ``same_text(texts, start, end)`` on character spans
@@ -39,12 +45,8 @@ class AnswerSpans(keras.layers.Layer):
         rows with fewer answers end in score ``-inf``.
     """
 
-    needs_texts = True
-    takes_text_ops = True  # its string work also runs on TFLite kernels (``text_ops``)
-
     def __init__(
         self,
-        vocab,
         top_k: int = 1,
         max_answer_len: int = 15,
         handle_impossible_answer: bool = False,
@@ -56,13 +58,11 @@ class AnswerSpans(keras.layers.Layer):
                 raise ValueError(
                     f"{name} must be >= 1, got {value!r} (expected a positive integer)"
                 )
-        self.vocab = list(vocab)
         self.top_k = int(top_k)
         self.max_answer_len = int(max_answer_len)
         self.handle_impossible_answer = bool(handle_impossible_answer)
-        self._continues = tf.constant([t.startswith("##") and len(t) > 2 for t in self.vocab])
 
-    def call(self, outputs, encoded, texts, text_ops=None):
+    def call(self, outputs, encoded, tokenizer, texts, text_ops=None):
         contexts = texts[1]
         windows = tf.cast(encoded["overflow_to_sample_mapping"], tf.int32)
         length = tf.shape(encoded["input_ids"])[1]
@@ -98,7 +98,8 @@ class AnswerSpans(keras.layers.Layer):
         starts, ends = flat // length, flat % length
         desired = tf.gather(allowed, starts, batch_dims=1) & tf.gather(allowed, ends, batch_dims=1)
 
-        word_start, word_end = _word_spans(encoded, self._continues, context_token)
+        continues = context_token & tokenizer.continues_word(encoded["input_ids"])
+        word_start, word_end = _word_spans(encoded, continues)
         char_start = tf.gather(word_start, starts, batch_dims=1)
         char_end = tf.gather(word_end, ends, batch_dims=1)
 
@@ -154,7 +155,6 @@ class AnswerSpans(keras.layers.Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "vocab": self.vocab,
             "top_k": self.top_k,
             "max_answer_len": self.max_answer_len,
             "handle_impossible_answer": self.handle_impossible_answer,
@@ -189,15 +189,15 @@ def _same_answers(contexts, sample, char_start, char_end, text_ops):
     return first, group, tf.size(first)
 
 
-def _word_spans(encoded, continuing, context_token):
+def _word_spans(encoded, continues):
     """Character span of the whole word each context token belongs to.
 
-    A word is a piece followed by its ``##`` continuations (what the tokenizer's pre-tokenizer
-    calls a word); other tokens keep their own offsets.
+    A word is a piece followed by its ``##`` continuations (``continues``: the context's
+    word-continuing pieces; what the tokenizer's pre-tokenizer calls a word); other tokens keep
+    their own offsets.
     """
-    ids = tf.cast(encoded["input_ids"], tf.int32)
+    ids = encoded["input_ids"]
     offsets = tf.cast(encoded["offset_mapping"], tf.int32)
-    continues = context_token & tf.gather(continuing, ids)  # ``##...`` pieces, by id
     word = tf.cumsum(tf.cast(~continues, tf.int32), axis=1) - 1  # word index within the row
     rows, length = tf.shape(ids)[0], tf.shape(ids)[1]
     segment = word + tf.range(rows)[:, tf.newaxis] * length
@@ -205,3 +205,116 @@ def _word_spans(encoded, continuing, context_token):
     starts = tf.math.unsorted_segment_min(offsets[:, :, 0], segment, count)
     ends = tf.math.unsorted_segment_max(offsets[:, :, 1], segment, count)
     return tf.gather(starts, segment), tf.gather(ends, segment)
+
+
+class QuestionAnswering(Task):
+    """``"question-answering"``: ``{"score", "start", "end", "answer"}`` (a list with
+    ``top_k`` > 1) for each ``{"question", "context"}``.
+
+    Options: ``top_k`` (1), ``max_answer_len`` (15), ``handle_impossible_answer`` (False),
+    ``max_seq_len`` (384; also as ``max_length``), ``doc_stride`` (128), ``max_question_len``
+    (accepted; as in transformers with a fast tokenizer, the question is never cut).
+    """
+
+    name = "question-answering"
+    model_class = TFBertForQuestionAnswering
+    architectures = ("BertForQuestionAnswering",)
+    text_inputs = ("question", "context")
+    graph_options = (
+        "top_k",
+        "max_answer_len",
+        "handle_impossible_answer",
+        "doc_stride",
+        "max_seq_len",
+        "max_question_len",
+        "max_length",
+    )
+    needs_tokenizer = True  # tells word-continuing pieces
+    needs_texts = True  # cuts the answers out of the contexts
+    takes_text_ops = True  # its string work also runs on TFLite kernels
+
+    def build(self, folder, config, tokenizer, options):
+        max_length = options.pop("max_length", None)  # tfbert's name for max_seq_len
+        max_seq_len = options.pop("max_seq_len", None)
+        max_seq_len = max_length if max_seq_len is None else max_seq_len
+        max_seq_len = (
+            min(tokenizer.options["model_max_length"] or 384, 384)
+            if max_seq_len is None
+            else positive("max_seq_len", max_seq_len)
+        )
+        doc_stride = options.pop("doc_stride", None)
+        doc_stride = (
+            min(max_seq_len // 2, 128) if doc_stride is None else count("doc_stride", doc_stride)
+        )
+        if doc_stride > max_seq_len:
+            raise ValueError(
+                f"question-answering doc_stride ({doc_stride}) is larger than "
+                f"max_seq_len ({max_seq_len})"
+            )
+        if doc_stride >= max_seq_len - QA_SPECIAL_TOKENS:
+            raise ValueError(
+                f"question-answering doc_stride ({doc_stride}) must be smaller than "
+                f"max_seq_len ({max_seq_len}) minus the {QA_SPECIAL_TOKENS} special "
+                f"tokens; lower doc_stride or raise max_seq_len"
+            )
+        # transformers reads max_question_len only with slow (Python) tokenizers; with fast
+        # ones, as here, the question is never cut and the option changes nothing
+        positive("max_question_len", options.pop("max_question_len", 64))
+        layer = AnswerSpans(
+            top_k=options.pop("top_k", 1),
+            max_answer_len=options.pop("max_answer_len", 15),
+            handle_impossible_answer=flag(
+                "handle_impossible_answer", options.pop("handle_impossible_answer", False)
+            ),
+        )
+        return layer, {
+            "truncation": "only_second",
+            "max_length": max_seq_len,
+            "stride": doc_stride,
+            "return_overflowing_tokens": True,
+            "return_offsets_mapping": True,
+            "return_special_tokens_mask": True,
+        }
+
+    def check(self, rows, graph, options):
+        """Raises for a question too long to leave each window room for context, naming
+        ``max_seq_len`` and the question's length (the tokenizer would refuse it in the graph)."""
+        settings = graph.tokenizer_options
+        # tokens a window has for context; the graph needs at least one more than the stride
+        room = settings["max_length"] - QA_SPECIAL_TOKENS - settings["stride"]
+        questions = [row["question"] for row in rows]
+        if not questions:
+            return
+        lengths = graph.tokenizer.encode_pieces(questions).ids.row_lengths().numpy()
+        for index in (i for i, length in enumerate(lengths) if length >= room):
+            length = int(lengths[index])
+            context = rows[index]["context"]
+            context = int(graph.tokenizer.encode_pieces([context]).ids.row_lengths()[0])
+            if length + context > settings["max_length"] - QA_SPECIAL_TOKENS:  # context is cut
+                raise ValueError(
+                    f"question-answering question {index} is {length} tokens long, too long "
+                    f"for max_seq_len={settings['max_length']} with "
+                    f"doc_stride={settings['stride']} (a question may take at most "
+                    f"{room - 1} tokens there, leaving room for the context); shorten the "
+                    f"question or raise max_seq_len"
+                )
+
+    def format(self, result, options):
+        question = options["text"]["question"]
+        if not question.strip():
+            raise ValueError("question-answering got an empty question")
+        if not options["text"]["context"].strip():
+            raise ValueError(f"question-answering got an empty context for question {question!r}")
+        answers = [
+            {
+                "score": float(score),
+                "start": int(start),
+                "end": int(end),
+                "answer": answer.decode("utf-8"),
+            }
+            for score, start, end, answer in zip(
+                result["score"], result["start"], result["end"], result["answer"]
+            )
+            if score > float("-inf")
+        ]
+        return answers[0] if len(answers) == 1 else answers

@@ -9,12 +9,13 @@ Entities whose label is in ``ignore_labels`` are dropped.
 
 from __future__ import annotations
 
-import re
-
 import keras
 import tensorflow as tf
 
-from tfbert.tokenizer.decoding import TOKEN_CLEANUP
+from tfbert.modeling import TFBertForTokenClassification
+from tfbert.tasks.base import Task
+from tfbert.tasks.options import length_option
+from tfbert.tokenizer.decoding import decoded_pieces
 
 STRATEGIES = ("none", "simple", "first", "average", "max")
 
@@ -37,8 +38,6 @@ class TokenEntities(keras.layers.Layer):
     Raises:
         ValueError: Unknown strategy.
     """
-
-    needs_texts = True
 
     def __init__(
         self,
@@ -179,18 +178,10 @@ def _starts(rows):
 
 
 def _join_tokens(tokens, segment, first, count):
-    """transformers' ``convert_tokens_to_string`` per segment: the WordPiece decoder and its
-    clean-up (``##`` pieces glued on, others after a space, `` .`` -> ``.`` ...)."""
+    """transformers' ``convert_tokens_to_string`` per segment: the WordPiece decoder
+    (:func:`tfbert.tokenizer.decoding.decoded_pieces`) joining each segment's tokens."""
     later = tf.range(tf.shape(segment)[0]) > tf.gather(first, segment)
-    continues = later & tf.strings.regex_full_match(tokens, "(?s)##.*")
-    pieces = tf.where(
-        continues,
-        tf.strings.regex_replace(tokens, "^##", "", replace_global=False),
-        tf.where(later, tf.strings.join([" ", tokens]), tokens),
-    )
-    for old, new in TOKEN_CLEANUP:
-        pieces = tf.strings.regex_replace(pieces, re.escape(old), new)
-    return tf.strings.unsorted_segment_join(pieces, segment, count)
+    return tf.strings.unsorted_segment_join(decoded_pieces(tokens, later), segment, count)
 
 
 def _pad_rows(units, rows, width):
@@ -210,3 +201,62 @@ def _pad_rows(units, rows, width):
         )
     padded["count"] = tf.math.unsorted_segment_sum(tf.ones_like(units["row"]), units["row"], rows)
     return padded
+
+
+class TokenClassification(Task):
+    """``"token-classification"`` (alias ``"ner"``): the entities of each text.
+
+    Options: ``aggregation_strategy`` (``"none"``, ``"simple"``, ``"first"``, ``"average"``,
+    ``"max"``), ``ignore_labels`` (``["O"]``; ``[]`` keeps every label), ``max_length``.
+    """
+
+    name = "token-classification"
+    aliases = ("ner",)
+    model_class = TFBertForTokenClassification
+    architectures = ("BertForTokenClassification",)
+    graph_options = ("aggregation_strategy", "ignore_labels", "max_length")
+    needs_texts = True  # words are cut out of the input strings
+
+    def build(self, folder, config, tokenizer, options):
+        labels = [config.id2label[i] for i in range(config.num_labels)]
+        ignore_labels = options.pop("ignore_labels", None)  # [] keeps every label
+        if ignore_labels is None:
+            ignore_labels = ("O",)
+        elif isinstance(ignore_labels, str):
+            ignore_labels = [ignore_labels]
+        if not isinstance(ignore_labels, (list, tuple)) or not all(
+            isinstance(label, str) for label in ignore_labels
+        ):
+            raise ValueError(
+                f"ignore_labels {ignore_labels!r} must be a label or a list of labels (strings)"
+            )
+        layer = TokenEntities(
+            labels,
+            tokenizer.vocab,
+            strategy=options.pop("aggregation_strategy", "none"),
+            ignore_labels=ignore_labels,
+            unk_token=tokenizer.special_tokens["unk_token"],
+        )
+        return layer, {
+            **length_option(options),
+            "return_offsets_mapping": True,
+            "return_special_tokens_mask": True,
+        }
+
+    def format(self, result, options):
+        grouped = result["index"][:1].tolist() == [-1]
+        entities = []
+        for i in range(int(result["count"])):
+            entity = {
+                "entity_group" if grouped else "entity": result["entity"][i].decode("utf-8"),
+                "score": float(result["score"][i]),
+            }
+            if not grouped:
+                entity["index"] = int(result["index"][i])
+            entity.update(
+                word=result["word"][i].decode("utf-8"),
+                start=int(result["start"][i]),
+                end=int(result["end"][i]),
+            )
+            entities.append(entity)
+        return entities

@@ -24,8 +24,8 @@ from typing import NamedTuple
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from tfbert.tokenizer import _match_data
 from tfbert.tokenizer.normalization import row_ids
+from tfbert.tokenizer.tables import space_ranges, word_ranges
 
 
 class AddedToken(NamedTuple):
@@ -46,9 +46,10 @@ def literal(text: str) -> str:
 
 
 def _char_class(ranges) -> str:
+    """An RE2 class of half-open code point ranges."""
     return (
         "["
-        + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b:x}}}" if b > a else "") for a, b in ranges)
+        + "".join(f"\\x{{{a:x}}}" + (f"-\\x{{{b - 1:x}}}" if b - 1 > a else "") for a, b in ranges)
         + "]"
     )
 
@@ -56,13 +57,13 @@ def _char_class(ranges) -> str:
 @functools.cache
 def word_class() -> str:
     """RE2 class of ``tokenizers``' word characters (measured; see ``_match_gen.py``)."""
-    return _char_class(_match_data.WORD)
+    return _char_class(word_ranges())
 
 
 @functools.cache
 def space_class() -> str:
     """RE2 class of ``tokenizers``' whitespace for ``lstrip``/``rstrip``."""
-    return _char_class(_match_data.SPACE)
+    return _char_class(space_ranges())
 
 
 def _before(values, edge):
@@ -113,7 +114,8 @@ class AddedMatcher:
     Example:
         >>> import tensorflow as tf
         >>> flags = [AddedToken("new york", lstrip=True), AddedToken("ww", single_word=True)]
-        >>> found = AddedMatcher(["new york", "ww"], [7, 8], flags).find(tf.constant(["to  new york", "www ww"]))
+        >>> matcher = AddedMatcher(["new york", "ww"], [7, 8], flags)
+        >>> found = matcher.find(tf.constant(["to  new york", "www ww"]))
         >>> [p.decode() for p in found.pieces.numpy()], found.token.numpy().tolist()
         (['to', '  new york', 'www ', 'ww'], [-1, 7, -1, 8])
     """

@@ -71,7 +71,8 @@ def _targets(la, lb, layout: Layout, pair: bool):
         check = tf.debugging.assert_equal(
             tf.reduce_any(bad(ta, la) | bad(tb, lb)),
             False,
-            message=f"stride {layout.stride} must be smaller than the length each truncated sequence is cut to",
+            message=f"stride {layout.stride} must be smaller than the length each truncated "
+            "sequence is cut to",
         )
         with tf.control_dependencies([check]):
             ta, tb = tf.identity(ta), tf.identity(tb)

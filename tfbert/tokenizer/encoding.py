@@ -336,7 +336,8 @@ class PieceEncoder(tf.Module):
         whole_id = tf.gather(tf.gather(added_id, kept), word_first)
         whole_overhang = tf.gather(tf.gather(overhang, kept), word_first)
         pieces = self._words.tokenize(word_text)
-        # Words longer than max_chars are one [UNK], as in tokenizers' WordPiece; added tokens one id.
+        # Words longer than max_chars are one [UNK], as in tokenizers' WordPiece; added tokens
+        # one id.
         whole_id = tf.where((whole_id < 0) & (word_chars > self._max_chars), self._unk, whole_id)
         whole = whole_id >= 0
         counts = tf.where(whole, 1, tf.cast(pieces.row_lengths(), tf.int32))

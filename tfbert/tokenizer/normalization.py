@@ -4,8 +4,8 @@ Everything BertTokenizerFast does before WordPiece acts on one character at a ti
 (control characters dropped, whitespace made a space), Chinese characters padded with spaces,
 NFD with accents stripped, lower-casing, and punctuation isolated. So each code point maps to a
 fixed sequence of code points, with spaces where words must break. The table is measured from
-``tokenizers`` itself (see ``_unicode_gen.py``) and held as a dense ``int32`` array over all of
-Unicode, so applying it is one gather per character.
+``tokenizers`` itself (see :mod:`tfbert.tokenizer.tables`) and held as a dense ``int32`` array
+over all of Unicode, so applying it is one gather per character.
 """
 
 import functools
@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from tfbert.tokenizer import _unicode_data, _unicode_gen
+from tfbert.tokenizer.tables import unicode_table
 
 SPACE = 0x20
 NUM_CODE_POINTS = 0x110000
@@ -37,7 +37,7 @@ class CharTable(NamedTuple):
 
 @functools.lru_cache(maxsize=1)
 def _measured():
-    return _unicode_gen.decode(_unicode_data.BLOB)
+    return unicode_table()
 
 
 @functools.lru_cache(maxsize=8)
@@ -118,7 +118,8 @@ def expand_rows(lengths: tf.Tensor):
 
 
 def row_ids(ragged: tf.RaggedTensor) -> tf.Tensor:
-    """``ragged.value_rowids()`` as int32, linear in the number of values (see :func:`expand_rows`)."""
+    """``ragged.value_rowids()`` as int32, linear in the number of values (see
+    :func:`expand_rows`)."""
     return expand_rows(tf.cast(ragged.row_lengths(), tf.int32))[0]
 
 

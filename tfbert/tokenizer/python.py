@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tfbert.files import HUB_ARGS
 from tfbert.tokenizer import files
 from tfbert.tokenizer.batch_encoding import BatchEncoding, check_tensor_type, from_rows
 from tfbert.tokenizer.decoding import decode_ids
@@ -23,7 +24,7 @@ from tfbert.tokenizer.layer import TFBertTokenizer
 from tfbert.tokenizer.padding import pad_features
 
 VERY_LARGE_INTEGER = int(1e30)  # transformers v4's model_max_length when there is no limit
-_HUB = ("revision", "cache_dir", "local_files_only", "token", "subfolder")
+_HUB = (*HUB_ARGS, "subfolder")
 _IGNORED = (
     "use_fast",
     "trust_remote_code",
@@ -266,10 +267,6 @@ class BertTokenizerFast:
                 f"from_pretrained takes no positional arguments after the path; got {init_inputs!r}"
             )
         hub = {k: kwargs.pop(k) for k in _HUB if k in kwargs}
-        if "subfolder" in hub and os.path.isdir(pretrained_model_name_or_path):
-            pretrained_model_name_or_path = os.path.join(
-                pretrained_model_name_or_path, hub.pop("subfolder")
-            )  # (for a hub id, hf_hub_download takes it)
         settings = files.load_settings(pretrained_model_name_or_path, **hub)
         sides = {k: kwargs.pop(k, settings.pop(k, "right")) for k in files.SIDE_NAMES}
         if "additional_special_tokens" in kwargs:
@@ -653,14 +650,16 @@ class BertTokenizerFast:
         unbatch = not batched and kind is None and not return_overflowing_tokens
         return from_rows(lists, keys, self.engine._shown, 1 if pairs is None else 2, unbatch, kind)
 
-    @staticmethod
-    def _must_cut(a: Encoded, b: Encoded | None, layout: dict[str, Any], special: bool) -> bool:
+    def _must_cut(
+        self, a: Encoded, b: Encoded | None, layout: dict[str, Any], special: bool
+    ) -> bool:
         """Whether some row is longer than ``max_length`` (truncation has work to do)."""
         if layout["max_length"] is None:
             return False
         lengths = a.ids.row_lengths() + (0 if b is None else b.ids.row_lengths())
         longest = int(tf.reduce_max(tf.concat([lengths, [0]], 0)))
-        return longest + special * (2 if b is None else 3) > layout["max_length"]
+        added = self.num_special_tokens_to_add(pair=b is not None) if special else 0
+        return longest + added > layout["max_length"]
 
     def encode_plus(self, text: Any, text_pair: Any = None, **kwargs) -> BatchEncoding:
         """One example (or pair) to model inputs; the same as calling the tokenizer on it."""
@@ -810,11 +809,11 @@ class BertTokenizerFast:
             TypeError: an unknown argument, or ids that are not ints.
             ValueError: an id outside the vocabulary (the message names it and its row).
         """
-        if kwargs:
-            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         ids = _ids_list(token_ids)
         ids = [ids] if isinstance(ids, int) else ids
-        return self.batch_decode([ids], skip_special_tokens, clean_up_tokenization_spaces)[0]
+        return self.batch_decode(
+            [ids], skip_special_tokens, clean_up_tokenization_spaces, **kwargs
+        )[0]
 
     def batch_decode(
         self,

@@ -34,12 +34,9 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 from tensorflow_text.python.ops.ngrams_op import gen_ngrams_op
 
-from tfbert.tokenizer.assembly import assemble
-from tfbert.tokenizer.decoding import TOKEN_CLEANUP
+from tfbert.tokenizer.decoding import SUFFIX, decoded_pieces
 from tfbert.tokenizer.encoding import Encoded
 from tfbert.tokenizer.normalization import row_ids
-
-SUFFIX = "##"
 
 
 def _flat_index(ragged: tf.RaggedTensor) -> tf.Tensor:
@@ -68,7 +65,8 @@ class TFLiteTextOps(tf.Module):
         >>> tokenizer = TFBertTokenizer.from_pretrained(default_model_path())
         >>> ops = TFLiteTextOps(tokenizer)
         >>> texts = tf.constant(["Plants create [MASK] through photosynthesis."])
-        >>> ops.encode(texts)["input_ids"].numpy().tolist() == tokenizer(texts)["input_ids"].numpy().tolist()
+        >>> ids = ops.encode(texts)["input_ids"].numpy().tolist()
+        >>> ids == tokenizer(texts)["input_ids"].numpy().tolist()
         True
         >>> ops.batch_decode(tf.ragged.constant([[4264, 3443, 1012]])).numpy().tolist()
         [b'plants create.']
@@ -82,16 +80,15 @@ class TFLiteTextOps(tf.Module):
         if lower != strip:
             raise ValueError(
                 f"do_lower_case={lower} with strip_accents={options['strip_accents']}: "
-                f"tf-text's FastBertNormalizer lower-cases and strips accents together or not at all"
+                f"tf-text's FastBertNormalizer lower-cases and strips accents together or not "
+                f"at all"
             )
         if not options["tokenize_chinese_chars"]:
             raise ValueError(
                 "tokenize_chinese_chars=False: tf-text's FastWordpieceTokenizer always "
                 "splits CJK ideographs"
             )
-        added = [
-            t for t in tokenizer._added if t.content in tokenizer.vocab
-        ]  # every token matched whole
+        added = tokenizer.added_vocabulary  # every token matched whole
         unusual = [
             t.content
             for t in added
@@ -104,11 +101,10 @@ class TFLiteTextOps(tf.Module):
             )
         self.tokenizer = tokenizer
         vocab = list(tokenizer.vocab)
-        index = {token: i for i, token in enumerate(vocab)}
         self.max_length = int(max_length or options["model_max_length"] or 512)
         self._normalizer = tf_text.FastBertNormalizer(lower_case_nfd_strip_accents=lower)
-        self._wordpiece = tf_text.FastWordpieceTokenizer(  # (ids past model_vocab_size: added tokens only)
-            vocab=vocab[: tokenizer.model_vocab_size],
+        self._wordpiece = tf_text.FastWordpieceTokenizer(
+            vocab=vocab[: tokenizer.model_vocab_size],  # the ids after: added tokens only
             suffix_indicator=SUFFIX,
             token_out_type=tf.int32,
             unknown_token=tokenizer.special_tokens["unk_token"],
@@ -118,25 +114,22 @@ class TFLiteTextOps(tf.Module):
         whole = [] if options["split_special_tokens"] else [t.content for t in added]
         # Longest first: at one start, the longest special token wins (leftmost-longest).
         self._special = sorted(
-            ((t.encode("utf-8"), index[t]) for t in set(whole)), key=lambda s: -len(s[0])
+            ((t.encode("utf-8"), tokenizer.token_to_id(t)) for t in set(whole)),
+            key=lambda s: -len(s[0]),
         )
 
-        # Decoding tables, one entry per id plus a last one ("") for padding.
-        def cleaned(piece):
-            for old, new in TOKEN_CLEANUP:
-                piece = piece.replace(old, new)
-            return piece
-
-        first = [cleaned(t) for t in vocab]
-        later = [cleaned(t[len(SUFFIX) :] if t.startswith(SUFFIX) else " " + t) for t in vocab]
-        # One string table, first-piece forms then later-piece forms (strings have no select).
-        self._pieces = tf.constant(first + [""] + later + [""])
-        self._special_ids = tokenizer._special_ids  # what ``skip_special_tokens`` drops
-        skipped = set(tokenizer._special_ids.numpy().tolist())
+        # Decoding tables, one entry per id plus a last one ("") for padding: the WordPiece
+        # decoder's form of each token as a text's first piece, then as a later piece, in one
+        # string table (strings have no select).
+        tokens = tf.constant(vocab)
+        first, later = (
+            decoded_pieces(tokens, tf.fill([len(vocab)], follows)).numpy().tolist()
+            for follows in (False, True)
+        )
+        self._pieces = tf.constant(first + [b""] + later + [b""])
+        self.skipped_special_ids = tokenizer.skipped_special_ids  # what skip_special_tokens drops
+        skipped = set(tokenizer.skipped_special_ids.numpy().tolist())
         self._is_special = tf.constant([i in skipped for i in range(len(vocab))] + [True])
-        self._continues = tf.constant(
-            [t.startswith(SUFFIX) and len(t) > len(SUFFIX) for t in vocab]
-        )
         self._padding_id = len(vocab)
 
     # ------------------------------------------------------------------------------ encoding
@@ -207,14 +200,9 @@ class TFLiteTextOps(tf.Module):
         """Model inputs for ``text`` (and ``text_pair``), laid out as ``TFBertTokenizer.__call__``
         lays them out with the same ``options`` (``max_length``, ``truncation``, ``padding``,
         ``stride``, the ``return_*`` flags)."""
-        tokenizer = self.tokenizer
-        args = {**tokenizer.call_defaults, **options}
-        layout = tokenizer._layout(text_pair is not None, args)
         a = self.encode_texts(text)
         b = None if text_pair is None else self.encode_texts(text_pair)
-        ids = tokenizer._ids
-        out = assemble(a, b, ids["cls_token"], ids["sep_token"], max(ids["pad_token"], 0), layout)
-        return tokenizer._select(out, args)
+        return self.tokenizer.inputs_from_pieces(a, b, **options)
 
     # ------------------------------------------------------------------------------ decoding
 
@@ -254,8 +242,9 @@ class TFLiteTextOps(tf.Module):
         return tf.reshape(joined, [-1])
 
     def continues_word(self, ids: tf.Tensor) -> tf.Tensor:
-        """Whether each id is a word-continuing piece (``##...``)."""
-        return tf.gather(self._continues, tf.cast(ids, tf.int32))
+        """Whether each id is a word-continuing piece: the tokenizer's
+        :meth:`~tfbert.tokenizer.layer.TFBertTokenizer.continues_word` (a table lookup)."""
+        return self.tokenizer.continues_word(ids)
 
     def substrings(self, texts: tf.Tensor, start: tf.Tensor, end: tf.Tensor) -> tf.Tensor:
         """``texts[i][start[i]:end[i]]`` in characters (code points), with ``ByteSplitByOffsets``.

@@ -1,4 +1,5 @@
-"""Training features from raw text, in graph: functions to ``map`` over batched ``tf.data`` datasets.
+"""Training features from raw text, in graph: functions to ``map`` over batched ``tf.data``
+datasets.
 
 Each takes a ``TFBertTokenizer`` and a batch of raw strings (plus labels in the task's natural
 form: a class, a label per word, an answer's character span, a choice) and returns the model's
@@ -22,12 +23,12 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-IGNORE_INDEX = -100
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+from tfbert.heads.losses import IGNORE_INDEX
+from tfbert.model_inputs import ENCODED_INPUTS
 
 
 def _model_inputs(encoded) -> dict:
-    return {k: tf.cast(encoded[k], tf.int32) for k in MODEL_INPUTS if k in encoded}
+    return {k: tf.cast(encoded[k], tf.int32) for k in ENCODED_INPUTS if k in encoded}
 
 
 def classification_features(tokenizer, text, labels, text_pair=None, max_length=None) -> dict:

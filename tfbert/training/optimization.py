@@ -33,8 +33,11 @@ class LinearWarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     The value at optimiser step ``step`` (the number of updates already applied) is
     transformers' ``get_linear_schedule_with_warmup``::
 
-        learning_rate * step / max(1, num_warmup_steps)                           if step < num_warmup_steps
-        learning_rate * max(0, (num_train_steps - step) / max(1, num_train_steps - num_warmup_steps))
+        if step < num_warmup_steps:
+            learning_rate * step / max(1, num_warmup_steps)
+        else:
+            learning_rate * max(0, (num_train_steps - step)
+                                   / max(1, num_train_steps - num_warmup_steps))
 
     Args:
         learning_rate: The peak learning rate, reached at the end of the warmup.

@@ -23,7 +23,8 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-IGNORE_INDEX = -100
+from tfbert.heads.losses import IGNORE_INDEX
+
 _SENTENCE_END = r"([.!?])\s+"
 
 
@@ -97,7 +98,7 @@ def mask_tokens(
     ids = tf.cast(input_ids, tf.int64)
     items = ids
     if whole_word_masking:
-        continues = tf.gather(tf.constant([t.startswith("##") for t in vocab]), ids.values)
+        continues = tokenizer.continues_word(ids.values)
         row_start = tf.equal(
             tf.range(tf.size(ids.values, out_type=tf.int64)),
             tf.gather(ids.row_splits, ids.value_rowids()),

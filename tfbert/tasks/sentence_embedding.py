@@ -1,4 +1,5 @@
-"""Feature extraction and sentence embeddings, including sentence-transformers folders."""
+"""Sentence embeddings: pooled (and normalised) token vectors, as sentence-transformers makes
+them, with the pooling, normalisation and length of a sentence-transformers folder."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ import json
 import os
 
 import keras
+import numpy as np
 from keras import ops
+
+from tfbert.modeling import TFBertModel
+from tfbert.tasks.base import Task
+from tfbert.tasks.options import flag, positive
 
 POOLING_MODES = ("mean", "cls", "max")
 _POOLING_KEYS = {
@@ -37,9 +43,7 @@ class SentencePooling(keras.layers.Layer):
 
     def call(self, outputs, encoded):
         tokens = ops.cast(outputs["last_hidden_state"], "float32")
-        mask = ops.expand_dims(
-            ops.cast(encoded["attention_mask"], "float32"), -1
-        )  # TFLite-friendly
+        mask = ops.expand_dims(ops.cast(encoded["attention_mask"], "float32"), -1)
         if self.mode == "mean":
             vectors = ops.sum(tokens * mask, axis=1) / ops.maximum(ops.sum(mask, axis=1), 1e-9)
         elif self.mode == "cls":
@@ -52,17 +56,6 @@ class SentencePooling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode, "normalize": self.normalize}
-
-
-@keras.saving.register_keras_serializable(package="tfbert")
-class TokenFeatures(keras.layers.Layer):
-    """Per-token hidden states (``features``) with the ``attention_mask`` that marks real tokens."""
-
-    def call(self, outputs, encoded):
-        return {
-            "features": ops.cast(outputs["last_hidden_state"], "float32"),
-            "attention_mask": encoded["attention_mask"],
-        }
 
 
 def sentence_transformers_settings(folder: str) -> dict:
@@ -109,3 +102,41 @@ def sentence_transformers_settings(folder: str) -> dict:
         with open(bert_config, encoding="utf-8") as f:
             settings["max_length"] = json.load(f).get("max_seq_length")
     return settings
+
+
+class SentenceEmbedding(Task):
+    """``"sentence-embedding"``: one vector per text (``(inputs, hidden)`` for a call).
+
+    Options: ``normalize``, ``pooling`` (``"mean"``, ``"cls"``, ``"max"``) and ``max_length``;
+    their defaults come from a sentence-transformers folder (mean, no normalisation, no limit
+    otherwise).
+    """
+
+    name = "sentence-embedding"
+    model_class = TFBertModel
+    model_kwargs = {"add_pooling_layer": False}
+    architectures = None  # any checkpoint with the encoder fits
+    graph_options = ("normalize", "pooling", "max_length")
+
+    def build(self, folder, config, tokenizer, options):
+        settings = (
+            sentence_transformers_settings(folder)
+            if os.path.isdir(folder)
+            else {"mode": "mean", "normalize": False, "max_length": None}
+        )
+        normalize = flag("normalize", options.pop("normalize", settings["normalize"]))
+        max_length = options.pop("max_length", None)
+        if max_length is None:
+            max_length = settings["max_length"]
+        else:
+            max_length = positive("max_length", max_length)
+        layer = SentencePooling(mode=options.pop("pooling", settings["mode"]), normalize=normalize)
+        return layer, ({"max_length": max_length} if max_length else {})
+
+    def format(self, result, options):
+        return result["embeddings"]
+
+    def collect(self, results, options, single):
+        if single:
+            return results[0]
+        return np.stack(results) if results else np.zeros((0, 0), np.float32)

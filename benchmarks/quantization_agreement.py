@@ -1,5 +1,5 @@
-"""Measures how far ``--quantize dynamic`` and ``float16`` move a real classifier's labels (a script,
-not a test: fine-tuning takes minutes).
+"""Measures how far ``--quantize dynamic`` and ``float16`` move a real classifier's labels
+(a measurement, not a test: fine-tuning takes minutes).
 
 The classifier is all-MiniLM-L6-v2 fine-tuned end to end (2 epochs, AdamW 1e-4, PyTorch) on
 keyword labels of 300 ``pydoc_data.topics`` paragraphs (errors / objects / other, the labels of
@@ -9,13 +9,16 @@ A head fitted on frozen MiniLM [CLS] vectors (what ``test_float16_classifier_agr
 uses, to stay fast) is not a fair measure of int8: those vectors barely vary between texts, so
 its decision boundaries run through the data and any weight rounding flips labels.
 
-Usage (from the repository root)::
+Usage (from the repository root; it reuses the corpus and runners of ``tests/export``)::
 
-    PYTHONPATH=$PWD python -m tests.export.quantization_agreement
+    PYTHONPATH=$PWD python benchmarks/quantization_agreement.py
+    PYTHONPATH=$PWD python benchmarks/quantization_agreement.py --epochs 1 --texts 50
 
-Prints one human line and one JSON line.
+Prints one human line and one JSON line; exits 1 when ``dynamic`` agrees on fewer than 99% of
+the texts.
 """
 
+import argparse
 import json
 import os
 import pathlib
@@ -25,7 +28,8 @@ import tempfile
 
 
 def fine_tuned_classifier(folder: pathlib.Path, epochs: int = 2) -> float:
-    """Writes the fine-tuned checkpoint with the tokenizer files to ``folder``; returns the last loss."""
+    """Writes the fine-tuned checkpoint with the tokenizer files to ``folder``; returns the
+    last loss."""
     import torch
     import transformers
 
@@ -64,7 +68,8 @@ def fine_tuned_classifier(folder: pathlib.Path, epochs: int = 2) -> float:
     return float(loss)
 
 
-def main() -> dict:
+def main(epochs: int = 2, texts: int = 300) -> dict:
+    """Fine-tunes, exports the three variants and compares their labels on ``texts`` texts."""
     import numpy as np
 
     from tests.export.conftest import encode, interpreter, python_results, run_rows
@@ -74,9 +79,9 @@ def main() -> dict:
 
     work = pathlib.Path(tempfile.mkdtemp())
     try:
-        fine_tuned_classifier(work / "classifier")
+        fine_tuned_classifier(work / "classifier", epochs)
         graph, _ = build_task_graph("text-classification", str(work / "classifier"), max_length=128)
-        texts = corpus(0, 300)
+        texts = corpus(0, texts)
         reference = python_results(graph, {"text": texts})
         truth = [graph.postprocess.labels[_keyword_label(p)] for p in texts]
         report = {
@@ -117,5 +122,15 @@ def main() -> dict:
     return report
 
 
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs (default 2)")
+    parser.add_argument(
+        "--texts", type=int, default=300, help="held-out texts compared (default 300, at most 300)"
+    )
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    sys.exit(0 if main()["dynamic"]["agreement"] >= 0.99 else 1)
+    args = _arguments()
+    sys.exit(0 if main(args.epochs, args.texts)["dynamic"]["agreement"] >= 0.99 else 1)
