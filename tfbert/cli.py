@@ -69,6 +69,7 @@ def _run(args) -> int:
         batch_size=args.batch_size,
         device=device,
         dtype=args.dtype,
+        precision=args.precision,
         **options,
     )
     failures = 0
@@ -326,6 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dtype",
         help="float32 (default), float16 or bfloat16 (Keras mixed precision: float32 weights)",
     )
+    run.add_argument(
+        "--precision",
+        choices=("float32", "int8"),
+        default="float32",
+        help="int8: the encoder's matmuls in int8 on CPU (tfbert.quantization)",
+    )
     run.set_defaults(run=_run)
 
     export = commands.add_parser(
@@ -341,7 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="SavedModel base folder (OUT/<version>/ is written) or the .tflite file",
     )
     export.add_argument("--format", choices=("saved_model", "tflite"), default="saved_model")
-    export.add_argument("--quantize", choices=("none", "dynamic", "float16"), default="none")
+    export.add_argument(
+        "--quantize", choices=("none", "dynamic", "float16", "int8"), default="none"
+    )
     export.add_argument("--max-length", type=int)
     export.add_argument("--version", type=int, default=1)
     export.add_argument("--top-k", type=int)

@@ -37,11 +37,12 @@ import warnings
 import tensorflow as tf
 
 from tfbert.files import atomic_dir, atomic_path
+from tfbert.quantization import is_quantized, quantize_int8
 from tfbert.tasks.base import SIGNATURES
 from tfbert.tasks.graph import MODEL_KEYS, TaskGraph
 
 FORMATS = ("saved_model", "tflite")
-QUANTIZATIONS = ("none", "dynamic", "float16")
+QUANTIZATIONS = ("none", "dynamic", "float16", "int8")  # int8: SavedModel (tfbert.quantization)
 IDS_SIGNATURE = SIGNATURES[1]  # "token_ids"
 _CONTEXT_OPTIONS = ("labels", "mask_token")  # what build_task_graph hands back for formatting
 # Custom ops with a TFLite kernel in tensorflow_text.tflite_registrar (tensorflow-text 2.21) that
@@ -271,13 +272,14 @@ def _check_target(output, format: str, quantize: str, version) -> str:
     if parent and not os.path.isdir(parent):
         raise ValueError(f"output {output} lies under {parent}, which is a file, not a folder")
     if format == "tflite":
+        if quantize == "int8":
+            raise ValueError("quantize='int8' is for SavedModels; a .tflite takes 'dynamic'")
         if not output.endswith(".tflite"):
             raise ValueError(f"output {output!r} must be a .tflite file path for format='tflite'")
         return output
-    if quantize != "none":
+    if quantize not in ("none", "int8"):
         raise ValueError(
-            f"quantize={quantize!r} applies to format='tflite'; a SavedModel keeps "
-            f"the checkpoint's float32 weights"
+            f"quantize={quantize!r} applies to format='tflite'; a SavedModel takes 'none' or 'int8'"
         )
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(
@@ -327,7 +329,9 @@ def export_graph(
             ``output/<version>/`` (other versions already there are kept). For ``"tflite"``, the
             ``.tflite`` file to write.
         format: ``"saved_model"`` or ``"tflite"``.
-        quantize: ``"none"``, ``"dynamic"`` (int8 weights) or ``"float16"`` (TFLite only).
+        quantize: ``"none"``, ``"dynamic"`` (int8 weights) or ``"float16"`` (TFLite);
+            ``"int8"`` (SavedModel: the encoder's matmuls in int8 on oneDNN, see
+            :mod:`tfbert.quantization`; ``graph``'s model is quantized in place).
         version: The SavedModel's version folder, a positive integer.
         overwrite: Replace what is at the target; otherwise a non-empty target is an error.
         signatures: The signatures to write, some of ``("serving_default", "token_ids")``;
@@ -378,6 +382,8 @@ def export_graph(
                 )
         target = os.path.join(output, str(version))
         _check_free(target, overwrite, "version folder")
+        if quantize == "int8" and not is_quantized(graph.model):
+            quantize_int8(graph.model)
         # built beside OUTPUT, then merged in: other version folders stay, this one is replaced
         with tempfile.TemporaryDirectory() as scratch, atomic_dir(output, merge=1) as built:
             _write_saved_model(graph, os.path.join(built, str(version)), scratch, signatures)
@@ -424,7 +430,7 @@ def export_task(
             (all-MiniLM-L6-v2).
         output: See :func:`export_graph`.
         format: ``"saved_model"`` or ``"tflite"``.
-        quantize: ``"none"``, ``"dynamic"`` or ``"float16"`` (TFLite only).
+        quantize: ``"none"``, ``"dynamic"`` or ``"float16"`` (TFLite), ``"int8"`` (SavedModel).
         max_length: Truncate inputs to this many tokens (default: the task's or tokenizer's).
         version: The SavedModel's version folder.
         overwrite: Replace an existing export.

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tfbert.quantization import check_precision, quantize_int8
 from tfbert.tasks.building import (
     TaskParts,
     assemble_graph,
@@ -272,6 +273,7 @@ def pipeline(
     device_map: Any = None,
     dtype: Any = None,
     torch_dtype: Any = None,
+    precision: str = "float32",
     **options,
 ) -> Pipeline:
     """A callable that turns strings into a task's results, like ``transformers.pipeline``.
@@ -315,6 +317,8 @@ def pipeline(
             (Keras mixed precision: float32 weights, LayerNorm, softmax and post-processing);
             torch and TF dtypes are accepted.
         torch_dtype: transformers' older name of ``dtype``.
+        precision: ``"float32"`` or ``"int8"``: the encoder's matmuls in int8 on CPU
+            (:func:`tfbert.quantization.quantize_int8`; float32 weights and ``dtype`` only).
         **options: The task's options (above).
 
     Returns:
@@ -339,5 +343,8 @@ def pipeline(
     )
     policy = resolve_dtype(torch_dtype if dtype in (None, "auto") else dtype)
     placement = resolve_device(device, device_map)
+    check_precision(precision)
     parts = load_task_parts(spec.name, model, tokenizer=tokenizer, device=placement, dtype=policy)
+    if precision == "int8":
+        quantize_int8(parts.model)
     return Pipeline(parts, options, batch_size=batch_size, progress=progress)
