@@ -477,8 +477,8 @@ ROWS = [
     ),
     Row(
         "unknown-task",
-        lambda: __import__("tfbert").pipeline("summarization"),
-        (ValueError, ["unknown task 'summarization'", "sentence-embedding"]),
+        lambda: __import__("tfbert").pipeline("translation"),
+        (ValueError, ["unknown task 'translation'", "sentence-embedding"]),
     ),
     Row(
         "task-needs-a-model",

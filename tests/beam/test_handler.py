@@ -5,6 +5,8 @@ import pytest
 
 from tests.beam.conftest import assert_same_classification, sentences
 
+pytestmark = pytest.mark.slow  # a task graph per Beam handler
+
 TEXTS = sentences(40, seed=1) + ["", "Ünïcödé 🙂 " * 30]
 
 

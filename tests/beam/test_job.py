@@ -12,6 +12,8 @@ from tests.beam.conftest import (
     write_corpus,
 )
 
+pytestmark = pytest.mark.slow  # Beam jobs
+
 
 def assert_dead_letters(output, poison):
     letters = read_dead_letters(output)
@@ -62,7 +64,6 @@ def test_cli_job_in_process_tfrecord(tmp_path, classifier_folder, capsys):
     assert_dead_letters(output, poison)
 
 
-@pytest.mark.slow
 def test_two_workers_jsonl_and_identical_rerun(tmp_path, classifier_folder):
     from tfbert.beam import run_batch_job
 
@@ -86,7 +87,6 @@ def test_two_workers_jsonl_and_identical_rerun(tmp_path, classifier_folder):
     assert shard_bytes(second) == shard_bytes(first)
 
 
-@pytest.mark.slow
 def test_two_workers_parquet_embeddings(tmp_path, minilm_folder):
     from tfbert.beam import run_batch_job
 
@@ -105,7 +105,6 @@ def test_two_workers_parquet_embeddings(tmp_path, minilm_folder):
     assert_dead_letters(output, poison)
 
 
-@pytest.mark.slow
 def test_two_workers_saved_model_tfrecord(tmp_path, encoder_folder, encoder_export):
     from tfbert.beam import run_batch_job
 

@@ -10,8 +10,8 @@ from tfbert.export import export_graph, export_task
 
 
 def test_unknown_task(tmp_path):
-    with pytest.raises(ValueError, match="unknown task 'summarization'; tfbert knows"):
-        export_task("summarization", None, tmp_path / "out")
+    with pytest.raises(ValueError, match="unknown task 'translation'; tfbert knows"):
+        export_task("translation", None, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 

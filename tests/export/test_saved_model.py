@@ -10,6 +10,8 @@ import tensorflow as tf
 
 from tests.export.conftest import CHECK_SCRIPT, INPUTS, assert_same_outputs, python_results
 
+pytestmark = pytest.mark.slow  # exports and clean child processes
+
 OUTPUTS = {  # the issue's names (a task may return more, e.g. fill-mask's ``row`` and ``sequence``)
     "sentence-embedding": {"embeddings"},
     "feature-extraction": {"features", "attention_mask"},
@@ -22,7 +24,6 @@ IDS_TASKS = ["feature-extraction", "fill-mask", "sentence-embedding", "text-clas
 
 
 @pytest.mark.parametrize("task", sorted(INPUTS))
-@pytest.mark.slow
 def test_clean_process_loads_and_matches_python(task, graphs, saved_models, clean_reports):
     """Only tensorflow and tensorflow_text imported; core and tf-text ops only; same results."""
     graph, _ = graphs[task]
@@ -52,7 +53,6 @@ def test_clean_process_loads_and_matches_python(task, graphs, saved_models, clea
 
 
 @pytest.mark.parametrize("task", IDS_TASKS)
-@pytest.mark.slow
 def test_token_ids_signature_equals_strings_signature(task, graphs, saved_models):
     graph, _ = graphs[task]
     loaded = tf.saved_model.load(str(saved_models[task]))
@@ -84,7 +84,6 @@ def test_minilm_embeddings_are_unit_vectors_of_the_model_size(saved_models):
     np.testing.assert_allclose(np.linalg.norm(vectors.numpy(), axis=1), 1.0, atol=1e-5)
 
 
-@pytest.mark.slow
 def test_saved_model_cli_show_and_run(saved_models, tmp_path):
     """Stock ``saved_model_cli show`` works; ``run`` works through the kit's wrapper, which
     imports tensorflow_text first (stock ``run`` cannot load tf-text ops)."""
@@ -124,7 +123,6 @@ def test_saved_model_cli_show_and_run(saved_models, tmp_path):
     assert "Result for output key probabilities:" in run.stdout
 
 
-@pytest.mark.slow
 def test_keras_round_trip_gives_the_same_results(graphs, tmp_path):
     import keras
 

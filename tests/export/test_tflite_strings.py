@@ -6,6 +6,8 @@ import pytest
 
 from tests.export.conftest import INPUTS, assert_same_outputs, interpreter, python_results
 
+pytestmark = pytest.mark.slow  # TFLite conversion of every task
+
 TASKS = ["sentence-embedding", "text-classification", "fill-mask", "question-answering"]
 
 
@@ -22,7 +24,6 @@ def strings_tflite(graphs, tmp_path_factory):
 
 
 @pytest.mark.parametrize("task", TASKS)
-@pytest.mark.slow
 def test_strings_tflite_has_no_select_ops(task, strings_tflite):
     from tfbert.export import tflite_ops
 
@@ -51,7 +52,6 @@ def test_strings_tflite_matches_python(task, graphs, strings_tflite):
 
 
 @pytest.mark.parametrize("task", ["fill-mask", "question-answering"])
-@pytest.mark.slow
 def test_litert_runs_the_strings_tflite(task, graphs, strings_tflite, tmp_path):
     """export/check_tflite.py with ai-edge-litert's interpreter and tf-text's kernels, in a process
     without tfbert: strings in, the Python task graph's results out."""

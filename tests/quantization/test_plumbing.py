@@ -36,6 +36,7 @@ def test_pipeline_int8_runs_the_quantized_model_close_to_float32(classifier):
         )
 
 
+@pytest.mark.slow
 def test_export_int8_saved_model_is_quantized_and_close(classifier, tmp_path):
     import tensorflow as tf
 

@@ -16,6 +16,8 @@ from tests.training._processes import (
     write_initial_weights,
 )
 
+pytestmark = pytest.mark.slow  # training runs killed and restarted in child processes
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
@@ -36,7 +38,6 @@ def runs(tmp_path_factory):
     return out, metadata
 
 
-@pytest.mark.slow
 def test_the_process_died_mid_epoch_with_a_backup_of_the_last_epoch(runs):
     out, metadata = runs
     _, steps = step_losses(out, "backup_killed")

@@ -20,6 +20,8 @@ from tests.training._processes import (
     write_initial_weights,
 )
 
+pytestmark = pytest.mark.slow  # tf.distribute strategies and child processes
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
@@ -46,7 +48,6 @@ def runs(tmp_path_factory):
     return out
 
 
-@pytest.mark.slow
 def test_single_device_run_learns(runs):
     losses, steps = step_losses(runs, "single")
     assert [it for _, _, it in steps] == list(range(12))
@@ -75,7 +76,6 @@ def test_weight_decay_exclusions_hold_under_mirrored_strategy(runs):
         assert was_decayed == (not name.endswith(("bias", "gamma", "beta"))), name
 
 
-@pytest.mark.slow
 def test_own_loss_under_mirrored_strategy_matches_single_device(runs):
     out = runs / "own"
     out.mkdir()

@@ -11,6 +11,8 @@ from tests.reference import TINY
 from tfbert import BertConfig
 from tfbert.training import AdamWeightDecay, create_optimizer
 
+pytestmark = pytest.mark.slow  # XLA compiles and mixed-precision training
+
 CONFIG = BertConfig(
     **{**TINY, "num_labels": 2}, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0
 )
