@@ -149,7 +149,8 @@ def build_task_graph(
         task: A task of :data:`tfbert.tasks.TASKS`: ``"fill-mask"``, ``"text-classification"``
             (alias ``"sentiment-analysis"``), ``"token-classification"`` (alias ``"ner"``),
             ``"question-answering"``, ``"feature-extraction"``, ``"sentence-embedding"``,
-            ``"next-sentence-prediction"`` or ``"multiple-choice"``.
+            ``"next-sentence-prediction"``, ``"multiple-choice"``, ``"text-generation"``,
+            ``"text2text-generation"`` or ``"summarization"``.
         model: Folder or hub id; ``None`` takes the default of embedding tasks (all-MiniLM-L6-v2).
         tokenizer: Where the tokenizer files are, when not beside the model.
         **options: The task's options (all tasks take ``max_length``). Graph options, built into

@@ -301,6 +301,11 @@ def pipeline(
             - ``"sentence-embedding"``: ``normalize``, ``pooling`` (``"mean"``, ``"cls"``,
               ``"max"``); defaults from a sentence-transformers folder.
             - ``"next-sentence-prediction"``, ``"multiple-choice"``: no options of their own.
+            - ``"text-generation"`` (a ``TFBertLMHeadModel`` checkpoint),
+              ``"text2text-generation"`` and ``"summarization"`` (a ``TFEncoderDecoderModel``
+              folder): ``generate()``'s options (``max_new_tokens``, ``num_beams``,
+              ``do_sample``, ``top_k``, ``top_p``, ``temperature``, ``seed``, ...);
+              text-generation also ``return_full_text`` and ``prompt_length`` (32).
 
             Every task takes ``max_length`` (tokens per input; question-answering's
             ``max_seq_len``).
