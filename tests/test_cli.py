@@ -239,3 +239,16 @@ def test_run_passes_option_arguments_to_the_task(mlm_folder):
     assert [json.loads(line) for line in result.stdout.decode().splitlines()] == json.loads(
         json.dumps(expected)
     )
+
+
+@pytest.mark.slow
+def test_export_takes_max_length_as_an_option_argument(mlm_folder, tmp_path):
+    import tensorflow as tf
+
+    from tfbert.cli import main
+
+    argv = ["export", "--task", "feature-extraction", "--model", str(mlm_folder)]
+    assert main(argv + ["--output", str(tmp_path / "out"), "--option", "max_length=8"]) == 0
+    serve = tf.saved_model.load(str(tmp_path / "out" / "1")).signatures["serving_default"]
+    features = serve(text=tf.constant(["a sentence long enough to be cut at eight tokens"]))
+    assert features["features"].shape[1] == 8

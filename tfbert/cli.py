@@ -169,6 +169,7 @@ def _export(args) -> int:
 
     options = {"top_k": args.top_k} if args.top_k is not None else {}
     options.update(args.option)
+    max_length = options.pop("max_length", args.max_length)  # --option max_length=N as well
     signatures = tuple(args.signatures.split(",")) if args.signatures else None
     try:
         path = export_task(
@@ -177,7 +178,7 @@ def _export(args) -> int:
             args.output,
             format=args.format,
             quantize=args.quantize,
-            max_length=args.max_length,
+            max_length=max_length,
             version=args.version,
             overwrite=args.overwrite,
             signatures=signatures,
