@@ -10,7 +10,9 @@ length 256, mean pooling, unit length); rounds are interleaved so a busy machine
 Contenders:
 
 * ``tfbert fp32``: ``tfbert.pipeline("sentence-embedding", batch_size=32, max_length=256)``;
-* ``tfbert int8``: the same with ``precision="int8"`` (:mod:`tfbert.quantization`);
+* ``tfbert int8``: the same with ``precision="int8"`` (the model as a dynamic-range int8
+  ``.tflite`` on LiteRT between tfbert's TensorFlow tokenizer and pooling:
+  :mod:`tfbert.tasks.litert_int8`);
 * ``pytorch``: transformers' ``BertModel`` under ``torch.inference_mode()``, tokenized by
   ``tokenizers`` (the checkpoint's ``tokenizer.json``), inputs sorted by length;
 * ``onnxruntime fp32`` / ``onnxruntime int8``: that model exported with ``torch.onnx.export``,

@@ -93,6 +93,12 @@ def test_run_sentence_embedding_on_the_embedded_default_model():
     vectors = np.array([json.loads(line) for line in result.stdout.decode().splitlines()])
     assert vectors.shape == (2, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    args = ["--task", "sentence-embedding", "--precision", "int8"]
+    result = _run_cli(args, b"A cat sits.\nA dog runs.\n")
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    int8 = np.array([json.loads(line) for line in result.stdout.decode().splitlines()])
+    assert int8.shape == (2, 384) and not np.allclose(int8, vectors, atol=1e-5)
+    assert np.sum(int8 * vectors, axis=1).min() > 0.99  # unit vectors: the cosines
 
 
 @pytest.mark.slow

@@ -215,6 +215,7 @@ def _batch(args) -> int:
         batch_size=args.batch_size,
         length_buckets=args.length_buckets,
         threads=args.threads_per_worker,
+        precision=args.precision,
         pipeline_args=[f"--runner={args.runner}", *args.beam_options],
     )
     counts = (
@@ -332,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--precision",
         choices=("float32", "int8"),
         default="float32",
-        help="int8: the encoder's matmuls in int8 on CPU (tfbert.quantization)",
+        help="int8: the model's matmuls in int8 on CPU (LiteRT; tfbert.tasks.litert_int8)",
     )
     run.set_defaults(run=_run)
 
@@ -402,6 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         help="TensorFlow threads in each worker process (default: every core); "
         "cores / workers when several share a machine",
+    )
+    batch.add_argument(
+        "--precision",
+        choices=("float32", "int8"),
+        default="float32",
+        help="int8: a checkpoint's model in int8 on CPU (LiteRT; tfbert.tasks.litert_int8)",
     )
     batch.add_argument("--top-k", type=int)
     batch.add_argument("--max-length", type=int)

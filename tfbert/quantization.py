@@ -16,6 +16,11 @@ its shift (``x - min(x)``, which makes the inputs non-negative) and the per-chan
 are applied to its float32 output (the shift as ``min(x) * column sums of the int8 kernel``).
 Embeddings, LayerNorm, attention's own matmuls, softmax, the pooler and the heads stay float32.
 
+Who uses it: ``tfbert export --quantize int8`` (a SavedModel must hold TensorFlow ops) and the
+int8 pipeline of text generation (its decoding loop runs in TensorFlow). The other tasks' int8
+pipeline runs the model on LiteRT instead (:mod:`tfbert.tasks.litert_int8`), which fuses the
+per-row rounding into its matmul kernels and is faster (``benchmarks/int8_candidates.py``).
+
 A SavedModel of a quantized graph holds only TensorFlow core ops: it loads with TensorFlow alone
 (and tf-text for its tokenizer); it runs where TensorFlow's oneDNN kernels are on, TensorFlow's
 default on x86-64 Linux (``TF_ENABLE_ONEDNN_OPTS=0`` turns them off, and the quantized matmul

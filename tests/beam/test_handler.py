@@ -37,6 +37,18 @@ def test_checkpoint_route_equals_pipeline(classifier_folder, classifier_pipeline
         assert_same_classification(prediction.inference, expected)
 
 
+def test_checkpoint_route_int8_equals_the_int8_pipeline(classifier_folder):
+    import tfbert
+    from tfbert.beam import TaskModelHandler
+
+    handler = TaskModelHandler(
+        "text-classification", classifier_folder, max_batch_size=16, precision="int8"
+    )
+    expected = tfbert.pipeline("text-classification", classifier_folder, precision="int8")(TEXTS)
+    for prediction, reference in zip(run(handler, TEXTS), expected):
+        assert_same_classification(prediction.inference, reference)
+
+
 def test_saved_model_route_equals_pipeline(classifier_export, classifier_pipeline):
     from tfbert.beam import TaskModelHandler
 
@@ -80,6 +92,8 @@ def test_saved_model_refuses_graph_options_and_other_tasks(encoder_export):
         TaskModelHandler("sentence-embedding", encoder_export, options={"normalize": False})
     with pytest.raises(ValueError, match="exported for another task"):
         TaskModelHandler("question-answering", encoder_export).load_model()
+    with pytest.raises(ValueError, match="precision was fixed by its export"):
+        TaskModelHandler("sentence-embedding", encoder_export, precision="int8")
 
 
 def test_a_refused_input_fails_alone(mlm_folder):
@@ -110,6 +124,7 @@ def test_a_refused_input_fails_alone(mlm_folder):
         ({"min_batch_size": 9, "max_batch_size": 4}, "min_batch_size 9 is larger"),
         ({"task": "translation"}, "unknown task 'translation'"),
         ({"threads": 0}, "threads 0 must be a positive integer"),
+        ({"precision": "int4"}, "precision 'int4' is not one of float32, int8"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):

@@ -22,12 +22,13 @@ def assert_dead_letters(output, poison):
         assert expected["error"] in letter["error"]
 
 
-def assert_classifications(results: dict, good: dict, folder: str):
+def assert_classifications(results: dict, good: dict, folder: str, precision: str = "float32"):
     import tfbert
 
     assert set(results) == set(good)  # exactly one result per good input
     ids = sorted(good)
-    expected = tfbert.pipeline("text-classification", model=folder)([good[i] for i in ids])
+    classify = tfbert.pipeline("text-classification", model=folder, precision=precision)
+    expected = classify([good[i] for i in ids])
     for record_id, reference in zip(ids, expected):
         assert_same_classification(results[record_id], reference)
 
@@ -61,6 +62,19 @@ def test_cli_job_in_process_tfrecord(tmp_path, classifier_folder, capsys):
         *(f"results-0000{i}-of-00003.tfrecord" for i in range(3)),
     ]
     assert_classifications(read_results(output, "tfrecord"), good, classifier_folder)
+    assert_dead_letters(output, poison)
+
+
+def test_cli_job_int8_gives_the_int8_pipelines_results(tmp_path, classifier_folder):
+    from tfbert.cli import main
+
+    good, poison = write_corpus(tmp_path / "in", 120)
+    output = tmp_path / "out"
+    argv = ["batch", "--task", "text-classification", "--model", classifier_folder]
+    argv += ["--input", str(tmp_path / "in" / "corpus-*.{txt,jsonl}"), "--output", str(output)]
+    argv += ["--precision", "int8", "--num-shards", "2"]
+    assert main(argv) == 1  # the poison inputs
+    assert_classifications(read_results(output, "jsonl"), good, classifier_folder, "int8")
     assert_dead_letters(output, poison)
 
 

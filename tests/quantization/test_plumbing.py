@@ -5,7 +5,6 @@ import pytest
 
 import tfbert
 from tests.tasks.conftest import make_checkpoint, minilm_folder  # noqa: F401  (the fixture)
-from tfbert.quantization import is_quantized
 
 TEXTS = ["I loved it.", "Terrible, do not watch.", "An average film with a good cast."]
 
@@ -22,11 +21,11 @@ def classifier(tmp_path_factory, minilm_folder):  # noqa: F811
     return str(folder)
 
 
-def test_pipeline_int8_runs_the_quantized_model_close_to_float32(classifier):
+def test_pipeline_int8_runs_the_model_on_litert_close_to_float32(classifier):
     results = {}
     for precision in ("float32", "int8"):
         classify = tfbert.pipeline("text-classification", classifier, precision=precision)
-        assert is_quantized(classify.parts.model) == (precision == "int8")
+        assert (classify.litert is not None) == (precision == "int8")
         results[precision] = classify(TEXTS, top_k=None)
     for ours, reference in zip(results["int8"], results["float32"]):
         scores = {r["label"]: r["score"] for r in reference}

@@ -1,7 +1,8 @@
 """int8's quality bars on the real all-MiniLM-L6-v2, on paragraphs none of tfbert's int8 choices
 were tuned on (``pydoc_data.topics`` paragraphs 600-1000): sentence embeddings within cosine 0.99
-of float32 on every text; a fine-tuned classifier's top-1 labels the same on >= 99% of them; the
-int8 SavedModel loads and runs in a process with only TensorFlow and tf-text."""
+of float32 on every text; a fine-tuned classifier's top-1 labels the same on >= 99% of them; both
+by each int8 route (the pipeline's LiteRT model and ``tfbert export --quantize int8``'s oneDNN
+SavedModel); the int8 SavedModel loads and runs in a process with only TensorFlow and tf-text."""
 
 import importlib.util
 import os
@@ -28,32 +29,60 @@ def texts():
     return corpus(*HELD_OUT)
 
 
-def test_int8_embeddings_stay_within_cosine_0_99_of_float32_on_every_text(texts):
-    kwargs = dict(batch_size=32, max_length=256, normalize=False)
-    reference = tfbert.pipeline("sentence-embedding", **kwargs)(texts)
-    int8 = tfbert.pipeline("sentence-embedding", precision="int8", **kwargs)(texts)
+ROUTES = ("pipeline", "saved_model")  # LiteRT (tfbert.pipeline); oneDNN (tfbert export)
+
+
+def int8_outputs(route, task, model, texts, tmp_path, output, **options):
+    """``output`` for every text from ``task`` in int8 by ``route``: ``tfbert.pipeline(...,
+    precision="int8")``, or ``tfbert export --quantize int8``'s SavedModel loaded here."""
+    if route == "pipeline":
+        results = tfbert.pipeline(task, model, precision="int8", **options)(texts, batch_size=32)
+        return results if output is None else [r[output] for r in results]
+    import tensorflow as tf
+
+    from tfbert.export import export_task
+
+    path = export_task(task, model, tmp_path / f"int8-{route}", quantize="int8", **options)
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    outputs = [serve(text=tf.constant(texts[i : i + 32])) for i in range(0, len(texts), 32)]
+    values = np.concatenate([o[output or "embeddings"].numpy() for o in outputs])
+    return values if output is None else [v.decode() for v in values]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_int8_embeddings_stay_within_cosine_0_99_of_float32_on_every_text(route, texts, tmp_path):
+    kwargs = dict(max_length=256, normalize=False)
+    reference = tfbert.pipeline("sentence-embedding", batch_size=32, **kwargs)(texts)
+    int8 = np.asarray(
+        int8_outputs(route, "sentence-embedding", None, texts, tmp_path, None, **kwargs)
+    )
     assert len(texts) == 400 and int8.shape == reference.shape
     similarity = cosines(int8, reference)
     assert similarity.min() >= 0.99, np.argsort(similarity)[:5]
     assert not np.allclose(int8, reference, atol=1e-4)  # int8 did run
 
 
-def test_int8_classifier_agrees_with_float32_on_99_percent(texts, tmp_path_factory):
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
     recipe = REPO / "benchmarks" / "quantization_agreement.py"  # a script: loaded by its path
     spec = importlib.util.spec_from_file_location("quantization_agreement", recipe)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     folder = tmp_path_factory.mktemp("classifier")
     module.fine_tuned_classifier(folder)
-    labels = {}
-    for precision in ("float32", "int8"):
-        classify = tfbert.pipeline(
-            "text-classification", str(folder), precision=precision, max_length=128
-        )
-        labels[precision] = [r["label"] for r in classify(texts, batch_size=32)]
-    assert len(set(labels["float32"])) == 3  # the labels vary: agreement means something
-    agreement = np.mean([a == b for a, b in zip(labels["int8"], labels["float32"])])
-    assert agreement >= 0.99
+    return str(folder)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_int8_classifier_agrees_with_float32_on_99_percent(route, texts, classifier, tmp_path):
+    classify = tfbert.pipeline("text-classification", classifier, max_length=128)
+    reference = [r["label"] for r in classify(texts, batch_size=32)]
+    labels = int8_outputs(
+        route, "text-classification", classifier, texts, tmp_path, "label", max_length=128
+    )
+    assert len(set(reference)) == 3  # the labels vary: agreement means something
+    agreement = np.mean([a == b for a, b in zip(labels, reference)])
+    assert len(labels) == len(texts) and agreement >= 0.99
 
 
 def test_int8_saved_model_runs_with_tensorflow_and_tf_text_only(texts, tmp_path):

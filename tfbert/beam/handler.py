@@ -115,10 +115,13 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
             default, every core): with several worker processes on one machine, cores divided by
             workers avoids oversubscription. Applies only where TensorFlow has not run yet in the
             process (a warning otherwise).
+        precision: ``"float32"`` or ``"int8"`` (:func:`tfbert.pipeline`'s ``precision``: the
+            model in int8 on LiteRT; needs ``tfbert[int8]`` on the workers). A SavedModel's
+            precision was fixed by its export (``tfbert export --quantize int8``).
 
     Raises:
-        ValueError: Bad batch sizes or ``threads``, an option a SavedModel cannot apply, length
-            buckets on a Beam that cannot batch by length.
+        ValueError: Bad batch sizes, ``threads`` or ``precision``, an option a SavedModel cannot
+            apply, length buckets on a Beam that cannot batch by length.
 
     Example:
         >>> import apache_beam as beam
@@ -150,10 +153,13 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
         isolate_failures: bool = False,
         mask_token: str = "[MASK]",
         threads: int | None = None,
+        precision: str = "float32",
     ):
+        from tfbert.quantization import check_precision
         from tfbert.tasks import get_task
 
         self.task = get_task(task)
+        self.precision = check_precision(precision)
         sizes = (("min_batch_size", min_batch_size), ("max_batch_size", max_batch_size))
         for name, value in (*sizes, *([("threads", threads)] if threads is not None else [])):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -185,6 +191,12 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
         self.mask_token = mask_token
         self.threads = threads
         self.saved_model = None if self.model is None else find_saved_model(self.model)
+        if self.saved_model is not None and precision != "float32":
+            raise ValueError(
+                f"{self.saved_model} is an exported SavedModel: its precision was fixed by its "
+                f"export, so precision={precision!r} cannot apply (export it with --quantize "
+                f"int8, or give the checkpoint)"
+            )
         if self.saved_model is not None:
             baked = sorted(set(self.options) - set(self.task.format_options))
             if baked:
@@ -208,6 +220,7 @@ class TaskModelHandler(ModelHandler[Any, Any, Callable]):
             self.task.name,
             self.model,
             batch_size=self.batch_elements_kwargs()["max_batch_size"],
+            precision=self.precision,
             **self.options,
         )
         return lambda items: list(runner(items))

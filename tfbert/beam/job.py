@@ -460,6 +460,7 @@ def run_batch_job(
     batch_size: int = 32,
     length_buckets: list[int] | None = None,
     threads: int | None = None,
+    precision: str = "float32",
     pipeline_args: list[str] | None = None,
 ) -> BatchSummary:
     """Runs ``task`` over every input in the files ``input`` names; waits for the job to finish.
@@ -479,6 +480,7 @@ def run_batch_job(
         length_buckets: Character-length boundaries of the batch groups (inputs of similar length
             run together; default ``DEFAULT_BUCKETS``).
         threads: TensorFlow threads per worker process (see :class:`TaskModelHandler`).
+        precision: ``"float32"`` or ``"int8"`` (a checkpoint's model in int8 on LiteRT).
         pipeline_args: Beam pipeline options as command-line arguments (``--runner``,
             ``--direct_num_workers``, ``--project``, ...).
 
@@ -515,6 +517,7 @@ def run_batch_job(
         max_batch_size=batch_size,
         isolate_failures=True,
         threads=threads,
+        precision=precision,
     )
     files = match_inputs(input)
     if not FileSystems.exists(output):

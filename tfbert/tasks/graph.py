@@ -81,6 +81,21 @@ class TaskGraph(keras.Model):
         self.built = True
 
     def call(self, inputs):
+        encoded, texts = self.encode(inputs)
+        return self.run_on_ids(encoded, texts)
+
+    def encode(self, inputs) -> tuple[dict, list]:
+        """The tokenizer's part of the graph: strings to the model's inputs.
+
+        Args:
+            inputs: As the graph takes them (a dict of string tensors named by
+                ``text_inputs``, or one input's strings).
+
+        Returns:
+            ``(encoded, texts)``: the tokenizer's output with the model's inputs shaped for the
+            model (``(batch, choices, tokens)`` with a ``choices_input``), and the string inputs
+            in ``text_inputs`` order.
+        """
         if not isinstance(inputs, dict):
             inputs = {self.text_inputs[0]: inputs}
         missing = [name for name in self.text_inputs if name not in inputs]
@@ -103,7 +118,7 @@ class TaskGraph(keras.Model):
                 for k in MODEL_KEYS
                 if k in encoded
             }
-        return self.run_on_ids({**encoded, **features}, texts)
+        return {**encoded, **features}, texts
 
     def run_on_ids(self, encoded: dict, texts=None, text_ops=None) -> dict:
         """The model and post-processing on tokenizer output (clients that tokenize themselves).
@@ -116,10 +131,15 @@ class TaskGraph(keras.Model):
                 tokenizer and TensorFlow's string ops
                 (:class:`tfbert.tokenizer.tflite_encoding.TFLiteTextOps`, for ``.tflite``).
         """
-        spec = self.spec
         features = {k: encoded[k] for k in MODEL_KEYS if k in encoded}
-        outputs = spec.run_model(self.model, features, **self.model_options)
-        return spec.postprocess(
+        outputs = self.spec.run_model(self.model, features, **self.model_options)
+        return self.results(outputs, encoded, texts, text_ops)
+
+    def results(self, outputs, encoded: dict, texts=None, text_ops=None) -> dict:
+        """The post-processing on the model's outputs (a mapping of tensors by name), as
+        :meth:`run_on_ids` ends; a caller that runs the model elsewhere (the int8 pipeline on
+        LiteRT) finishes with it."""
+        return self.spec.postprocess(
             self.postprocess, outputs, encoded, texts, tokenizer=self.tokenizer, text_ops=text_ops
         )
 

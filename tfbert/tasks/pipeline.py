@@ -18,6 +18,7 @@ from tfbert.tasks.building import (
     load_task_parts,
 )
 from tfbert.tasks.graph import TaskGraph
+from tfbert.tasks.litert_int8 import LiteRTModel, convert_model, litert_runner, runs_on_litert
 from tfbert.tasks.options import LOAD_OPTIONS, RUN_OPTIONS, check_options, graph_key
 from tfbert.tasks.placement import device_scope, resolve_device, resolve_dtype
 from tfbert.tasks.registry import get_task
@@ -41,6 +42,9 @@ class Pipeline:
         options: The task's options, the defaults of every call.
         batch_size: Inputs per graph call.
         progress: Show a tqdm progress bar over batches.
+        litert: ``None``, or the model converted for LiteRT
+            (:class:`~tfbert.tasks.litert_int8.LiteRTModel`, the int8 route): the graphs then run
+            their tokenizer and post-processing in TensorFlow and the model on it.
 
     Raises:
         ValueError: An option the task does not take, or a bad option value.
@@ -52,8 +56,10 @@ class Pipeline:
         options: dict | None = None,
         batch_size: int = 8,
         progress: bool = False,
+        litert: LiteRTModel | None = None,
     ):
         self.parts = parts
+        self.litert = litert
         self.task = parts.task
         self.device = parts.device
         self.options = dict(options or {})
@@ -73,7 +79,8 @@ class Pipeline:
         key = graph_key(graph_options)
         if key not in self._graphs:
             graph, _ = assemble_graph(self.parts, graph_options)
-            self._graphs[key] = graph, _runner(graph)
+            run = _runner(graph) if self.litert is None else litert_runner(graph, self.litert)
+            self._graphs[key] = graph, run
             others = [k for k in self._graphs if k != self._default_key]  # oldest first
             for old in others[: max(len(others) - MAX_GRAPHS, 0)]:
                 del self._graphs[old]
@@ -322,8 +329,11 @@ def pipeline(
             (Keras mixed precision: float32 weights, LayerNorm, softmax and post-processing);
             torch and TF dtypes are accepted.
         torch_dtype: transformers' older name of ``dtype``.
-        precision: ``"float32"`` or ``"int8"``: the encoder's matmuls in int8 on CPU
-            (:func:`tfbert.quantization.quantize_int8`; float32 weights and ``dtype`` only).
+        precision: ``"float32"`` or ``"int8"``: the model's matmuls in int8 on CPU, float32
+            ``dtype`` only. The model is converted to a dynamic-range int8 ``.tflite`` and run
+            by LiteRT (:mod:`tfbert.tasks.litert_int8`; needs ``pip install 'tfbert[int8]'``);
+            text generation quantizes its encoder's matmuls in TensorFlow instead
+            (:func:`tfbert.quantization.quantize_int8`).
         **options: The task's options (above).
 
     Returns:
@@ -349,7 +359,13 @@ def pipeline(
     policy = resolve_dtype(torch_dtype if dtype in (None, "auto") else dtype)
     placement = resolve_device(device, device_map)
     check_precision(precision)
+    if precision == "int8" and policy != "float32":
+        raise ValueError(f"precision='int8' needs float32 weights, not {policy}")
     parts = load_task_parts(spec.name, model, tokenizer=tokenizer, device=placement, dtype=policy)
-    if precision == "int8":
+    litert = None
+    if precision == "int8" and runs_on_litert(spec):
+        graph_options = {k: v for k, v in options.items() if k in spec.graph_options}
+        litert = LiteRTModel(convert_model(assemble_graph(parts, graph_options)[0]))
+    elif precision == "int8":
         quantize_int8(parts.model)
-    return Pipeline(parts, options, batch_size=batch_size, progress=progress)
+    return Pipeline(parts, options, batch_size=batch_size, progress=progress, litert=litert)
