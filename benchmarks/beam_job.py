@@ -47,7 +47,13 @@ def corpus(count: int = 2000) -> list[str]:
     return paragraphs[:count]
 
 
-def run(texts: list[str], workers: int, batch_size: int = BATCH_SIZE, model=None) -> float:
+def run(
+    texts: list[str],
+    workers: int,
+    batch_size: int = BATCH_SIZE,
+    model=None,
+    precision: str = "float32",
+) -> float:
     """The batch job's throughput on ``texts`` (sentence-embedding), in texts per second.
 
     Args:
@@ -55,6 +61,7 @@ def run(texts: list[str], workers: int, batch_size: int = BATCH_SIZE, model=None
         workers: DirectRunner worker processes (multi-process mode).
         batch_size: Inputs per model call.
         model: Checkpoint or SavedModel; ``None``: all-MiniLM-L6-v2.
+        precision: ``"float32"`` or ``"int8"`` (``tfbert batch --precision``).
 
     Returns:
         ``len(texts)`` over the job's wall time, start-up included.
@@ -75,6 +82,7 @@ def run(texts: list[str], workers: int, batch_size: int = BATCH_SIZE, model=None
             num_shards=4,
             batch_size=batch_size,
             threads=max(1, (os.cpu_count() or 1) // workers),
+            precision=precision,
             pipeline_args=[
                 "--runner=DirectRunner",
                 f"--direct_num_workers={workers}",

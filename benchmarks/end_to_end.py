@@ -21,7 +21,7 @@ Contenders:
 
 Each contender's embeddings are compared with ``tfbert fp32``'s (lowest cosine printed). Then,
 if ``benchmarks/beam_job.py`` is present and defines ``run(texts, workers) -> texts_per_second``,
-the Beam job's throughput with 1 and 2 workers on the same corpus.
+the Beam job's throughput with 1 and 2 workers on the same corpus, float32 and int8.
 
 Targets (issue 14): tfbert fp32 >= 1.1x pytorch; tfbert int8 >= 1.5x tfbert fp32 and >= 1.2x
 onnxruntime int8.
@@ -281,11 +281,11 @@ def beam_throughput(texts: list[str]) -> dict:
         print("beam: benchmarks/beam_job.py has no run(texts, workers); skipped")
         return {}
     found = {}
-    for workers in (1, 2):
-        found[f"beam {workers} worker{'s' * (workers > 1)}"] = round(
-            float(module.run(texts, workers)), 1
-        )
-        print(f"beam, {workers} worker(s): {found[list(found)[-1]]:.1f} texts/s")
+    for precision in ("float32", "int8"):
+        for workers in (1, 2):
+            name = f"beam {precision} {workers} worker{'s' * (workers > 1)}"
+            found[name] = round(float(module.run(texts, workers, precision=precision)), 1)
+            print(f"{name}: {found[name]:.1f} texts/s")
     return found
 
 
