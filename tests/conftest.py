@@ -1,6 +1,7 @@
 """Shared test setup: the TensorFlow backend, quiet logs, no network."""
 
 import os
+import pathlib
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -18,6 +19,23 @@ def batch():
     from tests.reference import tiny_batch
 
     return tiny_batch()
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tmp_path_factory):
+    """A tiny random-weight text classifier (labels NEG, NEU, POS) with the real uncased
+    vocabulary: ``(its transformers PyTorch model, its folder)``. Read it; never write into it."""
+    from tests.tasks.conftest import make_checkpoint
+    from tfbert.tasks import default_model_path
+
+    folder = tmp_path_factory.mktemp("classifier")
+    model = make_checkpoint(
+        "BertForSequenceClassification",
+        folder,
+        pathlib.Path(default_model_path()),
+        id2label={0: "NEG", 1: "NEU", 2: "POS"},
+    )
+    return model, folder
 
 
 # Scripts, not test modules: the fixture makers need transformers 4.57, the helpers run in

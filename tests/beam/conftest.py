@@ -122,18 +122,9 @@ def assert_same_classification(ours: dict, reference: dict):
 
 
 @pytest.fixture(scope="session")
-def classifier_folder(tmp_path_factory, minilm_folder):  # noqa: F811 (the fixture)
-    """A tiny random-weight text classifier with three labels and the real uncased vocabulary."""
-    from tests.tasks.conftest import make_checkpoint
-
-    folder = tmp_path_factory.mktemp("classifier")
-    make_checkpoint(
-        "BertForSequenceClassification",
-        folder,
-        minilm_folder,
-        id2label={0: "NEG", 1: "NEU", 2: "POS"},
-    )
-    return str(folder)
+def classifier_folder(tiny_classifier):
+    """The tiny three-label text classifier's folder (``tests/conftest.py``)."""
+    return str(tiny_classifier[1])
 
 
 @pytest.fixture(scope="session")

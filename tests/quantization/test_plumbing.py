@@ -10,15 +10,8 @@ TEXTS = ["I loved it.", "Terrible, do not watch.", "An average film with a good 
 
 
 @pytest.fixture(scope="module")
-def classifier(tmp_path_factory, minilm_folder):  # noqa: F811
-    folder = tmp_path_factory.mktemp("classifier")
-    make_checkpoint(
-        "BertForSequenceClassification",
-        folder,
-        minilm_folder,
-        id2label={0: "NEG", 1: "NEU", 2: "POS"},
-    )
-    return str(folder)
+def classifier(tiny_classifier):
+    return str(tiny_classifier[1])
 
 
 def test_pipeline_int8_runs_the_model_on_litert_close_to_float32(classifier):

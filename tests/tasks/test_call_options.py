@@ -75,18 +75,6 @@ def test_the_graph_cache_is_bounded(fill, monkeypatch):
     assert fill._graph({})[0] is fill.graph
 
 
-@pytest.fixture(scope="module")
-def classifier(tmp_path_factory, minilm_folder):
-    folder = tmp_path_factory.mktemp("clf")
-    model = make_checkpoint(
-        "BertForSequenceClassification",
-        folder,
-        minilm_folder,
-        id2label={0: "NEG", 1: "NEU", 2: "POS"},
-    )
-    return model, folder
-
-
 @pytest.mark.parametrize(
     "options",
     [
@@ -96,8 +84,8 @@ def classifier(tmp_path_factory, minilm_folder):
     ],
 )
 @pytest.mark.slow
-def test_text_classification_options_per_call(classifier, options):
-    pt_model, folder = classifier
+def test_text_classification_options_per_call(tiny_classifier, options):
+    pt_model, folder = tiny_classifier
     theirs = reference_pipeline("text-classification", pt_model, folder)
     texts = ["I loved it.", "Terrible, do not watch.", "It was fine I guess."]
     clf = tfbert.pipeline("text-classification", model=str(folder))
@@ -223,10 +211,10 @@ def test_unknown_options_are_errors_listing_the_known_ones(mlm, fill, where, nam
     assert (hint in message) if hint else "did you mean" not in message
 
 
-def test_unknown_options_of_other_tasks(classifier):
+def test_unknown_options_of_other_tasks(tiny_classifier):
     from tfbert.tasks import build_task_graph
 
-    _, folder = classifier
+    _, folder = tiny_classifier
     with pytest.raises(
         ValueError,
         match=r"text-classification does not take \['targets'\] in a "
@@ -244,13 +232,13 @@ def test_unknown_options_of_other_tasks(classifier):
 
 
 @pytest.mark.slow
-def test_tokenizer_arguments_per_call(mlm, classifier):
+def test_tokenizer_arguments_per_call(mlm, tiny_classifier):
     """transformers' text-classification passes tokenizer arguments through; v4 programs write
     ``clf(text, truncation=True)`` for texts longer than the model takes."""
     import transformers
 
     long_text = "a rather long review of the film " * 120  # over 512 tokens
-    pt_model, folder = classifier
+    pt_model, folder = tiny_classifier
     theirs = reference_pipeline("text-classification", pt_model, folder)
     clf = tfbert.pipeline("text-classification", model=str(folder))
     for options in (

@@ -53,22 +53,10 @@ def test_fill_mask_without_mask_is_an_error(mlm):
         tfbert.pipeline("fill-mask", model=str(folder))("No mask here.")
 
 
-@pytest.fixture(scope="module")
-def classifier(tmp_path_factory, minilm_folder):
-    folder = tmp_path_factory.mktemp("clf")
-    model = make_checkpoint(
-        "BertForSequenceClassification",
-        folder,
-        minilm_folder,
-        id2label={0: "NEG", 1: "NEU", 2: "POS"},
-    )
-    return model, folder
-
-
 @pytest.mark.parametrize("options", [{}, {"top_k": 2}, {"top_k": None}])
 @pytest.mark.slow
-def test_text_classification(classifier, options):
-    pt_model, folder = classifier
+def test_text_classification(tiny_classifier, options):
+    pt_model, folder = tiny_classifier
     theirs = reference_pipeline("text-classification", pt_model, folder)
     ours = tfbert.pipeline("text-classification", model=str(folder))
     texts = ["I loved it.", "Terrible, do not watch.", "It was fine I guess, nothing more to say."]
@@ -124,8 +112,8 @@ def test_sentence_embedding_of_all_minilm_l6_v2_equals_mean_pooled_transformers(
     np.testing.assert_allclose(ours, expected, atol=1e-4)
 
 
-def test_errors(classifier, mlm):
-    _, clf_folder = classifier
+def test_errors(tiny_classifier, mlm):
+    _, clf_folder = tiny_classifier
     with pytest.raises(ValueError, match="unknown task 'translation'; tfbert knows"):
         tfbert.pipeline("translation", model=str(clf_folder))
     with pytest.raises(ValueError, match="without the head fill-mask needs"):

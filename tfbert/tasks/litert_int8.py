@@ -84,7 +84,11 @@ def default_threads() -> int:
     """The interpreter's threads: TensorFlow's intra-op setting when one is set (the Beam
     handler's ``threads``), else every CPU this process may use."""
     configured = tf.config.threading.get_intra_op_parallelism_threads()
-    return configured or len(os.sched_getaffinity(0))
+    if configured:
+        return configured
+    if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class LiteRTModel:

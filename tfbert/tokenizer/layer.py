@@ -233,7 +233,7 @@ class TFBertTokenizer(keras.layers.Layer):
             split_special_tokens=bool(split_special_tokens),
         )
         self.call_defaults = defaults
-        self._check_call_args(**defaults)
+        self.check_call_args(**defaults)
         self._ids = {name: index.get(token, -1) for name, token in self.special_tokens.items()}
         self._index = index
         # tokenizers decodes a token matched on normalised text to its normalised content.
@@ -254,7 +254,7 @@ class TFBertTokenizer(keras.layers.Layer):
             if t.special and shown[index[t.content]] == t.content
         }
         self._special_ids = tf.constant(sorted(skipped), tf.int32)
-        self._shown = shown
+        self._shown = tuple(shown)
         self._vocab_tensor = tf.constant(shown)
         self._continues = continues_word(tf.constant(self.vocab))  # by id, built once
         self._encoder = PieceEncoder(
@@ -309,6 +309,11 @@ class TFBertTokenizer(keras.layers.Layer):
     def get_vocab(self) -> dict[str, int]:
         """The vocabulary as ``{token: id}`` (a copy; added tokens included)."""
         return dict(self._index)
+
+    @property
+    def token_texts(self) -> tuple[str, ...]:
+        """:meth:`token_text` of every id, by id."""
+        return self._shown
 
     @property
     def added_vocabulary(self) -> list[AddedToken]:
@@ -442,12 +447,14 @@ class TFBertTokenizer(keras.layers.Layer):
         if b is not None and (a.words is None) != (b.words is None):
             raise ValueError("a and b must both carry words or neither")
         args = {**self.call_defaults, **kwargs}
-        layout = self._layout(b is not None, args, add_special=add_special_tokens)
+        layout = self.layout(b is not None, args, add_special=add_special_tokens)
         return self._assemble_eagerly(layout, [a] if b is None else [a, b])
 
     # ----------------------------------------------------------------------------------- call
 
-    def _check_call_args(self, **args):
+    def check_call_args(self, **args):
+        """Checks a call's padding, truncation, lengths, stride and sides (every one of
+        :attr:`call_defaults` given); raises ``ValueError`` naming a bad one."""
         _choice(_PADDINGS, "padding", args["padding"])
         _choice(_TRUNCATIONS, "truncation", args["truncation"])
         for name in ("max_length", "pad_to_multiple_of"):
@@ -465,8 +472,19 @@ class TFBertTokenizer(keras.layers.Layer):
             if args[name] not in _SIDES:
                 raise ValueError(f"{name}={args[name]!r} is not one of {list(_SIDES)}")
 
-    def _layout(self, pair: bool, args, add_special: bool = True) -> Layout:
-        self._check_call_args(**args)
+    def layout(self, pair: bool, args, add_special: bool = True) -> Layout:
+        """Checks a call's arguments and resolves them to the :class:`Layout` the encoder
+        follows (truncation, padding, stride, sides), as ``tokenizers`` would.
+
+        Args:
+            pair: Whether the call has a ``text_pair``.
+            args: The call's arguments, over :attr:`call_defaults`.
+            add_special: Whether ``[CLS]``/``[SEP]`` are added.
+
+        Raises:
+            ValueError: A bad argument, named with what was expected.
+        """
+        self.check_call_args(**args)
         truncation = _choice(_TRUNCATIONS, "truncation", args["truncation"])
         padding = _choice(_PADDINGS, "padding", args["padding"])
         max_length = args["max_length"]
@@ -593,7 +611,7 @@ class TFBertTokenizer(keras.layers.Layer):
         args = {**self.call_defaults, **kwargs}
         texts = self._as_strings(text, "text")
         pairs = None if text_pair is None else self._as_strings(text_pair, "text_pair")
-        layout = self._layout(pairs is not None, args)
+        layout = self.layout(pairs is not None, args)
         if pairs is not None:
             n, m = texts.shape[0], pairs.shape[0]
             if n is not None and m is not None and n != m:
@@ -637,7 +655,7 @@ class TFBertTokenizer(keras.layers.Layer):
         """
         _check_known(kwargs)
         args = {**self.call_defaults, **kwargs}
-        layout = self._layout(b is not None, args)
+        layout = self.layout(b is not None, args)
         return self._inputs(layout, [a] if b is None else [a, b], args)
 
     def _inputs(self, layout: Layout, encoded: list[Encoded], args) -> dict[str, Any]:

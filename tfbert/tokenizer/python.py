@@ -310,11 +310,11 @@ class BertTokenizerFast:
 
     def get_vocab(self) -> dict[str, int]:
         """``token -> id`` for every token, added tokens included."""
-        return dict(self.engine._index)
+        return self.engine.get_vocab()
 
     def get_added_vocab(self) -> dict[str, int]:
         """``token -> id`` for the added tokens (special ones included)."""
-        return {t.content: self.engine._index[t.content] for t in self.engine._added}
+        return {t.content: self.engine.token_to_id(t.content) for t in self.engine.added_vocabulary}
 
     unk_token = property(lambda self: self.engine.unk_token, doc="The unknown token.")
     sep_token = property(lambda self: self.engine.sep_token, doc="The separator token.")
@@ -343,7 +343,7 @@ class BertTokenizerFast:
     @property
     def additional_special_tokens_ids(self) -> list[int]:
         """The ids of :attr:`additional_special_tokens`."""
-        return [self.engine._index[t] for t in self.additional_special_tokens]
+        return [self.engine.token_to_id(t) for t in self.additional_special_tokens]
 
     @property
     def special_tokens_map(self) -> dict[str, Any]:
@@ -431,7 +431,7 @@ class BertTokenizerFast:
                 f"new_tokens {new_tokens!r:.60} must be a token or a list of tokens "
                 f"(strings or AddedToken)"
             )
-        added = {t.content for t in self.engine._added}
+        added = {t.content for t in self.engine.added_vocabulary}
         settings = dict(self._settings)
         settings["vocab"] = list(settings["vocab"])
         key = "extra_special_tokens" if special_tokens else "added_tokens"
@@ -443,7 +443,7 @@ class BertTokenizerFast:
                 continue
             added.add(content)
             count += 1
-            if content not in self.engine._index and content not in settings["vocab"]:
+            if self.engine.token_to_id(content) is None and content not in settings["vocab"]:
                 settings["vocab"].append(content)
             settings[key].append(_item(token))
         if count:
@@ -578,7 +578,7 @@ class BertTokenizerFast:
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         kind = check_tensor_type(return_tensors)
-        self.engine._check_call_args(
+        self.engine.check_call_args(
             **{  # before any default is filled in: the user's values
                 **self.engine.call_defaults,
                 "padding": padding,
@@ -612,7 +612,7 @@ class BertTokenizerFast:
             padding_side=padding_side or self.padding_side,
             **layout,
         )
-        self.engine._layout(
+        self.engine.layout(
             b is not None, {**self.engine.call_defaults, **options}, add_special_tokens
         )  # checks
         # Ragged from the engine, then padded as tokenizers pads (rows longer than a fixed
@@ -648,7 +648,8 @@ class BertTokenizerFast:
             if wanted
         ]
         unbatch = not batched and kind is None and not return_overflowing_tokens
-        return from_rows(lists, keys, self.engine._shown, 1 if pairs is None else 2, unbatch, kind)
+        texts = self.engine.token_texts
+        return from_rows(lists, keys, texts, 1 if pairs is None else 2, unbatch, kind)
 
     def _must_cut(
         self, a: Encoded, b: Encoded | None, layout: dict[str, Any], special: bool
