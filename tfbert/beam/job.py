@@ -191,21 +191,27 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+# Model batches per chunk of inputs handed to the pipeline at once: it sorts a chunk by token
+# count, so a chunk of several batches pads less than batches cut by character length.
+CHUNK_BATCHES = 8
+
+
 def batch_group(key: tuple, example, boundaries: tuple[int, ...], groups: int) -> tuple[int, int]:
     """The batch group of an input: its length bucket, and its id's hash among ``groups``."""
     return bisect.bisect_right(boundaries, input_length(example)), shard_of(key[0], groups)
 
 
-def form_batches(group, batch_size: int):
-    """A group's inputs, ordered by (length, id, file, line), in batches of ``batch_size``.
+def form_batches(group, size: int):
+    """A group's inputs, ordered by (length, id, file, line), in chunks of ``size``.
 
-    Batches made from the inputs alone, not from how a runner bundles them: a rerun runs the same
-    inputs together, so its floats come out the same to the last bit.
+    Chunks made from the inputs alone, not from how a runner bundles them: a rerun runs the same
+    inputs together, so its floats come out the same to the last bit. The pipeline then sorts
+    each chunk by token count into model batches (:data:`CHUNK_BATCHES` per chunk).
     """
     _, items = group
     items = sorted(items, key=lambda kv: (input_length(kv[1]), kv[0]))
-    for start in range(0, len(items), batch_size):
-        yield items[start : start + batch_size]
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class PreBatchedHandler(ModelHandler):
@@ -380,7 +386,7 @@ def add_batch_job(
     """Adds the job's transforms to ``pipeline``: ``files`` through ``handler`` to ``output``.
 
     Inputs are grouped by length bucket and id hash (``num_shards`` groups per bucket) and
-    batched in (length, id) order within a group, so batches, and so results, do not depend on the
+    chunked in (length, id) order within a group, so batches, and so results, do not depend on the
     runner (see :func:`form_batches`).
 
     Args:
@@ -417,7 +423,7 @@ def add_batch_job(
         read.inputs
         | "Group" >> beam.Map(lambda kv: (batch_group(*kv, boundaries, num_shards), kv))
         | "GroupByLength" >> beam.GroupByKey()
-        | "Batch" >> beam.FlatMap(form_batches, batch_size)
+        | "Batch" >> beam.FlatMap(form_batches, batch_size * CHUNK_BATCHES)
         | "SpreadBatches" >> beam.Reshuffle()
         | "Infer" >> RunInference(PreBatchedHandler(handler))
         | "Split" >> beam.ParDo(SplitResults()).with_outputs("dead", main="results")
