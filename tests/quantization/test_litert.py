@@ -54,6 +54,7 @@ def _leaves(result):
     return [result]
 
 
+@pytest.mark.slow  # two pipelines and a conversion per task
 @pytest.mark.parametrize("task", sorted(CASES))
 def test_every_forward_task_runs_int8_on_litert_close_to_float32(task, checkpoints):
     inputs = CASES[task][1]
@@ -118,6 +119,7 @@ def test_without_ai_edge_litert_the_error_says_what_to_install(monkeypatch, chec
         LiteRTModel(flatbuffer)
 
 
+@pytest.mark.slow
 def test_text_generation_keeps_tensorflows_int8_matmuls(bert2bert_folder):  # noqa: F811
     rewrite = tfbert.pipeline("text2text-generation", str(bert2bert_folder), precision="int8")
     assert rewrite.litert is None and is_quantized(rewrite.parts.model)
