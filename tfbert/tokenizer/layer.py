@@ -76,6 +76,61 @@ def _added_token(item: str | dict[str, Any], special: bool, name: str) -> AddedT
     )
 
 
+def collect_added_tokens(
+    vocab: list[str],
+    index: dict[str, int],
+    special_tokens: dict[str, str],
+    extra_special_tokens: Sequence[str | dict[str, Any]],
+    added_tokens: Sequence[str | dict[str, Any]],
+) -> list[AddedToken]:
+    """Every token matched whole in the text, as ``tokenizers``' ``AddedVocabulary`` holds them:
+    the named special tokens in the vocabulary, then ``extra_special_tokens`` and
+    ``added_tokens`` (a token listed twice is special if either listing is).
+
+    Raises:
+        ValueError: An item that is not a token, or a token not in ``vocab`` (``index`` maps
+            its tokens to their ids).
+    """
+    listed = [(True, t) for t in special_tokens.values() if t in index]
+    listed += [(True, t) for t in extra_special_tokens] + [(False, t) for t in added_tokens]
+    found: dict[str, AddedToken] = {}
+    for special, item in listed:
+        name = "extra_special_tokens" if special else "added_tokens"
+        token = _added_token(item, special, name)
+        if token.content not in index:
+            raise ValueError(
+                f"{name} {token.content!r} is not in the vocabulary ({len(vocab)} tokens)"
+            )
+        found[token.content] = token._replace(
+            special=found.get(token.content, token).special or special
+        )
+    return list(found.values())
+
+
+def texts_and_skipped_ids(
+    vocab: list[str], index: dict[str, int], added: list[AddedToken], normal: tuple
+) -> tuple[list[str], set[int]]:
+    """Each id's text in an encoding, and the ids decoding skips as special.
+
+    ``tokenizers`` shows (and decodes) a token matched on normalised text as its normalised
+    content, and skips a special token only where that is its content.
+
+    Args:
+        vocab: The tokens by id.
+        index: ``token -> id``.
+        added: From :func:`collect_added_tokens`.
+        normal: ``(lowercase, strip_accents, chinese)`` for :func:`normalize_text`.
+    """
+    shown = list(vocab)
+    for token in added:
+        if token.normalized:
+            shown[index[token.content]] = normalize_text(token.content, *normal)
+    skipped = {
+        index[t.content] for t in added if t.special and shown[index[t.content]] == t.content
+    }
+    return shown, skipped
+
+
 def _check_known(kwargs):
     unknown = set(kwargs) - set(_CALL_DEFAULTS)
     if unknown:
@@ -197,25 +252,9 @@ class TFBertTokenizer(keras.layers.Layer):
                 raise ValueError(
                     f"{name} {token!r} is not in the vocabulary ({len(self.vocab)} tokens)"
                 )
-        # Every token matched in the text, as tokenizers' AddedVocabulary holds them.
-        listed = [(True, t) for t in self.special_tokens.values() if t in index]
-        listed += [(True, t) for t in self.extra_special_tokens] + [
-            (False, t) for t in self.added_tokens
-        ]
-        found: dict[str, AddedToken] = {}
-        for special, item in listed:
-            token = _added_token(
-                item, special, "extra_special_tokens" if special else "added_tokens"
-            )
-            if token.content not in index:
-                name = "extra_special_tokens" if special else "added_tokens"
-                raise ValueError(
-                    f"{name} {token.content!r} is not in the vocabulary ({len(self.vocab)} tokens)"
-                )
-            found[token.content] = token._replace(
-                special=found.get(token.content, token).special or special
-            )
-        self._added = list(found.values())
+        self._added = collect_added_tokens(
+            self.vocab, index, self.special_tokens, self.extra_special_tokens, self.added_tokens
+        )
         size = len(self.vocab) if model_vocab_size is None else int(model_vocab_size)
         if not 0 < size <= len(self.vocab):
             raise ValueError(
@@ -243,16 +282,7 @@ class TFBertTokenizer(keras.layers.Layer):
             effective_strip,
             self.options["tokenize_chinese_chars"],
         )
-        shown = list(self.vocab)
-        for token in self._added:
-            if token.normalized:
-                shown[index[token.content]] = normalize_text(token.content, *normal)
-        # ... and skips a special token only where that is its content.
-        skipped = {
-            index[t.content]
-            for t in self._added
-            if t.special and shown[index[t.content]] == t.content
-        }
+        shown, skipped = texts_and_skipped_ids(self.vocab, index, self._added, normal)
         self._special_ids = tf.constant(sorted(skipped), tf.int32)
         self._shown = tuple(shown)
         self._vocab_tensor = tf.constant(shown)
