@@ -39,7 +39,7 @@ import tensorflow as tf
 from tfbert.files import atomic_dir, atomic_path
 from tfbert.quantization import is_quantized, quantize_int8
 from tfbert.tasks.base import SIGNATURES
-from tfbert.tasks.graph import MODEL_KEYS, TaskGraph
+from tfbert.tasks.graph import MODEL_KEYS, TaskGraph, tf_variables
 
 FORMATS = ("saved_model", "tflite")
 QUANTIZATIONS = ("none", "dynamic", "float16", "int8")  # int8: SavedModel (tfbert.quantization)
@@ -166,12 +166,7 @@ def _servable(
         root.text_ops, functions = tflite_functions(graph, signatures)
     else:
         functions = serving_functions(graph, signatures)
-    # The tf.Variables themselves, not Keras' wrappers: a wrapper exports as a second variable
-    # that the checkpoint restores while the functions read the first, which TF1-style loaders
-    # (TF Serving, ``saved_model_cli run``) then find uninitialised.
-    root.model_variables = [
-        v.value if isinstance(v.value, tf.Variable) else v for v in graph.variables
-    ]
+    root.model_variables = tf_variables(graph)  # not Keras' wrappers (see tf_variables)
     if "serving_default" in functions:  # the tokenizer's tables; the ids signature has none
         root.resources = _resources(graph)
     root.vocabulary = tf.saved_model.Asset(vocab_file)

@@ -17,6 +17,14 @@ from tfbert.model_inputs import ENCODED_INPUTS
 MODEL_KEYS = ENCODED_INPUTS  # the model inputs a tokenizer gives: ids, mask, token types
 
 
+def tf_variables(layer: keras.layers.Layer) -> list[tf.Variable]:
+    """``layer``'s variables as the ``tf.Variable``s under Keras' wrappers, for saving beside
+    concrete functions: saved as wrappers, each exports as a second variable that the checkpoint
+    restores while the functions read the first (TF1-style loaders such as TF Serving, and the
+    TFLite converter, then find it uninitialised)."""
+    return [v.value if isinstance(v.value, tf.Variable) else v for v in layer.variables]
+
+
 @keras.saving.register_keras_serializable(package="tfbert")
 class TaskGraph(keras.Model):
     """Strings in, a task's results out.
@@ -143,15 +151,18 @@ class TaskGraph(keras.Model):
             self.postprocess, outputs, encoded, texts, tokenizer=self.tokenizer, text_ops=text_ops
         )
 
-    def serving_function(self) -> tf.types.experimental.ConcreteFunction:
-        """The graph as a concrete function of 1-D string tensors named by ``text_inputs``."""
-        signature = {
+    def text_specs(self) -> dict[str, tf.TensorSpec]:
+        """The string inputs' specs by name: 1-D (2-D for a ``choices_input``)."""
+        return {
             name: tf.TensorSpec(
                 [None, None] if name == self.choices_input else [None], tf.string, name=name
             )
             for name in self.text_inputs
         }
-        return tf.function(lambda **texts: self(texts)).get_concrete_function(**signature)
+
+    def serving_function(self) -> tf.types.experimental.ConcreteFunction:
+        """The graph as a concrete function of 1-D string tensors named by ``text_inputs``."""
+        return tf.function(lambda **texts: self(texts)).get_concrete_function(**self.text_specs())
 
     def get_config(self):
         return {

@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfbert.tasks.base import Task
-from tfbert.tasks.graph import MODEL_KEYS, TaskGraph
+from tfbert.tasks.graph import MODEL_KEYS, TaskGraph, tf_variables
 
 INSTALL_HINT = "pip install 'tfbert[int8]' (the ai-edge-litert package)"
 
@@ -64,11 +64,7 @@ def convert_model(graph: TaskGraph) -> bytes:
         return {k: v for k, v in outputs.items() if isinstance(v, tf.Tensor)}
 
     holder = tf.Module()
-    # The tf.Variables under Keras' wrappers, as tfbert export saves them: saved with the
-    # wrappers, the converter keeps uninitialised READ_VARIABLE ops instead of constants.
-    holder.model_variables = [
-        v.value if isinstance(v.value, tf.Variable) else v for v in graph.model.variables
-    ]
+    holder.model_variables = tf_variables(graph.model)
     function = tf.function(forward).get_concrete_function(**specs)
     # Through a SavedModel, as tfbert export converts (from the concrete function alone, the
     # converter keeps the variables as READ_VARIABLE ops that nothing initialises).
@@ -123,11 +119,7 @@ class LiteRTModel:
 def litert_runner(graph: TaskGraph, model: LiteRTModel):
     """``graph`` as the pipeline runs it, with ``model`` (LiteRT) in place of its Keras model:
     a callable from the pipeline's dict of string tensors to the graph's dict of results."""
-    signature = {
-        name: tf.TensorSpec([None, None] if name == graph.choices_input else [None], tf.string)
-        for name in graph.text_inputs
-    }
-    encode = tf.function(graph.encode, input_signature=[signature])
+    encode = tf.function(graph.encode, input_signature=[graph.text_specs()])
     finish = tf.function(graph.results, reduce_retracing=True)
 
     def run(texts: dict) -> dict:

@@ -262,11 +262,7 @@ def split_rows(outputs: dict[str, np.ndarray], batch: int) -> list[dict[str, Any
 
 def _runner(graph: TaskGraph):
     """``graph`` as a ``tf.function`` of 1-D string tensors (2-D for multiple choice's choices)."""
-    signature = {
-        name: tf.TensorSpec([None, None] if name == graph.choices_input else [None], tf.string)
-        for name in graph.text_inputs
-    }
-    return tf.function(lambda texts: graph(texts), input_signature=[signature])
+    return tf.function(lambda texts: graph(texts), input_signature=[graph.text_specs()])
 
 
 def pipeline(
